@@ -1,0 +1,9 @@
+"""Errors that carry a message meant for the user, not a traceback."""
+
+
+class UserError(Exception):
+    """Bad input or a missing resource; the message says what to do."""
+
+
+class ModelMissingError(UserError):
+    """A model package is not installed or its files are damaged."""
