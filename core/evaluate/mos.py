@@ -1,0 +1,51 @@
+"""MOS: DistillMOS (distillmos 0.9.1, a distilled XLS-R speech-quality predictor).
+
+distillmos imports torchaudio at module level, only for its file-reading CLI. No CPU
+torchaudio ships for our pinned torch, so when torchaudio is absent an empty
+placeholder module is registered just for that import; the model never calls it.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import types
+from functools import lru_cache
+
+import numpy as np
+
+from core.evaluate.audio_io import check_audible
+
+
+def _ensure_torchaudio_importable() -> None:
+    try:
+        import torchaudio  # noqa: F401
+    except ImportError:
+        stub = types.ModuleType("torchaudio")
+        stub.__doc__ = "placeholder registered by instructdub: distillmos imports it for file I/O only"
+        sys.modules["torchaudio"] = stub
+
+
+@lru_cache(maxsize=1)
+def _model():
+    _ensure_torchaudio_importable()
+    try:
+        from distillmos import ConvTransformerSQAModel
+    except ImportError as e:
+        from core.errors import ModelMissingError
+        raise ModelMissingError("distillmos is missing: pip install --no-deps distillmos==0.9.1 "
+                                f"xls-r-sqa==0.1.0 ({e})") from None
+    with contextlib.redirect_stdout(io.StringIO()):      # it prints the weights path
+        model = ConvTransformerSQAModel()
+    return model.eval()
+
+
+def mos_metric(audio: np.ndarray) -> dict:
+    """{'mos': 1..5} predicted for 16 kHz audio."""
+    import torch
+    check_audible(audio, "audio to rate")
+    x = torch.from_numpy(np.asarray(audio, np.float32))[None, :]
+    with torch.inference_mode():
+        score = _model()(x)
+    return {"mos": round(float(score.reshape(-1)[0]), 3)}
+

