@@ -1,0 +1,305 @@
+"""Video + script -> Project: cue times, mouth curves, expression, guide-audio
+figures and the two instructions per cue.
+
+Streams: frames are decoded cue by cue (or once through, when the mouth alone must
+find the cues) and only per-frame numbers are kept, never frames.
+`analyze_cue` re-runs one cue for the editor, with progress and cancel.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from core.errors import UserError
+from core.project import Cue, Project, VideoInfo, file_sha256
+from core.script import Script, load_script
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+class AnalysisCancelled(UserError):
+    """The user stopped the analysis; nothing was changed."""
+
+
+@dataclass
+class AnalysisOptions:
+    max_width: int = 640            # frames are downscaled to this width before FaceMesh
+    analysis_fps: float = 15.0      # FaceMesh runs on every Nth frame, N = round(fps / this)
+    expression_fps: float = 5.0     # expression model rate per face
+    max_faces: int = 2
+    margin: float = 0.3             # seconds read around a cue (audio and video)
+    use_audio: bool = True          # use the guide track when the video has one
+    mllm_dir: str | None = None     # a local transformers model directory (optional backend)
+    mllm_frames: int = 8
+
+
+def _cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event) or hasattr(cancel, "is_set"):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+class _Models:
+    """Lazily built, reused across cues."""
+
+    def __init__(self, opts: AnalysisOptions):
+        self.opts = opts
+        self._faces = self._expr = self._vad = self._mllm = None
+
+    @property
+    def faces(self):
+        if self._faces is None:
+            from core.video.face import FaceFinder
+            self._faces = FaceFinder(max_faces=self.opts.max_faces)
+        return self._faces
+
+    @property
+    def expression(self):
+        if self._expr is None:
+            from core.video.expression import ExpressionModel
+            self._expr = ExpressionModel()
+        return self._expr
+
+    @property
+    def vad(self):
+        if self._vad is None:
+            from core.guide_audio import Vad
+            self._vad = Vad()
+        return self._vad
+
+    @property
+    def mllm(self):
+        if self._mllm is None and self.opts.mllm_dir:
+            from core.video.mllm import MllmBackend
+            self._mllm = MllmBackend(self.opts.mllm_dir)
+        return self._mllm
+
+    def close(self):
+        if self._faces is not None:
+            self._faces.close()
+            self._faces = None
+
+
+def visual_pass(meta, start: float, end: float, models: _Models, progress: Progress | None = None,
+                cancel=None, keep_frames: int = 0):
+    """Faces, mouths and expressions over [start, end). Returns (FaceTracks, frames)
+    where frames are up to `keep_frames` small RGB frames spread over the span (for the MLLM)."""
+    import cv2
+    from core.video.decode import iter_frames
+    from core.video.face import FaceTracks
+
+    opts = models.opts
+    stride = max(1, int(round(meta.fps / opts.analysis_fps)))
+    expr_every = max(1, int(round(meta.fps / stride / opts.expression_fps)))
+    tracks = FaceTracks()
+    total = max(1, int((end - start) * meta.fps / stride))
+    keep_at = set(np.linspace(0, total - 1, keep_frames).round().astype(int)) if keep_frames else set()
+    kept = []
+    for k, fr in enumerate(iter_frames(meta.path, meta.fps, start, end, stride, opts.max_width)):
+        if _cancelled(cancel):
+            raise AnalysisCancelled("analysis cancelled")
+        faces = models.faces.find(fr.small, fr.full)
+        ids = tracks.add(fr.index, fr.time, faces)
+        if k % expr_every == 0:
+            for tid, f in zip(ids, faces):
+                tracks.set_expression(tid, models.expression.predict(fr.full, f.box))
+        if k in keep_at:
+            kept.append(cv2.cvtColor(fr.small, cv2.COLOR_BGR2RGB))
+        if progress and k % 10 == 0:
+            progress(min(1.0, k / total), f"faces {fr.time:.1f}/{end:.1f} s")
+    return tracks, kept
+
+
+def _mouth_and_expression(tracks, meta, start: float, end: float, face_track: int | None) -> dict:
+    """Per-cue visual measurements from tracks that cover [start, end)."""
+    from core.video.expression import summarise
+    from core.video.mouth import analyse_mouth, to_frame_rate
+
+    f0 = int(np.ceil(start * meta.fps - 1e-6))
+    f1 = max(f0 + 1, int(np.ceil(end * meta.fps - 1e-6)))
+    t0 = f0 / meta.fps
+    faces = tracks.summary()
+    times = np.array(tracks.times, dtype=np.float64)
+    in_cue = (times >= start) & (times < end)
+    if face_track is not None and not (0 <= face_track < len(faces)):
+        raise UserError(f"there is no face {face_track} in this cue (faces: 0..{len(faces) - 1})")
+    chosen = face_track
+    if chosen is None:        # the face whose mouth moves most inside the cue
+        best = 0.0
+        for s in faces:
+            m = tracks.mouth_series(s["track"])[in_cue]
+            seen = np.isfinite(m)
+            score = float(np.nanstd(m)) * seen.mean() if seen.sum() > 2 else 0.0
+            if seen.mean() > 0.05 and (chosen is None or score > best):
+                chosen, best = s["track"], score
+    out = {"faces": faces, "face_track": chosen, "mouth_fps": meta.fps, "mouth_t0": round(t0, 4)}
+    if chosen is None:
+        out.update({"mouth_curve": [None] * (f1 - f0), "face_found_share": 0.0,
+                    "mouth": {"face_found_share": 0.0, "visible": False, "reason": "no face found"},
+                    "expression": None})
+        return out
+    curve = to_frame_rate(times, tracks.mouth_series(chosen), meta.fps, t0, f1 - f0,
+                          max_gap=1.5 / max(1e-6, meta.fps) + (times[1] - times[0] if len(times) > 1 else 0))
+    mouth = analyse_mouth(curve, meta.fps, t0)
+    et, ep = tracks.expression_series(chosen)
+    sel = (et >= start) & (et < end)
+    out.update({"mouth_curve": [None if not np.isfinite(v) else round(float(v), 4) for v in curve],
+                "face_found_share": mouth["face_found_share"], "mouth": mouth,
+                "expression": summarise(et[sel], ep[sel])})
+    return out
+
+
+def _guide(meta, start: float, end: float, models: _Models, margin: float) -> dict | None:
+    """Guide-track measurements of [start, end) (with VAD run on the cue's audio)."""
+    if not (meta.has_audio and models.opts.use_audio):
+        return None
+    from core.guide_audio import SR, measure, speech_segments
+    from core.video.decode import read_audio
+    a0 = max(0.0, start - margin)
+    audio = read_audio(meta.path, a0, end + margin - a0)
+    models.vad.reset()
+    probs = models.vad.feed(audio)
+    segs = [(s + a0, e + a0) for s, e in speech_segments(probs)]
+    segs = [(max(s, start), min(e, end)) for s, e in segs if e > start and s < end]
+    lo, hi = int((start - a0) * SR), int((end - a0) * SR)
+    return measure(audio[lo:hi], segs, offset=start)
+
+
+def summarise_cue(cue: Cue, meta, visual: dict, guide: dict | None) -> Cue:
+    """Fill a cue's measurements, instructions and entity weights."""
+    from core.video import writer
+    m = {k: v for k, v in visual.items() if k != "mouth"}
+    mouth = visual.get("mouth") or {}
+    m.update({
+        "syllable_rate": mouth.get("syllable_rate"),
+        "pauses": mouth.get("pauses", []),
+        "trend": mouth.get("trend"),
+        "mouth_active": mouth.get("active"),
+        "mouth_reason": mouth.get("reason"),
+        "guide": guide,
+    })
+    cue.measurements = m
+    cue.rate_instruction = writer.rate_instruction(cue.text, cue.slot, mouth, guide)
+    cue.emotion_instruction = writer.emotion_instruction(
+        cue.text, visual.get("expression"), guide, visual.get("face_found_share", 0.0))
+    cue.entities = writer.entity_weights(visual.get("expression"))
+    return cue
+
+
+def _run_cue(cue: Cue, meta, models: _Models, tracks=None, progress=None, cancel=None,
+             face_track: int | None = None) -> Cue:
+    opts = models.opts
+    frames = []
+    if tracks is None:
+        lo, hi = max(0.0, cue.start - opts.margin), min(meta.duration, cue.end + opts.margin)
+        tracks, frames = visual_pass(meta, lo, hi, models, progress, cancel,
+                                     keep_frames=opts.mllm_frames if opts.mllm_dir else 0)
+    visual = _mouth_and_expression(tracks, meta, cue.start, cue.end, face_track)
+    guide = _guide(meta, cue.start, cue.end, models, opts.margin)
+    summarise_cue(cue, meta, visual, guide)
+    if models.mllm is not None:
+        if progress:
+            progress(0.95, "asking the MLLM")
+        rate, emo = models.mllm.instructions(cue.text, frames, cue.measurements)
+        cue.measurements["embedded_instructions"] = {"rate": cue.rate_instruction,
+                                                     "emotion": cue.emotion_instruction}
+        cue.rate_instruction, cue.emotion_instruction = rate, emo
+        cue.measurements["instruction_source"] = f"mllm:{Path(opts.mllm_dir).name}"
+    else:
+        cue.measurements["instruction_source"] = "embedded"
+    return cue
+
+
+def analyze_cue(project: Project, cue_id: str, progress: Progress | None = None, cancel=None,
+                face_track: int | None = None, options: AnalysisOptions | None = None) -> Cue:
+    """Re-analyse one cue of a project in place (the editor calls this after the user
+    moves a cue or picks another face). `cancel` is a threading.Event or a callable."""
+    from core.video.decode import probe
+    cue = project.cue(cue_id)
+    meta = probe(project.video.path)
+    models = _Models(options or AnalysisOptions(**(project.settings.get("analysis", {}).get("options") or {})))
+    try:
+        work = Cue.from_dict(cue.to_dict())          # untouched until the run succeeds
+        _run_cue(work, meta, models, progress=progress, cancel=cancel, face_track=face_track)
+    finally:
+        models.close()
+    cue.measurements, cue.entities = work.measurements, work.entities
+    cue.rate_instruction, cue.emotion_instruction = work.rate_instruction, work.emotion_instruction
+    if progress:
+        progress(1.0, "done")
+    return cue
+
+
+def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None):
+    """(times, how, tracks) — tracks only when the whole video had to be scanned."""
+    from core.video.cues import assign
+    texts = [ln.text for ln in script.lines]
+    if script.timed:
+        return [(ln.start, ln.end) for ln in script.lines], "srt", None
+    if meta.has_audio and models.opts.use_audio:
+        from core.guide_audio import detect_speech
+        from core.video.decode import iter_audio_blocks
+        if progress:
+            progress(0.0, "finding speech in the audio")
+        spans = detect_speech(iter_audio_blocks(meta.path), models.vad)
+        times, how = assign(spans, texts, meta.duration)
+        return times, f"guide audio ({how})", None
+    from core.video.mouth import activity_spans, to_frame_rate
+    tracks, _ = visual_pass(meta, 0.0, meta.duration, models, progress, cancel)
+    tid = tracks.speaking_track()
+    spans = []
+    if tid is not None:
+        n = max(1, int(round(meta.duration * meta.fps)))
+        curve = to_frame_rate(np.array(tracks.times), tracks.mouth_series(tid), meta.fps, 0.0, n)
+        spans = activity_spans(curve, meta.fps)
+    times, how = assign(spans, texts, meta.duration)
+    return times, f"mouth activity ({how})" if spans else "even split (no speech found)", tracks
+
+
+def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOptions | None = None,
+            progress: Progress | None = None, cancel=None) -> Project:
+    """Analyse a video and its script into a new Project."""
+    from core.video.decode import probe
+    opts = options or AnalysisOptions()
+    t_start = time.perf_counter()
+    meta = probe(video)
+    if not isinstance(script, Script):
+        script = load_script(script)
+    for w in script.warnings:
+        log.warning(w)
+    models = _Models(opts)
+    n = len(script.lines)
+    report = progress or (lambda f, m: None)
+    try:
+        times, how, tracks = cue_times(script, meta, models,
+                                       (lambda f, m: report(0.2 * f, m)), cancel)
+        cues = []
+        for i, (ln, (s, e)) in enumerate(zip(script.lines, times)):
+            if _cancelled(cancel):
+                raise AnalysisCancelled("analysis cancelled")
+            e = min(float(e), meta.duration) if meta.duration > 0 else float(e)
+            cue = Cue(id=f"c{i + 1:03d}", text=ln.text, start=round(float(s), 3), end=round(e, 3))
+            sub = (lambda f, m, i=i: report(0.2 + 0.8 * (i + f) / n, f"cue {i + 1}/{n}: {m}"))
+            _run_cue(cue, meta, models, tracks, sub, cancel)
+            cue.measurements["timing"] = how
+            cues.append(cue)
+    finally:
+        models.close()
+    info = VideoInfo(path=str(Path(video).resolve()), sha256=file_sha256(video), fps=meta.fps,
+                     duration=round(meta.duration, 4), has_audio=meta.has_audio)
+    elapsed = time.perf_counter() - t_start
+    settings = {"analysis": {"timing": how, "warnings": script.warnings,
+                             "options": asdict(opts), "seconds": round(elapsed, 2),
+                             "size": [meta.width, meta.height]}}
+    report(1.0, "done")
+    return Project(video=info, cues=cues, settings=settings)

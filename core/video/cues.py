@@ -1,0 +1,63 @@
+"""Cue in/out times: from SRT when given, else from the guide audio's speech
+spans, else from visible mouth activity. Script lines are matched to spans in
+order, by their share of the syllables."""
+from __future__ import annotations
+
+import numpy as np
+
+from core.script import count_syllables
+
+Span = tuple[float, float]
+
+
+def _group(spans: list[Span], weights: list[float]) -> list[Span]:
+    """Split `spans` (sorted, >= len(weights)) into len(weights) consecutive groups
+    whose speech durations best match the weights' shares (dynamic programming
+    over the gaps)."""
+    n, k = len(spans), len(weights)
+    dur = np.array([e - s for s, e in spans])
+    cum = np.concatenate([[0.0], np.cumsum(dur)])
+    target = np.array(weights) / sum(weights) * cum[-1]
+    inf = float("inf")
+    cost = np.full((k + 1, n + 1), inf)
+    back = np.zeros((k + 1, n + 1), dtype=int)
+    cost[0, 0] = 0.0
+    for j in range(1, k + 1):
+        for i in range(j, n - (k - j) + 1):
+            for h in range(j - 1, i):
+                c = cost[j - 1, h] + (cum[i] - cum[h] - target[j - 1]) ** 2
+                if c < cost[j, i]:
+                    cost[j, i], back[j, i] = c, h
+    out, i = [], n
+    for j in range(k, 0, -1):
+        h = back[j, i]
+        out.append((spans[h][0], spans[i - 1][1]))
+        i = h
+    return out[::-1]
+
+
+def _split(spans: list[Span], weights: list[float]) -> list[Span]:
+    """Fewer spans than lines: lay the lines along the speech time by syllable share."""
+    dur = np.array([e - s for s, e in spans])
+    cum = np.concatenate([[0.0], np.cumsum(dur)])
+
+    def at(x: float) -> float:                      # speech-time position -> video time
+        i = int(np.clip(np.searchsorted(cum, x, side="right") - 1, 0, len(spans) - 1))
+        return spans[i][0] + min(x - cum[i], dur[i])
+
+    share = np.concatenate([[0.0], np.cumsum(weights)]) / sum(weights) * cum[-1]
+    return [(round(float(at(share[j])), 3), round(float(at(share[j + 1] - 1e-6)), 3))
+            for j in range(len(weights))]
+
+
+def assign(spans: list[Span], texts: list[str], duration: float) -> tuple[list[Span], str]:
+    """Cue times for `texts` from activity `spans`. Returns (times, how) where how
+    says what the times rest on."""
+    weights = [max(1, count_syllables(t)) for t in texts]
+    spans = sorted((float(s), float(e)) for s, e in spans if e > s)
+    if not spans:
+        step = duration / max(1, len(texts))
+        return [(round(i * step, 3), round((i + 1) * step, 3)) for i in range(len(texts))], "even split"
+    if len(spans) >= len(texts):
+        return [(round(s, 3), round(e, 3)) for s, e in _group(spans, weights)], "grouped"
+    return _split(spans, weights), "split by syllables"

@@ -1,0 +1,161 @@
+"""Reading video frames (OpenCV) and the audio track (the ffmpeg that ships with
+imageio-ffmpeg). Everything streams: a long film never sits in memory whole."""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from core.errors import UserError
+
+AUDIO_SR = 16000            # every audio measurement here runs at 16 kHz mono
+
+
+class VideoError(UserError):
+    """A video that cannot be opened or decoded; the message says what to do."""
+
+
+@dataclass
+class VideoMeta:
+    path: str
+    fps: float
+    n_frames: int
+    duration: float          # seconds
+    width: int
+    height: int
+    has_audio: bool
+
+
+@dataclass
+class Frame:
+    index: int               # frame number in the file
+    time: float              # seconds
+    small: np.ndarray        # BGR, downscaled to at most `max_width` wide
+    full: np.ndarray         # BGR, as decoded (used for face crops)
+
+
+def ffmpeg_exe() -> str:
+    try:
+        import imageio_ffmpeg
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as e:  # package missing or its binary damaged
+        raise UserError(f"the ffmpeg that ships with imageio-ffmpeg is unavailable ({e}); "
+                        "reinstall with `bash scripts/setup.sh`") from None
+
+
+def _ffmpeg_info(path: str) -> str:
+    """ffmpeg's stream listing (stderr of `ffmpeg -i`)."""
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", path],
+                          capture_output=True, text=True, errors="replace", timeout=60)
+    return proc.stderr
+
+
+def probe(path: str | Path) -> VideoMeta:
+    """Frame rate, length, size and whether there is an audio track."""
+    path = str(path)
+    if not Path(path).is_file():
+        raise VideoError(f"no such video file: {path}")
+    cap = cv2.VideoCapture(path)
+    try:
+        ok, frame = cap.read() if cap.isOpened() else (False, None)
+        if not ok or frame is None:
+            raise VideoError(f"cannot decode {path}: the file is damaged or not a video "
+                             "OpenCV/FFmpeg can read; re-export it (for example as H.264 mp4)")
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        h, w = frame.shape[:2]
+    finally:
+        cap.release()
+    info = _ffmpeg_info(path)
+    if not (1.0 <= fps <= 240.0):
+        m = re.search(r"([\d.]+) fps", info)
+        fps = float(m.group(1)) if m else 25.0
+    has_audio = re.search(r"Stream #\S+.*: Audio:", info) is not None
+    m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", info)
+    dur_ff = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else 0.0
+    duration = n / fps if n > 0 else dur_ff
+    if n <= 0:
+        n = int(round(dur_ff * fps))
+    return VideoMeta(path, fps, n, duration, w, h, has_audio)
+
+
+def _downscale(img: np.ndarray, max_width: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    if w <= max_width:
+        return img
+    return cv2.resize(img, (max_width, int(round(h * max_width / w))), interpolation=cv2.INTER_AREA)
+
+
+def iter_frames(path: str, fps: float, start: float = 0.0, end: float | None = None,
+                stride: int = 1, max_width: int = 640) -> Iterator[Frame]:
+    """Every `stride`-th frame with time in [start, end). Skipped frames are only
+    grabbed (demuxed and decoded, not converted)."""
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        raise VideoError(f"cannot open {path}")
+    try:
+        first = max(0, int(np.floor(start * fps + 1e-6)))
+        if first > 0:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, first)
+        idx = first
+        while True:
+            t = idx / fps
+            if end is not None and t >= end:
+                break
+            if (idx - first) % stride:
+                if not cap.grab():
+                    break
+            else:
+                ok, full = cap.read()
+                if not ok:
+                    break
+                yield Frame(idx, t, _downscale(full, max_width), full)
+            idx += 1
+    finally:
+        cap.release()
+
+
+def _ffmpeg_audio_cmd(path: str, sr: int, start: float, duration: float | None) -> list[str]:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin"]
+    if start > 0:
+        cmd += ["-ss", f"{start:.3f}"]
+    cmd += ["-i", path]
+    if duration is not None:
+        cmd += ["-t", f"{max(duration, 0.0):.3f}"]
+    return cmd + ["-vn", "-ac", "1", "-ar", str(sr), "-f", "f32le", "-"]
+
+
+def read_audio(path: str, start: float = 0.0, duration: float | None = None,
+               sr: int = AUDIO_SR) -> np.ndarray:
+    """Mono float32 audio of [start, start+duration) (the whole track when None)."""
+    proc = subprocess.run(_ffmpeg_audio_cmd(path, sr, start, duration), capture_output=True)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise VideoError(f"cannot read the audio of {path}: {msg[-1] if msg else 'ffmpeg failed'}")
+    return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+
+
+def iter_audio_blocks(path: str, block_seconds: float = 20.0, sr: int = AUDIO_SR) -> Iterator[np.ndarray]:
+    """The whole audio track as consecutive mono float32 blocks (streamed from ffmpeg)."""
+    proc = subprocess.Popen(_ffmpeg_audio_cmd(path, sr, 0.0, None),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    nbytes = int(block_seconds * sr) * 4
+    finished = False
+    try:
+        while True:
+            buf = proc.stdout.read(nbytes)
+            if not buf:
+                finished = True
+                break
+            yield np.frombuffer(buf[: len(buf) // 4 * 4], dtype="<f4").astype(np.float32)
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read().decode(errors="replace").strip()
+        proc.stderr.close()
+        if proc.wait() != 0 and err and finished:
+            raise VideoError(f"cannot read the audio of {path}: {err.splitlines()[-1]}")

