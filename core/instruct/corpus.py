@@ -1,0 +1,235 @@
+"""The training corpus: real script lines, controlled rate profiles, emotion prosody.
+
+No audio is synthesised. A training target is the backbone's own prediction for a
+real script line (durations, F0, energy), transformed by
+- a speaking-rate profile: global tempo, an accelerating or slowing trend,
+  pauses at word boundaries, a lengthened (emphasised) first or last word;
+- an emotion mixture: per-entity F0 level and range, energy and tempo.
+The instruction writer (phrasing.py) then describes the profile in words.
+
+Readers for real corpora: list lines `wav_path|IPA|speaker` and JSON Lines with
+`path`, `phoneme_idx` and `duration_gt` (25 ms frames).
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import UserError
+from core.project import ENTITIES
+
+# ---- readers -----------------------------------------------------------------------
+
+
+@dataclass
+class CorpusLine:
+    ipa: str
+    speaker: str = ""
+    wav: str = ""                         # audio path as written in the list (may not exist)
+    phoneme_idx: list[int] | None = None  # JSONL: backbone token ids
+    duration_gt: list[int] | None = None  # JSONL: ground-truth durations, 25 ms frames
+    source: str = ""
+
+
+class CorpusFormatError(UserError, ValueError):
+    pass
+
+
+def read_list(path: str | Path) -> list[CorpusLine]:
+    """`wav_path|IPA|speaker` lines (V2C / Chem / GRID lists)."""
+    path = Path(path)
+    out = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        parts = raw.split("|")
+        if len(parts) < 2:
+            raise CorpusFormatError(f"{path}:{n}: expected `wav_path|IPA|speaker`, got {raw[:60]!r}")
+        ipa = parts[1].strip()
+        if ipa:
+            out.append(CorpusLine(ipa=ipa, speaker=parts[2].strip() if len(parts) > 2 else "",
+                                  wav=parts[0].strip(), source=path.name))
+    return out
+
+
+def read_jsonl(path: str | Path) -> list[CorpusLine]:
+    """JSON Lines with `path`, `phoneme_idx` (token ids) and `duration_gt` (frames)."""
+    path = Path(path)
+    out = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw)
+            ids, dur = [int(i) for i in rec["phoneme_idx"]], [int(d) for d in rec["duration_gt"]]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise CorpusFormatError(f"{path}:{n}: needs `path`, `phoneme_idx`, `duration_gt` ({e})") from None
+        if len(dur) not in (len(ids), len(ids) + 2):
+            raise CorpusFormatError(f"{path}:{n}: {len(ids)} phonemes but {len(dur)} durations")
+        out.append(CorpusLine(ipa=rec.get("ipa", ""), speaker=str(rec.get("speaker", "")),
+                              wav=str(rec.get("path", "")), phoneme_idx=ids, duration_gt=dur,
+                              source=path.name))
+    return out
+
+
+def read_corpus(path: str | Path) -> list[CorpusLine]:
+    """A file (.txt list or .jsonl) or a folder of them."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".txt", ".jsonl", ".list"))
+        if not files:
+            raise CorpusFormatError(f"{path} holds no .txt/.list/.jsonl corpus files")
+        return [line for f in files for line in read_corpus(f)]
+    if not path.is_file():
+        raise CorpusFormatError(f"no such corpus file or folder: {path}")
+    return read_jsonl(path) if path.suffix == ".jsonl" else read_list(path)
+
+
+# ---- speaking-rate profiles --------------------------------------------------------
+TEMPO_RANGES = {                    # duration multipliers (< 1 = faster)
+    "much_faster": (0.55, 0.70), "faster": (0.76, 0.88), "normal": (0.94, 1.06),
+    "slower": (1.15, 1.35), "much_slower": (1.45, 1.80)}
+TREND_RANGES = {                    # end/start duration ratio
+    "steady": (1.0, 1.0), "accelerating": (0.55, 0.72), "slowing": (1.4, 1.8)}
+TEMPO_CATS = tuple(TEMPO_RANGES)
+TRENDS = tuple(TREND_RANGES)
+
+
+@dataclass
+class RateProfile:
+    tempo_cat: str = "normal"
+    tempo: float = 1.0
+    trend: str = "steady"
+    trend_ratio: float = 1.0
+    pause_rate: float = 0.0         # share of word boundaries that get a pause
+    pause_frames: float = 0.0
+    emphasis: str = "none"          # none | first | last
+    emphasis_factor: float = 1.0
+    seed: int = 0
+
+
+def sample_profile(rng: random.Random) -> RateProfile:
+    cat = rng.choice(TEMPO_CATS)
+    trend = rng.choices(TRENDS, weights=(0.5, 0.25, 0.25))[0]
+    pauses = rng.random() < 0.25
+    emphasis = rng.choices(("none", "first", "last"), weights=(0.7, 0.15, 0.15))[0]
+    return RateProfile(
+        tempo_cat=cat, tempo=rng.uniform(*TEMPO_RANGES[cat]),
+        trend=trend, trend_ratio=rng.uniform(*TREND_RANGES[trend]),
+        pause_rate=rng.uniform(0.3, 0.6) if pauses else 0.0,
+        pause_frames=rng.uniform(4, 10) if pauses else 0.0,
+        emphasis=emphasis, emphasis_factor=rng.uniform(1.5, 1.9) if emphasis != "none" else 1.0,
+        seed=rng.randrange(1 << 30))
+
+
+def word_spans(tokens: list[str]) -> list[tuple[int, int]]:
+    """[start, end) token ranges of words (runs without spaces, pads or punctuation)."""
+    spans, start = [], None
+    for i, t in enumerate(tokens):
+        inside = t not in ("$", " ") and (t.isalpha() or t in "ˈˌːʲ")
+        if inside and start is None:
+            start = i
+        if not inside and start is not None:
+            spans.append((start, i))
+            start = None
+    if start is not None:
+        spans.append((start, len(tokens)))
+    return spans
+
+
+def apply_profile(base: np.ndarray, tokens: list[str], profile: RateProfile) -> np.ndarray:
+    """Target float durations: the backbone's, under the profile. Pads keep theirs."""
+    d = base.astype(np.float64).copy()
+    inner = np.array([t != "$" for t in tokens])
+    n = len(d)
+    pos = np.linspace(0.0, 1.0, n)
+    trend = np.exp(math.log(profile.trend_ratio) * (pos - 0.5))
+    d[inner] *= profile.tempo * trend[inner]
+    spans = word_spans(tokens)
+    if profile.emphasis != "none" and spans:
+        a, b = spans[0] if profile.emphasis == "first" else spans[-1]
+        d[a:b] *= profile.emphasis_factor
+    if profile.pause_rate > 0 and len(spans) > 1:
+        rng = random.Random(profile.seed)
+        gaps = [spans[i][1] for i in range(len(spans) - 1)]          # token after each word
+        gaps = [g for g in gaps if tokens[g] == " "] or gaps
+        chosen = [g for g in gaps if rng.random() < profile.pause_rate] or [rng.choice(gaps)]
+        for g in chosen:
+            d[g] += profile.pause_frames
+    return np.maximum(d, 0.5)
+
+
+def measured_profile(base: np.ndarray, target: np.ndarray) -> RateProfile:
+    """Describe real durations against the backbone's (for real corpora)."""
+    tempo = float(target.sum() / max(base.sum(), 1e-6))
+    cat = min(TEMPO_CATS, key=lambda c: abs(math.log(tempo) - math.log(sum(TEMPO_RANGES[c]) / 2)))
+    half = len(base) // 2
+    r1 = target[:half].sum() / max(base[:half].sum(), 1e-6)
+    r2 = target[half:].sum() / max(base[half:].sum(), 1e-6)
+    ratio = float(r2 / max(r1, 1e-6))
+    trend = "accelerating" if ratio < 0.8 else "slowing" if ratio > 1.25 else "steady"
+    return RateProfile(tempo_cat=cat, tempo=tempo, trend=trend, trend_ratio=ratio)
+
+
+# ---- emotion prosody ---------------------------------------------------------------
+# Per-entity F0 level (semitones), F0 range (factor on log-F0 deviations), energy
+# (dB, applied to the backbone's log-energy curve) and tempo (duration factor).
+# Directions follow the cue patterns reviewed in Juslin & Laukka (2003,
+# Psychol. Bull. 129:770) and Banse & Scherer (1996, JPSP 70:614): anger and joy
+# raise F0 level, range and intensity and speed up; sadness lowers F0, narrows its
+# range, softens and slows; fear raises F0 with a narrower range and a faster
+# rate; disgust lowers F0 and slows; surprise has the highest F0 and widest range.
+EMOTION_PROSODY = {
+    #            level_st range energy_db tempo
+    "happy":    (+2.0, 1.25, +2.0, 0.93),
+    "angry":    (+1.5, 1.35, +4.0, 0.92),
+    "disgust":  (-1.5, 0.90, -1.5, 1.12),
+    "fear":     (+3.0, 0.80, -1.0, 0.90),
+    "neutral":  (0.0, 1.00, 0.0, 1.00),
+    "sad":      (-2.0, 0.65, -4.0, 1.20),
+    "surprise": (+4.0, 1.50, +2.5, 0.97),
+}
+# The backbone's energy curve is a natural-log amplitude: 1 dB = ln(10)/20.
+ENERGY_PER_DB = math.log(10) / 20
+
+
+def mixture_params(weights: dict[str, float]) -> tuple[float, float, float, float]:
+    """Weighted mix of the per-entity parameters (range and tempo in log domain)."""
+    total = sum(weights.values()) or 1.0
+    level = energy = 0.0
+    log_range = log_tempo = 0.0
+    for name, w in weights.items():
+        lv, rg, en, tp = EMOTION_PROSODY[name]
+        level += w / total * lv
+        log_range += w / total * math.log(rg)
+        energy += w / total * en
+        log_tempo += w / total * math.log(tp)
+    return level, math.exp(log_range), energy, math.exp(log_tempo)
+
+
+def sample_mixture(rng: random.Random) -> dict[str, float]:
+    r = rng.random()
+    a = rng.choice(ENTITIES)
+    if r < 0.6 or a == "neutral":
+        return {a: 1.0}
+    b = rng.choice([e for e in ENTITIES if e not in (a, "neutral")])
+    w = rng.choice((0.6, 0.7, 0.8))
+    return {a: w, b: round(1 - w, 2)}
+
+
+def apply_emotion(f0: np.ndarray, energy: np.ndarray, weights: dict[str, float]):
+    """Transform the backbone's F0 (Hz, 0 = unvoiced) and energy curves."""
+    level, rng_factor, energy_db, _ = mixture_params(weights)
+    voiced = f0 > 0
+    out_f0 = f0.astype(np.float64).copy()
+    if voiced.any():
+        logf0 = np.log(f0[voiced])
+        mu = logf0.mean()
+        out_f0[voiced] = np.exp(mu + rng_factor * (logf0 - mu) + level * math.log(2) / 12)
+    out_en = energy.astype(np.float64) + energy_db * ENERGY_PER_DB
+    return out_f0.astype(np.float32), out_en.astype(np.float32)
