@@ -240,3 +240,15 @@ def _export_videos(project, stem, opts, step, write):
             au.write_wav(mix_wav, mixed, sr)
             write(outdir / f"{opts.basename}_mix.mp4",
                   lambda p: mux(video, mix_wav, p, project.video.duration))
+
+
+def export_session(session, opts: ExportOptions, progress: Progress | None = None,
+                   cancel: Cancel | None = None) -> ExportResult:
+    """Render every cue that is not up to date, then export (the editor and `dub`)."""
+    progress = progress or (lambda f, m: None)
+    existing = [p for p in planned_files(session.project, opts) if p.exists()]
+    if existing and not opts.overwrite:          # say so before minutes of rendering
+        raise ExportExistsError(existing)
+    audio = session.render_all(lambda f, m: progress(0.7 * f, m), cancel)
+    return export_project(session.project, audio, opts,
+                          lambda f, m: progress(0.7 + 0.3 * f, m), cancel)

@@ -1,0 +1,105 @@
+"""The export dialog: what to write, where, loudness; runs in the background with progress."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QProgressBar, QPushButton, QVBoxLayout)
+
+from core.export import ExportOptions, planned_files
+
+
+class ExportDialog(QDialog):
+    def __init__(self, project, outdir: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.project = project
+        self.dir = QLineEdit(outdir)
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.dir, 1)
+        row.addWidget(browse)
+        self.name = QLineEdit("dub")
+        self.stem = QCheckBox("Dialogue stem (48 kHz / 24-bit WAV, full video length)")
+        self.per_cue = QCheckBox("One WAV per cue, named by timecode")
+        self.srt = QCheckBox("Subtitles (SRT)")
+        self.video = QCheckBox("Video with the dub")
+        self.mix = QCheckBox("…and a second video mixing the dub with the original audio")
+        self.normalize = QCheckBox("Normalise loudness")
+        for cb in (self.stem, self.per_cue, self.srt, self.video, self.normalize):
+            cb.setChecked(True)
+        has_video = bool(project.video.path)
+        self.video.setEnabled(has_video)
+        self.mix.setEnabled(has_video and project.video.has_audio)
+        self.target = QDoubleSpinBox()
+        self.target.setRange(-40, -5)
+        self.target.setValue(-23.0)
+        self.target.setSuffix(" LUFS")
+        self.ceiling = QDoubleSpinBox()
+        self.ceiling.setRange(-10, 0)
+        self.ceiling.setValue(-1.0)
+        self.ceiling.setSuffix(" dBTP")
+        self.normalize.toggled.connect(self.target.setEnabled)
+        self.normalize.toggled.connect(self.ceiling.setEnabled)
+        form = QFormLayout()
+        form.addRow("Folder", row)
+        form.addRow("Base name", self.name)
+        for cb in (self.stem, self.per_cue, self.srt, self.video, self.mix, self.normalize):
+            form.addRow(cb)
+        form.addRow("Integrated loudness", self.target)
+        form.addRow("True-peak ceiling", self.ceiling)
+        self.bar = QProgressBar()
+        self.bar.setVisible(False)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
+                                   QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.info)
+        lay.addWidget(buttons)
+
+    def options(self, overwrite: bool = False) -> ExportOptions:
+        return ExportOptions(
+            outdir=Path(self.dir.text()).expanduser(), basename=self.name.text().strip() or "dub",
+            stem=self.stem.isChecked(), per_cue=self.per_cue.isChecked(), srt=self.srt.isChecked(),
+            video=self.video.isChecked() and self.video.isEnabled(),
+            mix_original=self.mix.isChecked() and self.mix.isEnabled(),
+            normalize=self.normalize.isChecked(), target_lufs=self.target.value(),
+            ceiling_dbtp=self.ceiling.value(), overwrite=overwrite)
+
+    def _browse(self):
+        d = QFileDialog.getExistingDirectory(self, "Export folder", self.dir.text())
+        if d:
+            self.dir.setText(d)
+
+    def _accept(self):
+        """Ask before overwriting; the chosen options are in `self.chosen`."""
+        if not self.dir.text().strip():
+            self.info.setText("Choose a folder first.")
+            return
+        opts = self.options()
+        existing = [p for p in planned_files(self.project, opts) if p.exists()]
+        if existing:
+            names = "\n".join(str(p) for p in existing[:8])
+            more = f"\n… and {len(existing) - 8} more" if len(existing) > 8 else ""
+            ans = QMessageBox.question(self, "Overwrite?",
+                                       f"These files exist already:\n{names}{more}\n\nReplace them?")
+            if ans != QMessageBox.StandardButton.Yes:
+                return
+            opts.overwrite = True
+        self.chosen = opts
+        self.accept()
+
+
+def show_progress(bar: QProgressBar, fraction: float, text: str) -> None:
+    bar.setVisible(True)
+    bar.setValue(int(round(100 * fraction)))
+    bar.setFormat(f"{text} %p%")
+    bar.setAlignment(Qt.AlignmentFlag.AlignCenter)

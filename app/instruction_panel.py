@@ -1,0 +1,91 @@
+"""The selected cue's line, speaking-rate and emotion instructions, and entity weights."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QLabel,
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+
+from core.project import ENTITIES
+
+FIELDS = (("text", "Line"), ("rate_instruction", "Speaking rate"),
+          ("emotion_instruction", "Emotion"))
+
+
+class InstructionPanel(QWidget):
+    fieldEdited = Signal(str, str, str)          # field, old, new
+    entitiesEdited = Signal(dict, dict, str)     # old, new, entity name
+    analyseRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.edits: dict[str, QLineEdit] = {}
+        self._values: dict[str, str] = {}
+        form = QFormLayout()
+        for field, label in FIELDS:
+            e = QLineEdit()
+            e.setObjectName(field)
+            e.setPlaceholderText({"text": "the line as it is spoken",
+                                  "rate_instruction": "e.g. Speak quickly at first, then slow down.",
+                                  "emotion_instruction": "e.g. Tense and angry, holding back."}[field])
+            e.editingFinished.connect(lambda f=field: self._finished(f))
+            form.addRow(label, e)
+            self.edits[field] = e
+
+        box = QGroupBox("Emotion entities")
+        grid = QGridLayout(box)
+        self.weights: dict[str, QDoubleSpinBox] = {}
+        for i, name in enumerate(ENTITIES):
+            sb = QDoubleSpinBox()
+            sb.setRange(0.0, 1.0)
+            sb.setSingleStep(0.05)
+            sb.setDecimals(2)
+            sb.valueChanged.connect(lambda v, n=name: self._weight(n, v))
+            grid.addWidget(QLabel(name), i // 2, (i % 2) * 2)
+            grid.addWidget(sb, i // 2, (i % 2) * 2 + 1)
+            self.weights[name] = sb
+        self.analyse = QPushButton("Analyse emotion instruction")
+        self.analyse.setToolTip("Predict the entity weights from the emotion instruction")
+        self.analyse.clicked.connect(self.analyseRequested)
+        grid.addWidget(self.analyse, 4, 0, 1, 4)
+
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color:#e0a040;")
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(box)
+        lay.addWidget(self.note)
+        lay.addStretch(1)
+        self._entities: dict = {}
+        self._loading = False
+        self.setEnabled(False)
+
+    def set_cue(self, cue, note: str = "") -> None:
+        self._loading = True
+        self.setEnabled(cue is not None)
+        for field, e in self.edits.items():
+            v = getattr(cue, field) if cue else ""
+            self._values[field] = v
+            e.setText(v)
+        self._entities = dict(cue.entities) if cue else {}
+        for name, sb in self.weights.items():
+            sb.setValue(float(self._entities.get(name, 0.0)))
+        self.note.setText(note)
+        self._loading = False
+
+    def set_note(self, note: str) -> None:
+        self.note.setText(note)
+
+    def _finished(self, field: str) -> None:
+        new, old = self.edits[field].text(), self._values.get(field, "")
+        if new != old and not self._loading:
+            self._values[field] = new
+            self.fieldEdited.emit(field, old, new)
+
+    def _weight(self, name: str, value: float) -> None:
+        if self._loading:
+            return
+        old = dict(self._entities)
+        new = {**old, name: round(float(value), 4)}
+        self._entities = new
+        self.entitiesEdited.emit(old, new, name)

@@ -1,0 +1,88 @@
+"""Project files for the editor: the demo, recovery from autosaves, new projects.
+
+Qt-free apart from QStandardPaths for the untitled autosave location.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from core.errors import UserError
+from core.project import Cue, Project, VideoInfo, autosave_path, file_sha256
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def demo_path() -> Path:
+    return ROOT / "resources" / "demo" / "demo.json"
+
+
+def untitled_autosave() -> Path:
+    from PySide6.QtCore import QStandardPaths
+    base = Path(QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".instructdub")
+    base.mkdir(parents=True, exist_ok=True)
+    return autosave_path(base / "untitled.json")
+
+
+def newer_autosave(path: Path) -> Path | None:
+    """The autosave of `path` when it is newer than the project file itself."""
+    a = autosave_path(path)
+    if not a.exists():
+        return None
+    if not path.exists() or a.stat().st_mtime > path.stat().st_mtime:
+        return a
+    return None
+
+
+def load_with_recovery(path: Path, ask: Callable[[], bool]) -> tuple[Project, bool]:
+    """Load `path`, or its newer autosave when `ask()` says yes.
+
+    A declined autosave is kept, renamed `.discarded`, so nothing is lost.
+    """
+    a = newer_autosave(path)
+    if a is not None:
+        if ask():
+            project = Project.load(a)
+            if project.video.path and not Path(project.video.path).is_absolute():
+                project.video.path = str((path.parent / project.video.path).resolve())
+            return project, True
+        os.replace(a, a.with_name(a.name + ".discarded"))
+    return Project.load(path), False
+
+
+def probe_video(path: str) -> VideoInfo:
+    import cv2
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise UserError(f"cannot open the video {path}: not a video file OpenCV can read")
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    frames = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0
+    cap.release()
+    from core.audio import AudioError, read_media_audio
+    try:
+        has_audio = len(read_media_audio(path, 8000)) > 0
+    except AudioError:
+        has_audio = False
+    return VideoInfo(path=str(Path(path).resolve()), sha256=file_sha256(path), fps=float(fps),
+                     duration=float(frames / fps), has_audio=has_audio)
+
+
+def new_project(video: str, script: str) -> tuple[Project, str]:
+    """A project from a video and a script with one line per cue.
+
+    Without the video analysis, the lines are spread evenly over the video;
+    the note says so, and the in/out times should be set by hand or by analysis.
+    """
+    lines = [ln.strip() for ln in script.splitlines() if ln.strip()]
+    if not lines:
+        raise UserError("the script is empty: write one line of dialogue per line of text")
+    info = probe_video(video)
+    slot = info.duration / len(lines)
+    cues = [Cue(id=f"c{i + 1:03d}", text=t, start=round(i * slot, 3),
+                end=round((i + 1) * slot - min(0.1, slot * 0.1), 3))
+            for i, t in enumerate(lines)]
+    note = (f"{len(cues)} cues spread evenly over {info.duration:.1f} s; "
+            "run `python main.py analyze` or adjust the in/out times")
+    return Project(video=info, cues=cues), note

@@ -1,0 +1,1 @@
+"""The timeline: small pyqtgraph items stacked in `TimelineWidget` (view.py)."""

@@ -1,0 +1,123 @@
+"""Transport: play/pause, J/K/L shuttle, frame steps, cue loop with pre/post-roll,
+and A/B/mix between the original audio and the dub. Owns the playhead time."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.playback import Player
+from core import audio as au
+from core.alignment import SAMPLE_RATE
+
+MODES = ("dub", "original", "mix")
+PRE_ROLL, POST_ROLL = 1.0, 1.0
+
+
+class Transport(QObject):
+    timeChanged = Signal(float)
+    message = Signal(str)
+    modeChanged = Signal(str)
+
+    def __init__(self, session_getter, parent=None, prefer: str = "auto"):
+        super().__init__(parent)
+        self.session = session_getter
+        self.player = Player(self, prefer)
+        self.player.message.connect(self.message)
+        self.timer = QTimer(self)
+        self.timer.setInterval(30)
+        self.timer.timeout.connect(self._tick)
+        self.time = 0.0
+        self.fps = 25.0
+        self.duration = 0.0
+        self.mode = "dub"
+        self.original: np.ndarray | None = None     # 24 kHz
+        self.loop: tuple[float, float] | None = None
+
+    # ------------------------------------------------ programme audio
+    def program(self, t0: float, t1: float) -> np.ndarray:
+        """What plays between t0 and t1 in the current A/B/mix mode, 24 kHz."""
+        n = max(0, int(round((t1 - t0) * SAMPLE_RATE)))
+        out = np.zeros(n, np.float32)
+        if self.mode in ("dub", "mix"):
+            s = self.session()
+            for cue in s.project.cues:
+                a = s.audio(cue.id)
+                if a is not None:
+                    au.place(out, a, int(round((cue.start - t0) * SAMPLE_RATE)))
+        if self.mode in ("original", "mix") and self.original is not None:
+            a, b = int(t0 * SAMPLE_RATE), int(t1 * SAMPLE_RATE)
+            seg = au.fit_length(self.original[max(0, a):max(0, b)], n)
+            out += seg * (0.35 if self.mode == "mix" else 1.0)
+        return out
+
+    def end_time(self) -> float:
+        s = self.session()
+        ends = [c.start + len(s.audio(c.id)) / SAMPLE_RATE
+                for c in s.project.cues if s.audio(c.id) is not None]
+        return max([self.duration] + ends)
+
+    # ------------------------------------------------ controls
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        self.mode = mode
+        self.modeChanged.emit(mode)
+        if self.player.playing:
+            self.play(self.player.speed)
+
+    def cycle_mode(self) -> None:
+        self.set_mode(MODES[(MODES.index(self.mode) + 1) % len(MODES)])
+
+    def play(self, speed: float = 1.0) -> None:
+        t = self.time
+        if speed > 0:
+            end = self.loop[1] if self.loop else self.end_time()
+            if t >= end - 1e-3:
+                t = self.loop[0] if self.loop else 0.0
+            self.player.play(self.program(t, end), SAMPLE_RATE, t, speed)
+        else:
+            self.player.play(self.program(0.0, t), SAMPLE_RATE, t, speed)
+        self.timer.start()
+
+    def pause(self) -> None:
+        self.player.stop()
+        self.timer.stop()
+
+    def toggle(self) -> None:
+        self.loop = None if not self.player.playing else self.loop
+        self.pause() if self.player.playing else self.play()
+
+    def shuttle(self, direction: int) -> None:
+        """L forward, J backward; pressing again doubles the speed (up to 4x)."""
+        sp = self.player.speed if self.player.playing else 0.0
+        speed = sp * 2 if sp * direction > 0 and abs(sp) < 4 else float(direction)
+        self.loop = None
+        self.play(speed)
+
+    def loop_range(self, start: float, end: float) -> None:
+        self.loop = (max(0.0, start - PRE_ROLL), end + POST_ROLL)
+        self.seek(self.loop[0])
+        self.play()
+
+    def step(self, frames: int) -> None:
+        self.pause()
+        self.seek(round(self.time * self.fps + 1e-6 + frames) / self.fps)
+
+    def seek(self, t: float) -> None:
+        playing = self.player.playing
+        self.time = float(np.clip(t, 0.0, max(self.end_time(), 0.0)))
+        self.timeChanged.emit(self.time)
+        if playing:
+            self.play(self.player.speed)
+
+    def _tick(self) -> None:
+        pos = self.player.position()
+        if pos is None:
+            if self.loop:
+                self.time = self.loop[0]
+                self.play()
+                return
+            self.timer.stop()
+            return
+        self.time = max(0.0, pos)
+        self.timeChanged.emit(self.time)

@@ -1,0 +1,81 @@
+"""The cue's voice: a pack, a blend of two packs, or a voice cloned from a reference clip."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QPushButton, QSlider, QWidget)
+
+FALLBACK_VOICES = ["jm_kumo", "jf_gongitsune", "jf_alpha", "jf_nezumi", "jf_tebukuro"]
+
+
+def pack_names() -> list[str]:
+    try:
+        from core.voices import list_voices
+        return list(list_voices())
+    except Exception:  # noqa: BLE001 - the engine is not installed yet; the names are fixed
+        return FALLBACK_VOICES
+
+
+class VoicePanel(QGroupBox):
+    voiceChosen = Signal(object)          # a name, {"blend": {...}} or {"vector": [...]}
+    cloneRequested = Signal(str)          # reference clip path
+
+    def __init__(self, parent=None):
+        super().__init__("Voice", parent)
+        self.pack = QComboBox()
+        self.other = QComboBox()
+        names = pack_names()
+        self.pack.addItems(names)
+        self.other.addItems(["(no blend)"] + names)
+        self.mix = QSlider(Qt.Orientation.Horizontal)
+        self.mix.setRange(0, 100)
+        self.mix.setValue(50)
+        self.mix.setToolTip("share of the second voice in the blend")
+        self.clone = QPushButton("Clone from reference clip…")
+        self.clone.clicked.connect(self._clone)
+        blend = QHBoxLayout()
+        blend.addWidget(self.other, 1)
+        blend.addWidget(self.mix, 1)
+        form = QFormLayout(self)
+        form.addRow("Pack", self.pack)
+        form.addRow("Blend with", blend)
+        form.addRow(self.clone)
+        self._loading = False
+        self.pack.currentIndexChanged.connect(self._changed)
+        self.other.currentIndexChanged.connect(self._changed)
+        self.mix.sliderReleased.connect(self._changed)
+        self.setEnabled(False)
+
+    def set_voice(self, voice) -> None:
+        self._loading = True
+        self.setEnabled(voice is not None)
+        if isinstance(voice, str):
+            self.pack.setCurrentText(voice)
+            self.other.setCurrentIndex(0)
+        elif isinstance(voice, dict) and "blend" in voice:
+            (a, wa), *rest = sorted(voice["blend"].items(), key=lambda kv: -kv[1])
+            self.pack.setCurrentText(a)
+            if rest:
+                self.other.setCurrentText(rest[0][0])
+                self.mix.setValue(int(round(100 * rest[0][1] / (wa + rest[0][1]))))
+        elif isinstance(voice, dict) and "vector" in voice:
+            self.clone.setText("Cloned voice ✓ — clone again…")
+        self._loading = False
+
+    def current(self):
+        a, b = self.pack.currentText(), self.other.currentText()
+        if self.other.currentIndex() <= 0 or b == a:
+            return a
+        w = self.mix.value() / 100.0
+        return {"blend": {a: round(1.0 - w, 3), b: round(w, 3)}}
+
+    def _changed(self, *_):
+        if not self._loading:
+            self.clone.setText("Clone from reference clip…")
+            self.voiceChosen.emit(self.current())
+
+    def _clone(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Reference clip", "",
+                                              "Audio or video (*.wav *.flac *.mp3 *.m4a *.mp4 *.mov *.mkv)")
+        if path:
+            self.cloneRequested.emit(path)

@@ -1,0 +1,435 @@
+"""The editing session: a project plus per-cue caches, with no Qt.
+
+An edit costs only the stage it touches:
+- text, instruction, entity or voice edit -> re-predict (IDD/IEC), then render;
+- boundary drag, F0 or energy edit       -> render only, partially when it can.
+
+Edits happen on the UI thread (`set_*`); `update(cue_id)` does the work and
+may run on a worker thread. Each edit bumps the cue's revision; a result for an
+older revision is kept in the cache but never becomes the cue's current state,
+so a newer edit always supersedes a stale job.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from core.alignment import CURVE_PER_FRAME, FRAME_SAMPLES, FRAMES_PER_SECOND, Alignment
+from core.errors import UserError
+from core.project import Project
+
+PREDICT, RENDER = "predict", "render"
+PARTIAL_MAX_SHARE = 0.6        # above this share of changed frames a full render is cheaper
+
+
+class Cancelled(Exception):
+    """The job was cancelled or superseded by a newer edit."""
+
+
+@dataclass
+class UpdateResult:
+    cue_id: str
+    alignment: Alignment
+    audio: np.ndarray
+    predicted: bool = False     # this update re-predicted timing and prosody
+    partial: bool = False       # the audio came from a partial re-render
+    cached: bool = False        # the audio came from the cache (undo, cue switch)
+    seconds: float = 0.0
+    current: bool = True        # False: superseded by a newer edit meanwhile
+    note: str = ""
+
+
+@dataclass
+class CueState:
+    rev: int = 0
+    need: str | None = PREDICT              # PREDICT, RENDER or None (up to date)
+    alignment: Alignment | None = None      # the alignment `audio` was rendered from
+    audio: np.ndarray | None = None
+    note: str = ""
+    renders: OrderedDict = field(default_factory=OrderedDict)   # alignment key -> audio
+
+
+def alignment_key(al: Alignment) -> str:
+    return hashlib.sha1(json.dumps(al.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def predict_key(cue) -> str:
+    d = {"text": cue.text, "rate": cue.rate_instruction, "emotion": cue.emotion_instruction,
+         "entities": cue.entities, "voice": cue.voice, "slot": round(cue.slot, 3)}
+    return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- alignment maths
+def rescale_durations(durations, target_frames: int) -> list[int]:
+    """Scale durations to sum to `target_frames` (largest remainder), keeping >=1 where >0."""
+    d = np.asarray(durations, dtype=np.float64)
+    if d.sum() <= 0 or target_frames <= 0:
+        return [int(x) for x in d]
+    exact = d * (target_frames / d.sum())
+    out = np.floor(exact).astype(int)
+    out[(d > 0) & (out == 0)] = 1
+    left = target_frames - out.sum()
+    order = np.argsort(-(exact - np.floor(exact)))
+    i = 0
+    while left != 0 and i < 10 * len(out):
+        k = order[i % len(out)]
+        if left > 0:
+            out[k] += 1
+            left -= 1
+        elif out[k] > 1:
+            out[k] -= 1
+            left += 1
+        i += 1
+    return [int(x) for x in out]
+
+
+def retime_curve(curve, old_durations, new_durations) -> list[float]:
+    """Stretch a 12.5 ms curve phoneme by phoneme to new durations (linear)."""
+    c = np.asarray(curve, dtype=np.float64)
+    out, pos = [], 0
+    for d_old, d_new in zip(old_durations, new_durations):
+        seg = c[pos:pos + CURVE_PER_FRAME * d_old]
+        pos += CURVE_PER_FRAME * d_old
+        n = CURVE_PER_FRAME * int(d_new)
+        if n == 0:
+            continue
+        if len(seg) == 0:
+            fill = out[-1] if out else (c[pos] if pos < len(c) else 0.0)
+            out.extend([fill] * n)
+        elif len(seg) == n:
+            out.extend(seg.tolist())
+        else:
+            x = np.linspace(0, len(seg) - 1, n)
+            vals = np.interp(x, np.arange(len(seg)), seg)
+            if np.any(seg == 0):   # keep unvoiced (0 Hz) regions unvoiced
+                vals[seg[np.round(x).astype(int)] == 0] = 0.0
+            out.extend(vals.tolist())
+    return out
+
+
+def with_durations(al: Alignment, durations) -> Alignment:
+    new = al.copy()
+    new.durations = [int(x) for x in durations]
+    new.f0 = retime_curve(al.f0, al.durations, new.durations)
+    new.energy = retime_curve(al.energy, al.durations, new.durations)
+    return new
+
+
+def changed_span(old: Alignment, new: Alignment) -> tuple[int, int, int] | None:
+    """(lo, hi_new, hi_old) frames: new[lo:hi_new] replaces old[lo:hi_old]; None if equal.
+
+    Only meaningful when the phonemes and voice are the same.
+    """
+    per = CURVE_PER_FRAME
+
+    def curves(al):
+        return np.stack([np.asarray(al.f0, np.float32), np.asarray(al.energy, np.float32)], 1)
+
+    # expand durations to a per-frame phoneme index, then compare frames
+    def frame_ids(al):
+        return np.repeat(np.arange(len(al.durations)), al.durations)
+
+    ids_o, ids_n = frame_ids(old), frame_ids(new)
+    co = curves(old).reshape(-1, per * 2)
+    cn = curves(new).reshape(-1, per * 2)
+    fo = np.concatenate([ids_o[:, None], co], 1)
+    fn = np.concatenate([ids_n[:, None], cn], 1)
+    n = min(len(fo), len(fn))
+    same_head = np.all(np.isclose(fo[:n], fn[:n]), axis=1)
+    lo = int(np.argmin(same_head)) if not same_head.all() else n
+    same_tail = np.all(np.isclose(fo[::-1][:n], fn[::-1][:n]), axis=1)
+    tail = int(np.argmin(same_tail)) if not same_tail.all() else n
+    tail = min(tail, n - lo)
+    if lo == len(fo) == len(fn):
+        return None
+    return lo, len(fn) - tail, len(fo) - tail
+
+
+# ---------------------------------------------------------------- the session
+class Session:
+    def __init__(self, project: Project, path: str | Path | None = None,
+                 engine_factory: Callable | None = None, cache_size: int = 8):
+        self.project = project
+        self.path = Path(path) if path else None
+        self._engine = None
+        self._engine_factory = engine_factory
+        self._lock = threading.RLock()
+        self._engine_lock = threading.Lock()      # one engine call at a time
+        self._states: dict[str, CueState] = {}
+        self._predicted: OrderedDict = OrderedDict()   # predict_key -> Alignment
+        self.cache_size = cache_size
+        for cue in project.cues:
+            st = self.state(cue.id)
+            if cue.alignment is not None:
+                st.need = RENDER
+
+    # ------------------------------------------------ engine
+    @property
+    def engine(self):
+        if self._engine is None:
+            if self._engine_factory is None:
+                try:
+                    from core.synth import get_engine
+                except ImportError as e:
+                    raise UserError(f"the synthesis engine is not available: {e}") from None
+                self._engine_factory = get_engine
+            self._engine = self._engine_factory()
+        return self._engine
+
+    # ------------------------------------------------ state and status
+    def state(self, cue_id: str) -> CueState:
+        with self._lock:
+            return self._states.setdefault(cue_id, CueState())
+
+    def status(self, cue_id: str) -> str:
+        """One of: new, analysed, predicted, rendered, edited, stale."""
+        cue, st = self.project.cue(cue_id), self.state(cue_id)
+        if st.need is None and st.audio is not None:
+            return "edited" if any(cue.edited.values()) else "rendered"
+        if st.audio is not None:
+            return "stale"
+        if cue.alignment is not None:
+            return "predicted"
+        if cue.rate_instruction or cue.emotion_instruction or cue.entities:
+            return "analysed"
+        return "new"
+
+    def audio(self, cue_id: str) -> np.ndarray | None:
+        """The current audio of a cue, or None when it must be (re-)rendered."""
+        st = self.state(cue_id)
+        return st.audio if st.need is None else None
+
+    def needs(self, cue_id: str) -> str | None:
+        return self.state(cue_id).need
+
+    def _touch(self, cue_id: str, need: str) -> int:
+        with self._lock:
+            st = self.state(cue_id)
+            st.rev += 1
+            if need == PREDICT or st.need != PREDICT:
+                st.need = need
+            return st.rev
+
+    # ------------------------------------------------ edits (UI thread)
+    def set_text(self, cue_id: str, text: str) -> None:
+        self.project.cue(cue_id).text = text
+        self._touch(cue_id, PREDICT)
+
+    def set_instructions(self, cue_id: str, rate: str | None = None,
+                         emotion: str | None = None) -> None:
+        cue = self.project.cue(cue_id)
+        if rate is not None:
+            cue.rate_instruction = rate
+        if emotion is not None:
+            cue.emotion_instruction = emotion
+        self._touch(cue_id, PREDICT)
+
+    def set_entities(self, cue_id: str, entities: dict) -> None:
+        self.project.cue(cue_id).entities = {k: float(v) for k, v in entities.items()}
+        self._touch(cue_id, PREDICT)
+
+    def set_voice(self, cue_id: str, voice) -> None:
+        self.project.cue(cue_id).voice = voice
+        self._touch(cue_id, PREDICT)
+
+    def set_timing(self, cue_id: str, start: float, end: float) -> None:
+        cue = self.project.cue(cue_id)
+        if end <= start:
+            raise UserError("a cue's out-time must be after its in-time")
+        cue.start, cue.end = float(start), float(end)
+        self._touch(cue_id, PREDICT)
+
+    def set_alignment(self, cue_id: str, al: Alignment, edited: dict | None = None) -> None:
+        """Replace the alignment (manual edit or undo): render only."""
+        cue = self.project.cue(cue_id)
+        cue.alignment = al.copy().validate()
+        if edited is not None:
+            cue.edited = dict(edited)
+        self._touch(cue_id, RENDER)
+
+    def set_durations(self, cue_id: str, durations) -> Alignment:
+        cue = self.project.cue(cue_id)
+        al = with_durations(self._require_alignment(cue), durations)
+        self.set_alignment(cue_id, al, {**cue.edited, "durations": True})
+        return al
+
+    def set_curve(self, cue_id: str, name: str, values) -> Alignment:
+        if name not in ("f0", "energy"):
+            raise ValueError(f"unknown curve {name!r}")
+        cue = self.project.cue(cue_id)
+        al = self._require_alignment(cue).copy()
+        setattr(al, name, [max(0.0, float(v)) if name == "f0" else float(v) for v in values])
+        self.set_alignment(cue_id, al, {**cue.edited, name: True})
+        return al
+
+    @staticmethod
+    def _require_alignment(cue) -> Alignment:
+        if cue.alignment is None:
+            raise UserError(f"cue {cue.id} has no timing yet: render it first")
+        return cue.alignment
+
+    # ------------------------------------------------ work (any thread)
+    def update(self, cue_id: str, progress=None, cancel=None) -> UpdateResult:
+        """Bring a cue up to date: predict if needed, then render. Raises Cancelled."""
+        t0 = time.perf_counter()
+        progress = progress or (lambda f, m: None)
+        with self._lock:
+            cue, st = self.project.cue(cue_id), self.state(cue_id)
+            rev, need = st.rev, st.need
+            if need is None and st.audio is not None:
+                return UpdateResult(cue_id, st.alignment, st.audio, cached=True)
+            snap = _CueSnapshot.of(cue)
+
+        def check():   # cancelled by the caller, or superseded by a newer edit
+            return bool(cancel and cancel()) or st.rev != rev
+        predicted, note = False, st.note
+        al = snap.alignment
+        if need == PREDICT or al is None:
+            progress(0.05, f"predicting {cue_id}")
+            al, note = self._predict_cached(snap)
+            predicted = True
+            with self._lock:
+                if check():
+                    raise Cancelled(cue_id)
+                # still current: the prediction becomes the cue's timing
+                cue.alignment, cue.edited, st.note = al.copy(), {}, note
+                st.need = RENDER
+        progress(0.4, f"rendering {cue_id}")
+        audio, partial, cached = self._render_cached(st, al, check)
+        with self._lock:
+            current = st.rev == rev
+            if current:
+                st.alignment, st.audio, st.need = al, audio, None
+        progress(1.0, f"{cue_id} ready")
+        return UpdateResult(cue_id, al, audio, predicted, partial, cached,
+                            time.perf_counter() - t0, current, note)
+
+    def render_all(self, progress=None, cancel=None) -> dict[str, np.ndarray]:
+        """Bring every cue up to date; returns {cue id: 24 kHz audio}."""
+        progress = progress or (lambda f, m: None)
+        out, n = {}, max(1, len(self.project.cues))
+        for i, cue in enumerate(self.project.cues):
+            if cancel and cancel():
+                raise Cancelled(cue.id)
+            sub = (lambda f, m, i=i: progress((i + f) / n, m))
+            out[cue.id] = self.update(cue.id, sub, cancel).audio
+        return out
+
+    # ------------------------------------------------ predict
+    def _predict_cached(self, snap) -> tuple[Alignment, str]:
+        key = predict_key(snap)
+        with self._lock:
+            hit = self._predicted.get(key)
+        if hit is not None:
+            return hit[0].copy(), hit[1]
+        with self._engine_lock:
+            al, note = predict_cue(self.engine, snap)
+        with self._lock:
+            self._predicted[key] = (al.copy(), note)
+            while len(self._predicted) > 4 * self.cache_size:
+                self._predicted.popitem(last=False)
+        return al, note
+
+    # ------------------------------------------------ render
+    def _render_cached(self, st: CueState, al: Alignment, check):
+        key = alignment_key(al)
+        with self._lock:
+            if key in st.renders:
+                st.renders.move_to_end(key)
+                return st.renders[key], False, True
+            prev = (st.alignment, st.audio) if st.audio is not None else None
+        if check():
+            raise Cancelled("render")
+        with self._engine_lock:
+            audio, partial = render_alignment(self.engine, al, prev)
+        with self._lock:
+            st.renders[key] = audio
+            while len(st.renders) > self.cache_size:
+                st.renders.popitem(last=False)
+        return audio, partial, False
+
+
+@dataclass
+class _CueSnapshot:
+    """The fields a job needs, copied under the lock so the UI may edit meanwhile."""
+    id: str
+    text: str
+    rate_instruction: str
+    emotion_instruction: str
+    entities: dict
+    voice: object
+    slot: float
+    alignment: Alignment | None
+
+    @classmethod
+    def of(cls, cue):
+        return cls(cue.id, cue.text, cue.rate_instruction, cue.emotion_instruction,
+                   dict(cue.entities), json.loads(json.dumps(cue.voice)), cue.slot,
+                   cue.alignment.copy() if cue.alignment else None)
+
+
+# ---------------------------------------------------------------- engine calls
+def instructed_predictor():
+    """core.instruct.pipeline.instructed_predict, or None while it is not there."""
+    try:
+        from core.instruct.pipeline import instructed_predict
+        return instructed_predict
+    except ImportError:
+        return None
+
+
+def predict_cue(eng, cue) -> tuple[Alignment, str]:
+    """Timing and prosody for a cue; a note says when instructions could not be used."""
+    phonemes = eng.phonemize(cue.text)
+    has_instructions = bool(cue.rate_instruction or cue.emotion_instruction or cue.entities)
+    idd = instructed_predictor() if has_instructions else None
+    note = ""
+    if idd is not None:
+        al = idd(eng, phonemes, cue.voice, cue.rate_instruction, cue.emotion_instruction,
+                 cue.entities or None, cue.slot)
+    else:
+        if has_instructions:
+            note = ("instructions not applied: the instruction models (IDD/IEC) are not "
+                    "available, so the backbone's timing was rescaled to the cue's slot")
+        al = eng.predict(phonemes, voice=cue.voice)
+        target = int(round(cue.slot * FRAMES_PER_SECOND))
+        if target > 0 and target != al.n_frames:
+            enc = eng.encode(phonemes, voice=cue.voice)
+            durations = rescale_durations(al.durations, target)
+            f0, energy = eng.prosody(enc, durations)
+            al = Alignment(list(al.phonemes), durations, [float(x) for x in f0],
+                           [float(x) for x in energy], cue.voice)
+    al.instructions = {"rate": cue.rate_instruction, "emotion": cue.emotion_instruction}
+    al.entities = dict(cue.entities) or al.entities
+    return al.validate(), note
+
+
+def render_alignment(eng, al: Alignment, prev) -> tuple[np.ndarray, bool]:
+    """Render `al`; re-render only the changed span of `prev` = (alignment, audio) when it can."""
+    if prev is not None and hasattr(eng, "render_span"):
+        old_al, old_audio = prev
+        if old_al is not None and old_al.phonemes == al.phonemes and old_al.voice == al.voice:
+            span = changed_span(old_al, al)
+            if span is None:
+                return old_audio, True
+            lo, hi_new, hi_old = span
+            if hi_new - lo <= PARTIAL_MAX_SHARE * al.n_frames:
+                base = splice(old_audio, lo, hi_old, hi_new - lo, al.n_samples)
+                return eng.render_span(al, base, lo, max(hi_new, lo + 1)), True
+    return eng.render(al), False
+
+
+def splice(old_audio: np.ndarray, lo: int, hi_old: int, n_new: int, n_samples: int) -> np.ndarray:
+    """Old audio with frames [lo, hi_old) replaced by `n_new` frames of silence."""
+    a, b = lo * FRAME_SAMPLES, hi_old * FRAME_SAMPLES
+    out = np.concatenate([old_audio[:a], np.zeros(n_new * FRAME_SAMPLES, np.float32),
+                          old_audio[b:]]).astype(np.float32)
+    return out[:n_samples] if len(out) >= n_samples else np.pad(out, (0, n_samples - len(out)))
