@@ -121,3 +121,51 @@ class Alignment:
         except json.JSONDecodeError as e:
             raise AlignmentError(f"{path} is not valid JSON ({e})") from None
         return cls.from_dict(d).validate()
+
+
+def _warp(curve: list[float], old_durs: list[int], new_durs: list[int]) -> list[float]:
+    """Resample each phoneme's stretch of a 12.5 ms curve to its new length."""
+    import numpy as np
+    c = CURVE_PER_FRAME
+    values = np.asarray(curve, dtype=np.float64)
+    out, start = [], 0
+    for d_old, d_new in zip(old_durs, new_durs):
+        seg = values[start * c:(start + d_old) * c]
+        start += d_old
+        n = d_new * c
+        if n == 0:
+            continue
+        if len(seg) == 0:                       # a phoneme that had no frames: hold the last value
+            seg = np.asarray(out[-1:] or [values[min(start * c, len(values) - 1)]])
+        if len(seg) == n:
+            out.extend(seg.tolist())
+        else:
+            pos = (np.arange(n) + 0.5) * len(seg) / n - 0.5
+            out.extend(np.interp(pos, np.arange(len(seg)), seg).tolist())
+    return out
+
+
+def retime(al: Alignment, durations: list[int]) -> Alignment:
+    """A copy with new durations; F0 and energy are stretched phoneme by phoneme,
+    so hand edits to the curves survive a boundary drag. No model is run."""
+    if len(durations) != len(al.durations):
+        raise AlignmentError(f"{len(al.durations)} durations expected, got {len(durations)}")
+    new = al.copy()
+    new.durations = [int(d) for d in durations]
+    voiced = [1.0 if f > 0 else 0.0 for f in al.f0]
+    new.f0 = [f if v >= 0.5 else 0.0
+              for f, v in zip(_warp(al.f0, al.durations, new.durations),
+                              _warp(voiced, al.durations, new.durations))]
+    new.energy = _warp(al.energy, al.durations, new.durations)
+    return new.validate()
+
+
+def move_boundary(al: Alignment, index: int, frames: int) -> Alignment:
+    """Move the boundary between phoneme index-1 and index by `frames` (a drag)."""
+    if not 0 < index < len(al.durations):
+        raise AlignmentError(f"no boundary before phoneme {index}")
+    durs = list(al.durations)
+    frames = max(-durs[index - 1], min(frames, durs[index]))
+    durs[index - 1] += frames
+    durs[index] -= frames
+    return retime(al, durs)

@@ -1,0 +1,1 @@
+"""The Kokoro-82M backbone (a StyleTTS2-class model): weights, conversion, network."""

@@ -1,0 +1,95 @@
+"""Building blocks shared by the prosody predictor and the decoder.
+
+Weight norm is folded into plain convolutions: the shipped weights are already folded.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class AdaIN1d(nn.Module):
+    """Instance norm whose scale and shift come from the style vector.
+
+    `stats` lets a partial re-render reuse the statistics of the last full render,
+    so a short window normalises exactly as the whole line did.
+    """
+
+    def __init__(self, style_dim: int, channels: int):
+        super().__init__()
+        self.fc = nn.Linear(style_dim, channels * 2)
+        self.stats_mode = "live"            # "live" | "record" | "replay"
+        self.stats: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        if self.stats_mode == "replay" and self.stats is not None:
+            mean, var = self.stats
+        else:
+            mean = x.mean(dim=-1, keepdim=True)
+            var = x.var(dim=-1, keepdim=True, unbiased=False)
+            if self.stats_mode == "record":
+                self.stats = (mean.detach(), var.detach())
+        x_norm = (x - mean) * torch.rsqrt(var + 1e-5)
+        gamma, beta = self.fc(style).unsqueeze(-1).chunk(2, dim=1)
+        return (1 + gamma) * x_norm + beta
+
+
+class AdaLayerNorm(nn.Module):
+    """Layer norm over channels with a style-driven scale and shift. x: [B, T, C]."""
+
+    def __init__(self, style_dim: int, channels: int):
+        super().__init__()
+        self.channels = channels
+        self.fc = nn.Linear(style_dim, channels * 2)
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.fc(style).unsqueeze(1).chunk(2, dim=-1)
+        return (1 + gamma) * F.layer_norm(x, (self.channels,), eps=1e-5) + beta
+
+
+class ChannelLayerNorm(nn.Module):
+    """Layer norm over the channel axis of a [B, C, T] tensor."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+        self.beta = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.layer_norm(x.transpose(1, -1), (x.shape[1],), self.gamma, self.beta, 1e-5)
+        return x.transpose(1, -1)
+
+
+class AdainResBlk1d(nn.Module):
+    """Residual block: AdaIN, LeakyReLU, conv3, twice; optional 2x upsampling."""
+
+    def __init__(self, dim_in: int, dim_out: int, style_dim: int, upsample: bool = False):
+        super().__init__()
+        self.upsample_type = "half" if upsample else "none"
+        self.learned_sc = dim_in != dim_out
+        self.conv1 = nn.Conv1d(dim_in, dim_out, 3, 1, 1)
+        self.conv2 = nn.Conv1d(dim_out, dim_out, 3, 1, 1)
+        self.norm1 = AdaIN1d(style_dim, dim_in)
+        self.norm2 = AdaIN1d(style_dim, dim_out)
+        if self.learned_sc:
+            self.conv1x1 = nn.Conv1d(dim_in, dim_out, 1, 1, 0, bias=False)
+        if upsample:
+            self.pool = nn.ConvTranspose1d(dim_in, dim_in, 3, stride=2, groups=dim_in,
+                                           padding=1, output_padding=1)
+        else:
+            self.pool = nn.Identity()
+
+    def _shortcut(self, x: torch.Tensor) -> torch.Tensor:
+        if self.upsample_type != "none":
+            x = F.interpolate(x, scale_factor=2, mode="nearest")
+        return self.conv1x1(x) if self.learned_sc else x
+
+    def _residual(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        x = self.pool(F.leaky_relu(self.norm1(x, style), 0.2))
+        x = self.conv1(x)
+        x = self.conv2(F.leaky_relu(self.norm2(x, style), 0.2))
+        return x
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        return (self._residual(x, style) + self._shortcut(x)) * (0.5 ** 0.5)

@@ -1,0 +1,57 @@
+"""KokoroBackbone: the language-blind network. Phoneme ids and a style vector in,
+durations / F0 / energy / audio out, each step callable on its own."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+from transformers import AlbertConfig, AlbertModel
+
+from core.backbone.decoder import Decoder
+from core.backbone.encoder import ProsodyPredictor, TextEncoder
+
+ACOUSTIC = slice(0, 128)    # style[:, :128] drives the decoder
+PROSODIC = slice(128, 256)  # style[:, 128:] drives the predictor
+
+
+class KokoroBackbone(nn.Module):
+    def __init__(self, config: dict):
+        super().__init__()
+        self.vocab: dict[str, int] = config["vocab"]
+        plbert = {k: v for k, v in config["plbert"].items() if k != "dropout"}
+        self.bert = AlbertModel(AlbertConfig(vocab_size=config["n_token"], **plbert),
+                                add_pooling_layer=False)
+        self.bert_encoder = nn.Linear(self.bert.config.hidden_size, config["hidden_dim"])
+        self.predictor = ProsodyPredictor(config["style_dim"], config["hidden_dim"],
+                                          config["n_layer"], config["max_dur"])
+        self.text_encoder = TextEncoder(config["hidden_dim"], config["text_encoder_kernel_size"],
+                                        config["n_layer"], config["n_token"])
+        self.decoder = Decoder(config["hidden_dim"], config["style_dim"], config["n_mels"],
+                               **config["istftnet"])
+        self.max_tokens = self.bert.config.max_position_embeddings
+
+    def phoneme_features(self, ids: torch.Tensor) -> torch.Tensor:
+        """PL-BERT output after the 768->512 projection: [B, T, 512]."""
+        hidden = self.bert(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state
+        return self.bert_encoder(hidden)
+
+    def duration_features(self, bert: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        return self.predictor.text_encoder(bert, style[:, PROSODIC])     # [B, T, 640]
+
+    @staticmethod
+    def expand(features: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:
+        """[B, T, C] token features -> [B, C, sum(durations)] frame features (B = 1)."""
+        return features[0].repeat_interleave(durations, dim=0).T.unsqueeze(0)
+
+    def f0_energy(self, dur_feats, durations, style):
+        frames = self.expand(dur_feats, durations)
+        return self.predictor.f0_energy(frames, style[:, PROSODIC])
+
+    def asr_features(self, ids: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:
+        return self.expand(self.text_encoder(ids).transpose(1, 2), durations)  # [B, 512, F]
+
+    def harmonic_source(self, f0_curve: torch.Tensor, seed: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(seed)
+        return self.decoder.generator.m_source(self.decoder.generator.m_source.sines(f0_curve, gen))
+
+    def decode(self, asr, f0_curve, energy, style, har_source) -> torch.Tensor:
+        return self.decoder(asr, f0_curve, energy, style[:, ACOUSTIC], har_source)

@@ -1,0 +1,106 @@
+"""`say`: text -> speech, optionally driven by rate/emotion instructions and a time slot."""
+from __future__ import annotations
+
+import argparse
+
+from core.errors import UserError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "say", help="speak English text to a WAV file",
+        description="Speak TEXT offline. Instructions (--rate-instruction, --emotion-instruction, "
+                    "--entities) drive durations and prosody through IDD/IEC; --slot fits the "
+                    "line exactly into SECONDS.")
+    p.add_argument("text", metavar="TEXT", help="English text to speak")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.wav", help="WAV file to write")
+    p.add_argument("--voice", default="jm_kumo",
+                   help="voice pack name, a blend 'jm_kumo=0.7,jf_alpha=0.3', or a voice .json "
+                        "(see `voices list`)")
+    p.add_argument("--speed", type=float, default=1.0, help="global tempo factor (default 1)")
+    p.add_argument("--pitch-shift", type=float, default=0.0, metavar="SEMITONES",
+                   help="shift the predicted F0 by this many semitones")
+    p.add_argument("--rate-instruction", default=None, metavar="TEXT",
+                   help='speaking-rate instruction, e.g. "fast at first, then slowing down"')
+    p.add_argument("--emotion-instruction", default=None, metavar="TEXT",
+                   help='emotion instruction, e.g. "she sounds furious"')
+    p.add_argument("--entities", default=None, metavar="E=W,...",
+                   help="emotion entities with weights, e.g. angry=0.7,sad=0.3 "
+                        "(overrides the analyzer)")
+    p.add_argument("--slot", type=float, default=None, metavar="SECONDS",
+                   help="make the line last exactly this long (25 ms resolution)")
+    p.add_argument("--alignment-out", default=None, metavar="A.json",
+                   help="also write the alignment (phonemes, durations, F0, energy) as JSON")
+    p.add_argument("--seed", type=int, default=0, help="seed of the noise source (default 0)")
+    p.set_defaults(func=run)
+
+
+def parse_entities(text: str | None) -> dict | None:
+    if not text:
+        return None
+    from core.project import ENTITIES
+    out = {}
+    for part in text.split(","):
+        name, sep, weight = part.strip().partition("=")
+        name = name.strip().lower()
+        if name not in ENTITIES:
+            raise UserError(f"unknown emotion entity {name!r}; use {', '.join(ENTITIES)}")
+        try:
+            out[name] = float(weight) if sep else 1.0
+        except ValueError:
+            raise UserError(f"bad weight in {part!r}") from None
+        if out[name] < 0:
+            raise UserError(f"entity weights must be >= 0 ({part!r})")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from core.audio_io import write_wav
+    from core.fileio import check_writable
+    from core.synth import get_engine
+    from core.voices import parse_voice_arg
+
+    if not args.text.strip():
+        raise UserError("the text is empty")
+    try:
+        check_writable(args.output)
+        if args.alignment_out:
+            check_writable(args.alignment_out)
+    except OSError as e:
+        raise UserError(str(e)) from None
+    voice = parse_voice_arg(args.voice)
+    entities = parse_entities(args.entities)
+    engine = get_engine()
+    engine.seed = args.seed
+    phonemes = engine.phonemize(args.text)
+    instructed = any(v is not None for v in (args.rate_instruction, args.emotion_instruction,
+                                             entities, args.slot))
+    if instructed:
+        try:
+            from core.instruct.pipeline import instructed_predict
+        except ImportError as e:
+            raise UserError(f"the instruction models are not available: {e}") from None
+        al = instructed_predict(engine, phonemes, voice,
+                                rate_instruction=args.rate_instruction or "",
+                                emotion_instruction=args.emotion_instruction or "",
+                                entities=entities, slot_seconds=args.slot)
+        if args.speed != 1.0:
+            raise UserError("--speed cannot be combined with instructions or --slot; "
+                            "say it in --rate-instruction instead")
+    else:
+        al = engine.predict(phonemes, voice, speed=args.speed)
+    if args.pitch_shift:
+        ratio = 2 ** (args.pitch_shift / 12)
+        al.f0 = [f * ratio for f in al.f0]
+    audio = engine.render(al)
+    write_wav(args.output, audio, al.sample_rate)
+    if args.alignment_out:
+        al.save(args.alignment_out)
+    notes = al.extra.get("notes") if al.extra else None
+    for note in notes or []:
+        print(f"note: {note}")
+    print(f"wrote {args.output}: {len(audio) / al.sample_rate:.2f} s, "
+          f"{len(al.phonemes)} phonemes, peak {float(np.abs(audio).max()):.2f}")
+    return 0

@@ -1,0 +1,312 @@
+"""The engine: predict() and render() on the Kokoro backbone, kept apart.
+
+predict: phonemes + voice -> Alignment (durations, F0, energy)   [text side only]
+render:  Alignment -> 24 kHz audio                                 [decoder only]
+render_edit: re-render only the frames an edit touched, crossfaded into the old audio.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core import g2p
+from core.alignment import CURVE_PER_FRAME, FRAME_SAMPLES, Alignment, AlignmentError
+from core.backbone.layers import AdaIN1d
+from core.device import is_oom, pick_device
+from core.errors import UserError
+from core.voices import DEFAULT_VOICE, style_tensor
+
+log = logging.getLogger(__name__)
+PAD = g2p.PAD
+EDIT_CONTEXT = 12      # frames decoded on each side of an edited span
+EDIT_FADE = 2          # frames of crossfade where new audio meets old
+
+
+@dataclass
+class Encoded:
+    tokens: list[str]               # with "$" pads
+    ids: torch.Tensor               # [1, L]
+    bert: torch.Tensor              # [1, L, 512] phoneme-level PL-BERT features
+    dur_feats: torch.Tensor         # [1, L, 640] duration-encoder output
+    style: torch.Tensor             # [1, 256]
+    base_durations: torch.Tensor    # [L] continuous frames, speed 1
+
+
+def _oom_fallback(method):
+    """Run on the current device; on CUDA out-of-memory, warn, move to CPU and retry."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (torch.cuda.OutOfMemoryError, RuntimeError) as e:
+            if self.device.type != "cuda" or not is_oom(e):
+                raise
+            log.warning("GPU out of memory in %s; continuing on the CPU", method.__name__)
+            self.to_cpu()
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
+class Engine:
+    def __init__(self, device: str | torch.device | None = None, seed: int = 0):
+        self.device = pick_device(device) if not isinstance(device, torch.device) else device
+        self.seed = seed
+        self._model = None
+        self._lock = threading.RLock()        # one model; calls are serialised
+        self._stats: OrderedDict = OrderedDict()   # render signature -> AdaIN statistics
+        self._text_cache: OrderedDict = OrderedDict()
+
+    # -- model -------------------------------------------------------------
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                from core.backbone.loader import load_backbone
+                self._model = load_backbone(self.device)
+            return self._model
+
+    def to_cpu(self) -> None:
+        with self._lock:
+            self.device = torch.device("cpu")
+            if self._model is not None:
+                self._model.to(self.device)
+            self._stats.clear()
+            self._text_cache.clear()
+            torch.cuda.empty_cache()
+
+    # -- tokens ------------------------------------------------------------
+    def phonemize(self, text: str) -> list[str]:
+        return g2p.phonemize(text)
+
+    def tokens(self, phonemes) -> list[str]:
+        """Phonemes (list or string, pads optional) -> tokens with "$" pads, validated."""
+        toks = list(phonemes) if not isinstance(phonemes, str) else list(phonemes)
+        while toks and toks[0] == PAD:
+            toks.pop(0)
+        while toks and toks[-1] == PAD:
+            toks.pop()
+        if not any(t.strip() for t in toks):
+            raise UserError("no phonemes to speak")
+        vocab = g2p.vocab()
+        unknown = sorted({t for t in toks if t not in vocab})
+        if unknown:
+            raise g2p.G2PError("phonemes outside the model's set: " + " ".join(map(repr, unknown)))
+        if len(toks) + 2 > self.max_tokens:
+            raise UserError(f"the line has {len(toks)} phonemes; the model takes at most "
+                            f"{self.max_tokens - 2}. Split it into shorter lines.")
+        return [PAD, *toks, PAD]
+
+    max_tokens = 510
+
+    def _ids(self, tokens: list[str]) -> torch.Tensor:
+        vocab = g2p.vocab()
+        return torch.tensor([[0 if t == PAD else vocab[t] for t in tokens]], device=self.device)
+
+    # -- predict -----------------------------------------------------------
+    @_oom_fallback
+    @torch.no_grad()
+    def encode(self, phonemes, voice=DEFAULT_VOICE) -> Encoded:
+        with self._lock:
+            tokens = self.tokens(phonemes)
+            ids = self._ids(tokens)
+            style = style_tensor(voice, len(tokens) - 2, self.device)
+            bert = self.model.phoneme_features(ids)
+            dur_feats = self.model.duration_features(bert, style)
+            base = self.model.predictor.durations(dur_feats)[0]
+            return Encoded(tokens, ids, bert, dur_feats, style, base)
+
+    @_oom_fallback
+    @torch.no_grad()
+    def prosody(self, enc: Encoded, durations) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            durs = torch.as_tensor(list(durations), dtype=torch.long, device=self.device)
+            if durs.numel() != len(enc.tokens):
+                raise AlignmentError(f"{len(enc.tokens)} tokens but {durs.numel()} durations")
+            f0, energy = self.model.f0_energy(enc.dur_feats.to(self.device), durs,
+                                              enc.style.to(self.device))
+            f0 = f0[0].clamp(min=0).float().cpu().numpy()
+            return f0, energy[0].float().cpu().numpy()
+
+    def predict(self, phonemes, voice=DEFAULT_VOICE, speed: float = 1.0) -> Alignment:
+        if not 0.25 <= speed <= 4:
+            raise UserError("speed must be between 0.25 and 4")
+        enc = self.encode(phonemes, voice)
+        durs = torch.round(enc.base_durations / speed).clamp(min=1).long().tolist()
+        f0, energy = self.prosody(enc, durs)
+        return Alignment(phonemes=enc.tokens, durations=durs, f0=f0.tolist(),
+                         energy=energy.tolist(), voice=voice)
+
+    # -- render ------------------------------------------------------------
+    def _text_features(self, tokens: list[str]) -> torch.Tensor:
+        key = tuple(tokens)
+        if key not in self._text_cache:
+            self._text_cache[key] = self.model.text_encoder(self._ids(tokens))   # [1, 512, L]
+            while len(self._text_cache) > 32:
+                self._text_cache.popitem(last=False)
+        return self._text_cache[key]
+
+    def _inputs(self, al: Alignment):
+        al.validate()
+        tokens = self.tokens(al.phonemes)
+        if len(tokens) != len(al.phonemes):
+            raise AlignmentError("phonemes must start and end with the pad token '$'")
+        durs = torch.as_tensor(al.durations, dtype=torch.long, device=self.device)
+        asr = self.model.expand(self._text_features(tokens).transpose(1, 2), durs)
+        f0 = torch.tensor([al.f0], dtype=torch.float32, device=self.device)
+        energy = torch.tensor([al.energy], dtype=torch.float32, device=self.device)
+        style = style_tensor(al.voice, len(tokens) - 2, self.device)
+        return asr, f0, energy, style
+
+    def _signature(self, al: Alignment) -> str:
+        return json.dumps([al.phonemes, al.voice], sort_keys=True)
+
+    def _set_stats_mode(self, mode: str, stats=None) -> list:
+        norms = [m for m in self.model.decoder.modules() if isinstance(m, AdaIN1d)]
+        for i, norm in enumerate(norms):
+            norm.stats_mode = mode
+            if stats is not None:
+                norm.stats = stats[i]
+        return norms
+
+    @_oom_fallback
+    @torch.no_grad()
+    def render(self, al: Alignment) -> np.ndarray:
+        """Full render; also records the decoder's norm statistics for later edits."""
+        with self._lock:
+            asr, f0, energy, style = self._inputs(al)
+            har = self.model.harmonic_source(f0, self.seed)
+            norms = self._set_stats_mode("record")
+            try:
+                audio = self.model.decode(asr, f0, energy, style, har)
+            finally:
+                self._set_stats_mode("live")
+            self._stats[self._signature(al)] = [n.stats for n in norms]
+            while len(self._stats) > 16:
+                self._stats.popitem(last=False)
+            return audio[0].float().cpu().numpy()
+
+    def render_torch(self, al: Alignment, style: torch.Tensor) -> torch.Tensor:
+        """Differentiable render with respect to `style` [1, 256] (voice cloning)."""
+        with self._lock:
+            asr, f0, energy, _ = self._inputs(al)
+            har = self.model.harmonic_source(f0, self.seed)
+            return self.model.decode(asr.detach(), f0, energy, style.to(self.device), har)[0]
+
+    @_oom_fallback
+    @torch.no_grad()
+    def render_edit(self, old: Alignment, old_audio: np.ndarray, new: Alignment) -> np.ndarray:
+        """Audio for `new`, re-rendering only the frames that differ from `old`."""
+        with self._lock:
+            stats = self._stats.get(self._signature(new))
+            same_text = old.phonemes == new.phonemes and old.voice == new.voice
+            if stats is None or not same_text or len(old_audio) != old.n_samples:
+                return self.render(new)
+            lo, hi_new, hi_old = _changed_frames(old, new)
+            if lo == hi_new == hi_old:
+                return np.array(old_audio, copy=True)
+            n_new = new.n_frames
+            a, b = max(0, lo - EDIT_CONTEXT), min(n_new, hi_new + EDIT_CONTEXT)
+            asr, f0, energy, style = self._inputs(new)
+            har = self.model.harmonic_source(f0, self.seed)
+            self._set_stats_mode("replay", stats)
+            try:
+                c = CURVE_PER_FRAME
+                window = self.model.decode(asr[..., a:b], f0[:, c * a:c * b],
+                                           energy[:, c * a:c * b], style,
+                                           har[:, a * FRAME_SAMPLES:b * FRAME_SAMPLES])
+            finally:
+                self._set_stats_mode("live")
+            window = window[0].float().cpu().numpy()
+            return _splice(old_audio, window, a, lo, hi_new, hi_old, n_new)
+
+    def render_span(self, al: Alignment, audio: np.ndarray, frame_lo: int, frame_hi: int,
+                    previous: Alignment | None = None) -> np.ndarray:
+        """Re-render frames [frame_lo, frame_hi) of a same-length alignment into `audio`.
+
+        With `previous` (the alignment `audio` was rendered from) this is render_edit.
+        """
+        if previous is not None:
+            return self.render_edit(previous, audio, al)
+        if len(audio) != al.n_samples:
+            raise AlignmentError("render_span needs audio of the alignment's length; "
+                                 "use render_edit for timing changes")
+        fake_old = al.copy()
+        c = CURVE_PER_FRAME
+        for t in range(max(0, frame_lo), min(al.n_frames, frame_hi)):
+            fake_old.f0[c * t] = -1.0          # force these frames to count as changed
+        return self.render_edit(fake_old, audio, al)
+
+
+def _frame_table(al: Alignment) -> np.ndarray:
+    token_of_frame = np.repeat(np.arange(len(al.durations)), al.durations)
+    c = CURVE_PER_FRAME
+    f0 = np.asarray(al.f0, dtype=np.float64).reshape(-1, c)
+    energy = np.asarray(al.energy, dtype=np.float64).reshape(-1, c)
+    return np.column_stack([token_of_frame, f0, energy])
+
+
+def _changed_frames(old: Alignment, new: Alignment) -> tuple[int, int, int]:
+    """(first changed frame, end of change in new, end of change in old)."""
+    t_old, t_new = _frame_table(old), _frame_table(new)
+    n = min(len(t_old), len(t_new))
+    same = np.all(t_old[:n] == t_new[:n], axis=1)
+    lo = int(np.argmin(same)) if not same.all() else n
+    same_tail = np.all(t_old[::-1][:n] == t_new[::-1][:n], axis=1)
+    tail = int(np.argmin(same_tail)) if not same_tail.all() else n
+    tail = min(tail, n - lo)
+    return lo, len(t_new) - tail, len(t_old) - tail
+
+
+def _splice(old_audio, window, a, lo, hi_new, hi_old, n_new) -> np.ndarray:
+    """Old audio outside [lo, hi), the new window inside, crossfaded at both seams."""
+    fs = FRAME_SAMPLES
+    out = np.empty(n_new * fs, dtype=np.float32)
+    out[:lo * fs] = old_audio[:lo * fs]
+    tail = n_new - hi_new
+    if tail:
+        out[hi_new * fs:] = old_audio[hi_old * fs:]
+    out[lo * fs:hi_new * fs] = window[(lo - a) * fs:(hi_new - a) * fs]
+    fade = EDIT_FADE * fs
+    left = min(fade, lo * fs, (lo - a) * fs)
+    if left:
+        r = np.linspace(0, 1, left, dtype=np.float32)
+        s0 = lo * fs - left
+        out[s0:lo * fs] = old_audio[s0:lo * fs] * (1 - r) + window[s0 - a * fs:(lo - a) * fs] * r
+    right = min(fade, tail * fs, len(window) - (hi_new - a) * fs)
+    if right:
+        r = np.linspace(0, 1, right, dtype=np.float32)
+        s0, w0 = hi_new * fs, (hi_new - a) * fs
+        o0 = hi_old * fs
+        out[s0:s0 + right] = window[w0:w0 + right] * (1 - r) + old_audio[o0:o0 + right] * r
+    return out
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine(device: str | None = None) -> Engine:
+    """The process-wide engine; the model loads on first use."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = Engine(device)
+        return _engine
+
+
+def predict(phonemes, voice=DEFAULT_VOICE) -> Alignment:
+    return get_engine().predict(phonemes, voice)
+
+
+def render(alignment: Alignment, voice=None) -> np.ndarray:
+    if voice is not None:
+        alignment = alignment.copy()
+        alignment.voice = voice
+    return get_engine().render(alignment)

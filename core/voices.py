@@ -1,0 +1,83 @@
+"""Voices: Kokoro style packs by name, blends, and raw 256-d vectors.
+
+A voice is a name ("jm_kumo"), {"blend": {name: weight}} or {"vector": [256 floats]}.
+Packs hold one style per utterance length; the vector form is length-independent.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.errors import UserError
+
+DEFAULT_VOICE = "jm_kumo"   # the most intelligible pack in English (MODELS.md)
+STYLE_DIM = 256
+
+
+@lru_cache(maxsize=1)
+def _packs() -> dict[str, np.ndarray]:
+    from core.backbone.assets import voices_path
+    with np.load(voices_path()) as data:
+        return {name: data[name].astype(np.float32).reshape(-1, STYLE_DIM) for name in data.files}
+
+
+def list_voices() -> list[str]:
+    return sorted(_packs())
+
+
+def load_voice_file(path: str | Path) -> dict:
+    try:
+        voice = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise UserError(f"cannot read voice file {path}: {e}") from None
+    return {"vector": style_vector(voice, 1).tolist()}
+
+
+def style_vector(voice, n_tokens: int) -> np.ndarray:
+    """The 256-d style for an utterance of n_tokens phonemes (without pads)."""
+    if isinstance(voice, str) and voice.endswith(".json"):
+        voice = load_voice_file(voice)
+    if isinstance(voice, str):
+        packs = _packs()
+        if voice not in packs:
+            raise UserError(f"unknown voice {voice!r}; available: {', '.join(list_voices())}")
+        pack = packs[voice]
+        return pack[min(max(n_tokens - 1, 0), len(pack) - 1)]
+    if isinstance(voice, dict) and "vector" in voice:
+        vec = np.asarray(voice["vector"], dtype=np.float32).reshape(-1)
+        if vec.shape != (STYLE_DIM,) or not np.isfinite(vec).all():
+            raise UserError(f"a voice vector must have {STYLE_DIM} finite numbers")
+        return vec
+    if isinstance(voice, dict) and "blend" in voice:
+        parts = voice["blend"]
+        total = sum(float(w) for w in parts.values())
+        if not parts or total <= 0:
+            raise UserError("a voice blend needs positive weights")
+        return sum(float(w) / total * style_vector(name, n_tokens) for name, w in parts.items())
+    raise UserError(f"not a voice: {voice!r}")
+
+
+def parse_voice_arg(text: str):
+    """CLI form: 'jm_kumo', 'jm_kumo=0.7,jf_alpha=0.3' or a path to a voice .json."""
+    if "=" in text:
+        blend = {}
+        for part in text.split(","):
+            name, _, weight = part.partition("=")
+            try:
+                blend[name.strip()] = float(weight)
+            except ValueError:
+                raise UserError(f"bad blend weight in {part!r}") from None
+        style_vector({"blend": blend}, 1)
+        return {"blend": blend}
+    if text.endswith(".json"):
+        return load_voice_file(text)
+    style_vector(text, 1)
+    return text
+
+
+def style_tensor(voice, n_tokens: int, device) -> torch.Tensor:
+    return torch.from_numpy(style_vector(voice, n_tokens)).unsqueeze(0).to(device)
