@@ -32,7 +32,7 @@ class AnalysisCancelled(UserError):
 @dataclass
 class AnalysisOptions:
     max_width: int = 640            # frames are downscaled to this width before FaceMesh
-    analysis_fps: float = 15.0      # FaceMesh runs on every Nth frame, N = round(fps / this)
+    analysis_fps: float = 30.0      # FaceMesh runs on every Nth frame, N = round(fps / this)
     expression_fps: float = 5.0     # expression model rate per face
     max_faces: int = 2
     margin: float = 0.3             # seconds read around a cue (audio and video)
@@ -185,6 +185,7 @@ def summarise_cue(cue: Cue, meta, visual: dict, guide: dict | None) -> Cue:
         "pauses": mouth.get("pauses", []),
         "trend": mouth.get("trend"),
         "mouth_active": mouth.get("active"),
+        "mouth_peaks": mouth.get("peak_times", []),
         "mouth_reason": mouth.get("reason"),
         "guide": guide,
     })

@@ -88,7 +88,7 @@ def _downscale(img: np.ndarray, max_width: int) -> np.ndarray:
     h, w = img.shape[:2]
     if w <= max_width:
         return img
-    return cv2.resize(img, (max_width, int(round(h * max_width / w))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, (max_width, int(round(h * max_width / w))), interpolation=cv2.INTER_LINEAR)
 
 
 def iter_frames(path: str, fps: float, start: float = 0.0, end: float | None = None,

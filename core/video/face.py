@@ -55,6 +55,16 @@ def _obs_from_landmarks(lm, to_full, full_w: int) -> FaceObs | None:
                    box=(int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))))
 
 
+def _crop_box(landmark_box: tuple[int, int, int, int], fw: int, fh: int,
+              scale: float = 1.7) -> tuple[int, int, int, int]:
+    """A square crop around a face's landmark box, like the detector-based crops."""
+    x0, y0, x1, y1 = landmark_box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    side = max(x1 - x0, y1 - y0) * scale
+    return (int(max(0, cx - side / 2)), int(max(0, cy - side / 2)),
+            int(min(fw, cx + side / 2)), int(min(fh, cy + side / 2)))
+
+
 class FaceFinder:
     """Finds up to `max_faces` faces per frame and measures each mouth."""
 
@@ -70,10 +80,17 @@ class FaceFinder:
             self.crop_mesh = sol.face_mesh.FaceMesh(
                 static_image_mode=True, max_num_faces=1, refine_landmarks=False,
                 min_detection_confidence=0.3)
+        self.last_crops: list[tuple[int, int, int, int]] = []   # crop boxes that worked last frame
 
     def find(self, small: np.ndarray, full: np.ndarray) -> list[FaceObs]:
         """Faces in one frame (`small` is `full` downscaled, both BGR)."""
         fh, fw = full.shape[:2]
+        if self.last_crops:                 # the face was found in a crop last frame: follow it
+            faces = [f for f in (self._mesh_in_crop(full, box) for box in self.last_crops) if f]
+            if faces:
+                self.last_crops = [_crop_box(f.box, fw, fh) for f in faces]
+                return faces
+            self.last_crops = []
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         res = self.mesh.process(rgb)
         if res.multi_face_landmarks:
@@ -92,20 +109,25 @@ class FaceFinder:
             bb = d.location_data.relative_bounding_box
             cx, cy = (bb.xmin + bb.width / 2) * fw, (bb.ymin + bb.height / 2) * fh
             side = max(bb.width * fw, bb.height * fh) * 2.0
-            x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
-            x1, y1 = int(min(fw, cx + side / 2)), int(min(fh, cy + side / 2))
-            if x1 - x0 < 16 or y1 - y0 < 16:
-                continue
-            crop = cv2.resize(full[y0:y1, x0:x1], (CROP_SIDE, CROP_SIDE), interpolation=cv2.INTER_LINEAR)
-            res = self.crop_mesh.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
-            if not res.multi_face_landmarks:
-                continue
-            sx, sy = x1 - x0, y1 - y0
-            obs = _obs_from_landmarks(res.multi_face_landmarks[0],
-                                      lambda x, y: (x0 + x * sx, y0 + y * sy), fw)
+            box = (int(max(0, cx - side / 2)), int(max(0, cy - side / 2)),
+                   int(min(fw, cx + side / 2)), int(min(fh, cy + side / 2)))
+            obs = self._mesh_in_crop(full, box)
             if obs is not None:
                 faces.append(obs)
+        self.last_crops = [_crop_box(f.box, fw, fh) for f in faces]
         return faces
+
+    def _mesh_in_crop(self, full: np.ndarray, box: tuple[int, int, int, int]) -> FaceObs | None:
+        x0, y0, x1, y1 = box
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            return None
+        crop = cv2.resize(full[y0:y1, x0:x1], (CROP_SIDE, CROP_SIDE), interpolation=cv2.INTER_LINEAR)
+        res = self.crop_mesh.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
+        if not res.multi_face_landmarks:
+            return None
+        sx, sy = x1 - x0, y1 - y0
+        return _obs_from_landmarks(res.multi_face_landmarks[0],
+                                   lambda x, y: (x0 + x * sx, y0 + y * sy), full.shape[1])
 
     def close(self) -> None:
         self.mesh.close()

@@ -96,7 +96,7 @@ def analyse_mouth(curve: np.ndarray, fps: float, start: float = 0.0) -> dict:
         return n_pk / dur
 
     r1, r2 = half_rate(a0, mid), half_rate(mid, a1)
-    t = lambda i: round(start + i / fps, 3)
+    t = lambda i: round(float(start + i / fps), 3)
     out.update({
         "visible": True,
         "syllables": int(len(peaks)),

@@ -1,0 +1,68 @@
+"""`analyze`: a video and its script -> a project with cues and instructions."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.errors import UserError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "analyze", help="turn a video and its script into a project (cues + instructions)",
+        description="Find one cue per script line (from SRT times, else the video's own speech, "
+                    "else visible mouth movement), measure the speaking face's mouth and "
+                    "expression and the guide audio, and write a speaking-rate and an emotion "
+                    "instruction per cue.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("video", help="the video file (any format FFmpeg reads)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--script", help="plain text (one line per cue) or an .srt file")
+    src.add_argument("--text", help="the dialogue itself; one cue per line")
+    p.add_argument("-o", "--output", required=True, help="the project file to write (.json)")
+    p.add_argument("--mllm", metavar="DIR", default=None,
+                   help="a local transformers model directory (e.g. Qwen2.5-VL) to write the "
+                        "instructions instead of the embedded analyser; never downloads")
+    p.add_argument("--no-audio", action="store_true",
+                   help="ignore the video's audio track (time cues from the mouth instead)")
+    p.add_argument("--analysis-fps", type=float, default=30.0,
+                   help="frames per second given to the face tracker")
+    p.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from core.analyze import AnalysisOptions, analyze
+    from core.fileio import check_writable
+    from core.script import load_script
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise UserError(f"{out} exists; pass --force to overwrite it")
+    try:
+        check_writable(out)
+    except OSError as e:
+        raise UserError(f"cannot write the project: {e}") from None
+    script = load_script(path=args.script) if args.script else load_script(text=args.text)
+    for w in script.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    opts = AnalysisOptions(use_audio=not args.no_audio, mllm_dir=args.mllm,
+                           analysis_fps=args.analysis_fps)
+    tty = sys.stderr.isatty()
+
+    def progress(frac: float, msg: str) -> None:
+        if tty:
+            print(f"\r{frac:4.0%} {msg[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+    project = analyze(args.video, script, opts, progress)
+    if tty:
+        print(file=sys.stderr)
+    project.save(out)
+    a = project.settings["analysis"]
+    print(f"{out}: {len(project.cues)} cue(s), timing from {a['timing']}, "
+          f"{project.video.duration:.1f} s of video analysed in {a['seconds']:.1f} s")
+    for c in project.cues:
+        share = c.measurements.get("face_found_share", 0.0)
+        print(f"  {c.id} {c.start:7.2f}-{c.end:7.2f}  face {share:4.0%}  {c.text[:50]}")
+    return 0
