@@ -153,8 +153,9 @@ class Editor(QObject):
             self.debounce.trigger(key)
 
     def _failed(self, key: str, msg: str) -> None:
-        if not key.startswith("job:"):
-            self.statusChanged.emit(key, "failed")
+        if key.startswith("job:"):          # extra jobs: their owner reports
+            return
+        self.statusChanged.emit(key, "failed")
         self.activity.emit(f"{key} failed")
         self.message.emit(msg)
 

@@ -34,6 +34,7 @@ class MainWindow(QMainWindow):
         self.editor = Editor(Session(Project()), self)
         self.transport = Transport(lambda: self.editor.session, self, audio)
         self.current: str | None = None
+        self.last_error = ""
         self._saved_count = self._autosaved_count = 0
         self._build_widgets()
         self._build_actions()
@@ -273,13 +274,15 @@ class MainWindow(QMainWindow):
         if not self.current:
             return
         try:
-            from core.voice_clone import clone_voice
+            from core.voice_clone import cached_clone
         except ImportError as e:
             self.show_message(f"Voice cloning is not available in this build yet ({e}).")
             return
-        self.editor.runner.submit(f"job:clone:{self.current}",
-                                  lambda progress, cancel: clone_voice(ref, progress, cancel),
-                                  "cloning a voice (a few minutes on CPU)")
+        self.activity.setText("cloning a voice from the reference (minutes on a CPU)…")
+        self.editor.runner.submit(
+            f"job:clone:{self.current}",
+            lambda progress, cancel: cached_clone(ref, progress=progress, cancel=cancel),
+            "cloning a voice")
 
     def _job_done(self, key: str, result) -> None:
         if key.startswith("job:analyse:"):
@@ -292,9 +295,8 @@ class MainWindow(QMainWindow):
                                           self.session.state(cid).note)
         elif key.startswith("job:clone:"):
             cid = key.split(":", 2)[2]
-            self.editor.edit_field(cid, "voice", self.session.project.cue(cid).voice,
-                                   {"vector": [float(x) for x in result["vector"]]})
-            self.voice.set_voice({"vector": []})
+            self.editor.edit_field(cid, "voice", self.session.project.cue(cid).voice, result)
+            self.voice.set_voice(result)
         elif key == "job:export":
             files = "\n".join(str(p) for p in result.files)
             warn = ("\n\n" + "\n".join(result.warnings)) if result.warnings else ""
@@ -309,6 +311,9 @@ class MainWindow(QMainWindow):
     def _job_failed(self, key: str, msg: str) -> None:
         if key == "job:original":
             self.activity.setText(f"the original audio could not be read: {msg}")
+        elif key.startswith("job:"):
+            self.last_error = msg
+            self.show_message(msg)
 
     # ------------------------------------------------------------ project files
     def load_session(self, project: Project, path: Path | None) -> None:
@@ -441,7 +446,6 @@ class MainWindow(QMainWindow):
 
     def export(self) -> None:
         from app.export_dialog import ExportDialog
-        from core.export import export_session
         if not self.session.project.cues:
             self.show_message("Nothing to export: the project has no cues.")
             return
@@ -449,9 +453,14 @@ class MainWindow(QMainWindow):
         dlg = ExportDialog(self.session.project, last, self)
         if not dlg.exec():
             return
-        opts = dlg.chosen
-        self.settings.setValue("export/dir", str(opts.outdir))
+        self.settings.setValue("export/dir", str(dlg.chosen.outdir))
+        self.run_export(dlg.chosen)
+
+    def run_export(self, opts) -> None:
+        """Render what is missing and export, in the background (result: job:export)."""
+        from core.export import export_session
         session = self.session
+        self.activity.setText("exporting…")
         self.editor.runner.submit("job:export", lambda progress, cancel:
                                   export_session(session, opts, progress, cancel), "exporting")
 

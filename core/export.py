@@ -160,6 +160,12 @@ def mux(video: Path, wav: Path, out: Path, duration: float) -> None:
     os.replace(tmp, out)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 # ---------------------------------------------------------------- the export
 def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
                    progress: Progress | None = None, cancel: Cancel | None = None) -> ExportResult:
@@ -186,6 +192,7 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fn(path)
+            os.chmod(path, 0o666 & ~_umask())     # temp files are private; exports are not
         except OSError as e:
             raise ExportError(
                 f"could not write {path}: {e.strerror or e}. Files written before it are "

@@ -22,12 +22,11 @@ from typing import Callable
 
 import numpy as np
 
-from core.alignment import CURVE_PER_FRAME, FRAME_SAMPLES, FRAMES_PER_SECOND, Alignment
+from core.alignment import CURVE_PER_FRAME, FRAMES_PER_SECOND, Alignment
 from core.errors import UserError
 from core.project import Project
 
 PREDICT, RENDER = "predict", "render"
-PARTIAL_MAX_SHARE = 0.6        # above this share of changed frames a full render is cheaper
 
 
 class Cancelled(Exception):
@@ -121,36 +120,6 @@ def with_durations(al: Alignment, durations) -> Alignment:
     new.f0 = retime_curve(al.f0, al.durations, new.durations)
     new.energy = retime_curve(al.energy, al.durations, new.durations)
     return new
-
-
-def changed_span(old: Alignment, new: Alignment) -> tuple[int, int, int] | None:
-    """(lo, hi_new, hi_old) frames: new[lo:hi_new] replaces old[lo:hi_old]; None if equal.
-
-    Only meaningful when the phonemes and voice are the same.
-    """
-    per = CURVE_PER_FRAME
-
-    def curves(al):
-        return np.stack([np.asarray(al.f0, np.float32), np.asarray(al.energy, np.float32)], 1)
-
-    # expand durations to a per-frame phoneme index, then compare frames
-    def frame_ids(al):
-        return np.repeat(np.arange(len(al.durations)), al.durations)
-
-    ids_o, ids_n = frame_ids(old), frame_ids(new)
-    co = curves(old).reshape(-1, per * 2)
-    cn = curves(new).reshape(-1, per * 2)
-    fo = np.concatenate([ids_o[:, None], co], 1)
-    fn = np.concatenate([ids_n[:, None], cn], 1)
-    n = min(len(fo), len(fn))
-    same_head = np.all(np.isclose(fo[:n], fn[:n]), axis=1)
-    lo = int(np.argmin(same_head)) if not same_head.all() else n
-    same_tail = np.all(np.isclose(fo[::-1][:n], fn[::-1][:n]), axis=1)
-    tail = int(np.argmin(same_tail)) if not same_tail.all() else n
-    tail = min(tail, n - lo)
-    if lo == len(fo) == len(fn):
-        return None
-    return lo, len(fn) - tail, len(fo) - tail
 
 
 # ---------------------------------------------------------------- the session
@@ -413,23 +382,10 @@ def predict_cue(eng, cue) -> tuple[Alignment, str]:
 
 
 def render_alignment(eng, al: Alignment, prev) -> tuple[np.ndarray, bool]:
-    """Render `al`; re-render only the changed span of `prev` = (alignment, audio) when it can."""
-    if prev is not None and hasattr(eng, "render_span"):
+    """Render `al`; with `prev` = (alignment, audio) of the same phonemes and voice,
+    re-render only the frames that changed (plus the decoder's context), crossfaded."""
+    if prev is not None and prev[0] is not None and hasattr(eng, "render_edit"):
         old_al, old_audio = prev
-        if old_al is not None and old_al.phonemes == al.phonemes and old_al.voice == al.voice:
-            span = changed_span(old_al, al)
-            if span is None:
-                return old_audio, True
-            lo, hi_new, hi_old = span
-            if hi_new - lo <= PARTIAL_MAX_SHARE * al.n_frames:
-                base = splice(old_audio, lo, hi_old, hi_new - lo, al.n_samples)
-                return eng.render_span(al, base, lo, max(hi_new, lo + 1)), True
+        if old_al.phonemes == al.phonemes and old_al.voice == al.voice:
+            return eng.render_edit(old_al, old_audio, al), True
     return eng.render(al), False
-
-
-def splice(old_audio: np.ndarray, lo: int, hi_old: int, n_new: int, n_samples: int) -> np.ndarray:
-    """Old audio with frames [lo, hi_old) replaced by `n_new` frames of silence."""
-    a, b = lo * FRAME_SAMPLES, hi_old * FRAME_SAMPLES
-    out = np.concatenate([old_audio[:a], np.zeros(n_new * FRAME_SAMPLES, np.float32),
-                          old_audio[b:]]).astype(np.float32)
-    return out[:n_samples] if len(out) >= n_samples else np.pad(out, (0, n_samples - len(out)))

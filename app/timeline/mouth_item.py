@@ -21,7 +21,7 @@ class MouthItem(pg.PlotDataItem):
             self.setData([], [])
             return False
         v = np.array([np.nan if c is None else c for c in curve], dtype=np.float64)
-        t0 = float(measurements.get("mouth_start", t0))
+        t0 = float(measurements.get("mouth_t0", measurements.get("mouth_start", t0)))
         self.setData(t0 + np.arange(len(v)) / fps, v)
         return True
 

@@ -1,0 +1,114 @@
+"""core.session: per-cue caching, the stage an edit costs, supersession; real engine."""
+import numpy as np
+import pytest
+
+from core.alignment import FRAME_SAMPLES, Alignment
+from core.project import Cue, Project
+from core.session import (Cancelled, Session, instructed_predictor, rescale_durations,
+                          retime_curve, with_durations)
+
+
+def test_rescale_durations_hits_the_target_and_keeps_every_phoneme():
+    d = [3, 1, 7, 2, 0, 5]
+    for target in (9, 18, 40):
+        out = rescale_durations(d, target)
+        assert sum(out) == target
+        assert all(o >= 1 for o, x in zip(out, d) if x > 0) and out[4] == 0
+
+
+def test_retime_curve_stretches_per_phoneme_and_keeps_unvoiced():
+    f0 = [0, 0, 100, 110, 120, 130]            # phonemes of 1 and 2 frames
+    out = retime_curve(f0, [1, 2], [1, 4])
+    assert len(out) == 10 and out[:2] == [0, 0]
+    assert out[2] == pytest.approx(100) and out[-1] == pytest.approx(130)
+    assert all(v > 0 for v in out[2:])
+
+
+def test_with_durations_gives_a_valid_alignment():
+    al = Alignment(["$", "a", "$"], [1, 2, 1], [0, 0, 100, 100, 100, 100, 0, 0], [0.1] * 8)
+    new = with_durations(al, [1, 5, 1])
+    new.validate()
+    assert new.n_frames == 7 and al.durations == [1, 2, 1]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    import torch
+    torch.set_num_threads(1)
+    from core.synth import get_engine
+    return get_engine("cpu")
+
+
+def one_cue(text="Bin blue.", start=0.5, end=1.3, **kw):
+    return Project(cues=[Cue(id="c1", text=text, start=start, end=end, **kw)])
+
+
+def test_update_predicts_fits_the_slot_and_renders(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    assert s.status("c1") == "new" and s.needs("c1") == "predict"
+    r = s.update("c1")
+    assert r.predicted and r.current and not r.partial
+    assert r.alignment.n_frames == 32                 # fitted to the 0.8 s slot
+    assert len(r.audio) == r.alignment.n_samples
+    assert s.status("c1") == "rendered" and s.audio("c1") is r.audio
+    assert s.update("c1").cached                      # nothing to do twice
+
+
+def test_boundary_edit_renders_only_and_undo_hits_the_cache(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    first = s.update("c1")
+    old_al = first.alignment.copy()
+    d = list(old_al.durations)
+    d[2] += 6
+    s.set_durations("c1", d)
+    assert s.needs("c1") == "render" and s.status("c1") == "stale"
+    r = s.update("c1")
+    assert not r.predicted and r.partial
+    assert len(r.audio) == len(first.audio) + 6 * FRAME_SAMPLES
+    assert s.status("c1") == "edited"
+    # the untouched start of the line is the same audio
+    assert np.allclose(r.audio[:FRAME_SAMPLES], first.audio[:FRAME_SAMPLES], atol=1e-4)
+    s.set_alignment("c1", old_al, {})
+    back = s.update("c1")
+    assert back.cached and np.array_equal(back.audio, first.audio)
+
+
+def test_instruction_edit_re_predicts(engine):
+    s = Session(one_cue(rate_instruction="Speak evenly."), engine_factory=lambda: engine)
+    s.update("c1")
+    s.set_instructions("c1", rate="Speak very fast, then slow down.")
+    assert s.needs("c1") == "predict"
+    r = s.update("c1")
+    assert r.predicted and r.alignment.instructions["rate"].startswith("Speak very fast")
+    if instructed_predictor() is None:
+        assert "not applied" in r.note      # the fallback is said, not hidden
+
+
+def test_a_newer_edit_supersedes_a_running_job(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    s.update("c1")
+    d = list(s.project.cue("c1").alignment.durations)
+    d[1] += 3
+    s.set_durations("c1", d)
+    calls = []
+
+    def cancel():                     # the user edits again while the job runs
+        if not calls:
+            calls.append(1)
+            s.set_text("c1", "Bin red.")
+        return False
+    with pytest.raises(Cancelled):
+        s.update("c1", cancel=cancel)
+    assert s.needs("c1") == "predict" and s.audio("c1") is None
+    r = s.update("c1")
+    assert "ɹ" in "".join(r.alignment.phonemes)
+
+
+def test_curve_edit_changes_the_audio(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    a = s.update("c1").audio
+    f0 = np.asarray(s.project.cue("c1").alignment.f0)
+    s.set_curve("c1", "f0", np.where(f0 > 0, f0 * 1.5, 0))
+    r = s.update("c1")
+    assert len(r.audio) == len(a) and not np.allclose(r.audio, a, atol=1e-3)
+    assert s.project.cue("c1").edited == {"f0": True}
