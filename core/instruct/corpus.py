@@ -34,6 +34,7 @@ class CorpusLine:
     phoneme_idx: list[int] | None = None  # JSONL: backbone token ids
     duration_gt: list[int] | None = None  # JSONL: ground-truth durations, 25 ms frames
     source: str = ""
+    root: str = ""                        # folder of the list file (relative wav paths)
 
 
 class CorpusFormatError(UserError, ValueError):
@@ -53,7 +54,8 @@ def read_list(path: str | Path) -> list[CorpusLine]:
         ipa = parts[1].strip()
         if ipa:
             out.append(CorpusLine(ipa=ipa, speaker=parts[2].strip() if len(parts) > 2 else "",
-                                  wav=parts[0].strip(), source=path.name))
+                                  wav=parts[0].strip(), source=path.name,
+                                  root=str(path.parent)))
     return out
 
 
@@ -73,7 +75,7 @@ def read_jsonl(path: str | Path) -> list[CorpusLine]:
             raise CorpusFormatError(f"{path}:{n}: {len(ids)} phonemes but {len(dur)} durations")
         out.append(CorpusLine(ipa=rec.get("ipa", ""), speaker=str(rec.get("speaker", "")),
                               wav=str(rec.get("path", "")), phoneme_idx=ids, duration_gt=dur,
-                              source=path.name))
+                              source=path.name, root=str(path.parent)))
     return out
 
 
@@ -225,7 +227,8 @@ def sample_mixture(rng: random.Random) -> dict[str, float]:
 def apply_emotion(f0: np.ndarray, energy: np.ndarray, weights: dict[str, float]):
     """Transform the backbone's F0 (Hz, 0 = unvoiced) and energy curves."""
     level, rng_factor, energy_db, _ = mixture_params(weights)
-    voiced = f0 > 0
+    from core.instruct.iec import VOICED_HZ
+    voiced = f0 > VOICED_HZ
     out_f0 = f0.astype(np.float64).copy()
     if voiced.any():
         logf0 = np.log(f0[voiced])
@@ -233,3 +236,35 @@ def apply_emotion(f0: np.ndarray, energy: np.ndarray, weights: dict[str, float])
         out_f0[voiced] = np.exp(mu + rng_factor * (logf0 - mu) + level * math.log(2) / 12)
     out_en = energy.astype(np.float64) + energy_db * ENERGY_PER_DB
     return out_f0.astype(np.float32), out_en.astype(np.float32)
+
+
+# ---- picking lines -----------------------------------------------------------------
+
+def split_files(path: str | Path) -> tuple[list[Path], list[Path]]:
+    """A folder's *train* and *val* list files (val may be empty); a file is training data."""
+    path = Path(path)
+    if not path.is_dir():
+        if not path.is_file():
+            raise CorpusFormatError(f"no such corpus file or folder: {path}")
+        return [path], []
+    files = sorted(p for p in path.iterdir() if p.suffix in (".txt", ".jsonl", ".list")
+                   and p.name.lower() != "readme.txt")
+    val = [p for p in files if "val" in p.stem.lower() or "test" in p.stem.lower()]
+    train = [p for p in files if p not in val]
+    if not train:
+        raise CorpusFormatError(f"{path} holds no corpus files (.txt/.list/.jsonl)")
+    return train, val
+
+
+def select_lines(files: list[Path], n: int, seed: int) -> list[CorpusLine]:
+    """About n lines, balanced across files, drawn reproducibly."""
+    if not files or n <= 0:
+        return []
+    rng = random.Random(seed)
+    per_file = max(1, n // len(files))
+    out = []
+    for f in files:
+        lines = read_corpus(f)
+        rng.shuffle(lines)
+        out += lines[:per_file]
+    return out

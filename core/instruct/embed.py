@@ -67,6 +67,21 @@ def token_embeddings(text: str) -> torch.Tensor:
         return hidden
 
 
+@torch.no_grad()
+def token_embeddings_many(texts: list[str], batch_size: int = 64) -> list[torch.Tensor]:
+    """Token embeddings of many texts, batched (not kept in the small cache)."""
+    model, tok = _load()
+    out = []
+    for i in range(0, len(texts), batch_size):
+        chunk = [t.strip() for t in texts[i:i + batch_size]]
+        batch = tok(chunk, return_tensors="pt", truncation=True, max_length=MAX_TOKENS,
+                    padding=True)
+        hidden = model(**batch).last_hidden_state.float()
+        for row, n in zip(hidden, batch["attention_mask"].sum(1).tolist()):
+            out.append(row[:n].clone())
+    return out
+
+
 def sentence_embedding(text: str) -> torch.Tensor:
     """[384] mean-pooled, L2-normalised (as sentence-transformers does for this model)."""
     vec = token_embeddings(text).mean(0)

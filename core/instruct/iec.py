@@ -26,6 +26,7 @@ ENTITY_TEXT = {
     "sad": "sad, sorrowful, unhappy and grieving",
     "surprise": "surprised, astonished, amazed and startled",
 }
+VOICED_HZ = 40.0    # the backbone's F0 never reaches 0; below this a frame counts as unvoiced
 SMOOTH = 5          # curve values (12.5 ms each) over which phoneme steps are smoothed
 
 
@@ -93,8 +94,8 @@ def phoneme_means(curve: np.ndarray, durations, voiced_only: bool = False) -> np
 
 def phoneme_inputs(f0: np.ndarray, energy: np.ndarray, durations) -> tuple[np.ndarray, np.ndarray]:
     """IEC side inputs: per-phoneme log-F0 relative to the line's voiced mean, and energy."""
-    logf0 = np.where(f0 > 0, np.log(np.maximum(f0, 1e-3)), 0.0)
-    voiced = f0 > 0
+    voiced = f0 > VOICED_HZ
+    logf0 = np.where(voiced, np.log(np.maximum(f0, 1e-3)), 0.0)
     mean = logf0[voiced].mean() if voiced.any() else 0.0
     rel = np.where(voiced, logf0 - mean, 0.0).astype(np.float32)
     per_ph = phoneme_means(rel, durations)
@@ -113,8 +114,8 @@ def expand_to_curve(per_phoneme: torch.Tensor, durations) -> torch.Tensor:
 
 
 def apply_residual(f0, energy, d_logf0: torch.Tensor, d_energy: torch.Tensor, durations):
-    """Backbone curves + IEC residual (F0 scaled in log domain; unvoiced stays 0)."""
+    """Backbone curves + IEC residual (F0 scaled in log domain on voiced frames)."""
     f0_t = torch.as_tensor(np.asarray(f0, dtype=np.float32))
     en_t = torch.as_tensor(np.asarray(energy, dtype=np.float32))
-    f0_out = torch.where(f0_t > 0, f0_t * torch.exp(expand_to_curve(d_logf0, durations)), f0_t)
+    f0_out = torch.where(f0_t > VOICED_HZ, f0_t * torch.exp(expand_to_curve(d_logf0, durations)), f0_t)
     return f0_out, en_t + expand_to_curve(d_energy, durations)

@@ -1,0 +1,55 @@
+"""`python main.py train`: train IDD, IEC and the LoRA emotion analyzer.
+
+The shipped checkpoints in resources/checkpoints were made with
+    python main.py train --corpus ../shared/corpus
+(see resources/checkpoints/checkpoints.json for the exact settings and times).
+"""
+from __future__ import annotations
+
+import argparse
+
+HELP = "train IDD / IEC and the LoRA emotion analyzer on a script corpus"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help=HELP,
+        description=HELP + ". The corpus is a list file (`wav_path|IPA|speaker` lines), a JSON "
+        "Lines file (`path`, `phoneme_idx`, `duration_gt` in 25 ms frames) or a folder of them "
+        "(files named *val* or *test* are held out). Targets are the backbone's own durations, "
+        "F0 and energy under rule-based rate profiles and emotion transforms; lines whose "
+        "recording exists or that carry duration_gt train on their real timing.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--corpus", required=True, action="append",
+                   help="corpus file or folder (repeat for several)")
+    p.add_argument("--val-corpus", action="append", default=None,
+                   help="held-out corpus (default: the *val* files of each folder)")
+    p.add_argument("--lines", type=int, default=2400, help="training lines (balanced over files)")
+    p.add_argument("--val-lines", type=int, default=300, help="held-out lines")
+    p.add_argument("--steps", type=int, default=6000, help="IDD+IEC training steps")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
+    p.add_argument("--iters", type=int, default=3, help="slot-attention iterations T")
+    p.add_argument("--analyzer-steps", type=int, default=120, help="LoRA steps (0: skip)")
+    p.add_argument("--lora-rank", type=int, default=8)
+    p.add_argument("--no-ablation", action="store_true",
+                   help="skip the raw-instruction-attention model used by bench/instruct_eval.py")
+    p.add_argument("--voices", default="jm_kumo,jf_gongitsune",
+                   help="voices for the backbone features, taken in turn")
+    p.add_argument("--out", default=None, help="checkpoint folder (default: resources/checkpoints)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--features-only", action="store_true", help="only build the feature cache")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import sys
+    from pathlib import Path
+
+    from core.instruct import train_run
+    out = Path(args.out) if args.out else None
+    command = "python main.py train " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["train"] else sys.argv[1:])
+    train_run.run_training(args, out, command)
+    return 0

@@ -1,0 +1,142 @@
+"""instructed_predict(): phonemes + instructions (+ slot) -> Alignment.
+
+This is what `python main.py say`, the editor and the evaluator call. IDD turns
+the speaking-rate instruction into durations (rescaled to the slot when one is
+given); the analyzer (or explicit entities) picks emotion entities; IEC adds its
+F0/energy residual to the backbone's own curves at those durations.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import numpy as np
+import torch
+
+from core.alignment import Alignment
+from core.errors import ModelMissingError
+from core.instruct import checkpoints
+from core.instruct.embed import token_embeddings
+from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
+from core.instruct.idd import rescale_to_slot
+from core.project import ENTITIES
+
+log = logging.getLogger(__name__)
+NO_RATE_NOTE = "no speaking-rate instruction: neutral, steady pace (the backbone's own timing)"
+NO_EMOTION_NOTE = "no emotion instruction: neutral prosody (the backbone's own F0 and energy)"
+
+_analyzer_lock = threading.Lock()
+_analyzer = None
+
+
+# ---- emotion analysis --------------------------------------------------------------
+
+def get_analyzer():
+    """The LoRA SmolLM2 analyzer; the MiniLM zero-shot baseline when it cannot load."""
+    global _analyzer
+    with _analyzer_lock:
+        if _analyzer is None:
+            from core.instruct.analyzer import LLMAnalyzer, MiniLMAnalyzer
+            try:
+                _analyzer = LLMAnalyzer()
+            except (ModelMissingError, OSError, RuntimeError, ValueError) as e:
+                log.warning("LoRA analyzer unavailable (%s); using the MiniLM zero-shot baseline", e)
+                _analyzer = MiniLMAnalyzer()
+        return _analyzer
+
+
+def analyze_emotion(text: str) -> dict[str, float]:
+    """Free-text emotion instruction -> {entity: weight} (weights sum to 1)."""
+    if not (text or "").strip():
+        return {"neutral": 1.0}
+    return get_analyzer()(text)
+
+
+def parse_entities(entities) -> dict[str, float]:
+    """{name: weight} or "angry=0.7,sad=0.3" -> normalised dict; clear errors."""
+    if isinstance(entities, str):
+        pairs = {}
+        for part in filter(None, (p.strip() for p in entities.split(","))):
+            name, _, value = part.partition("=")
+            try:
+                pairs[name.strip()] = float(value) if value else 1.0
+            except ValueError:
+                raise ValueError(f"bad entity weight in {part!r}; write e.g. angry=0.7,sad=0.3") from None
+        entities = pairs
+    w = weights_vector(entities)            # validates names, normalises
+    return {e: round(float(v), 3) for e, v in zip(ENTITIES, w) if v > 0}
+
+
+# ---- prediction --------------------------------------------------------------------
+
+def _idd_durations(enc, rate_instruction: str) -> np.ndarray:
+    idd = checkpoints.load_idd()
+    instr = token_embeddings(rate_instruction)[None]
+    bert = enc.bert.detach().float().cpu()
+    base = torch.as_tensor(enc.base_durations, dtype=torch.float32).reshape(1, -1).cpu()
+    mask = torch.ones_like(base, dtype=torch.bool)
+    with torch.no_grad():
+        log_d = idd(bert, base, mask, instr, torch.ones(instr.shape[:2], dtype=torch.bool))
+    return torch.exp(log_d[0]).numpy()
+
+
+def _iec_curves(enc, f0, energy, durations, weights: dict[str, float]):
+    iec = checkpoints.load_iec()
+    ph_f0, ph_en = phoneme_inputs(f0, energy, durations)
+    with torch.no_grad():
+        d_f0, d_en = iec(enc.bert.detach().float().cpu(), weights_vector(weights)[None],
+                         torch.from_numpy(ph_f0)[None], torch.from_numpy(ph_en)[None])
+        f0_new, en_new = apply_residual(f0, energy, d_f0[0], d_en[0], durations)
+    return f0_new.numpy(), en_new.numpy()
+
+
+def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instruction="",
+                       entities=None, slot_seconds=None) -> Alignment:
+    """Durations from the rate instruction (exactly filling slot_seconds when given),
+    F0/energy from the emotion instruction or explicit entities (which win)."""
+    t0 = time.perf_counter()
+    rate_instruction = (rate_instruction or "").strip()
+    emotion_instruction = (emotion_instruction or "").strip()
+    notes: list[str] = []
+    enc = eng.encode(phonemes, voice)
+    base = np.asarray(torch.as_tensor(enc.base_durations).float().cpu()).reshape(-1)
+
+    if rate_instruction:
+        try:
+            raw = _idd_durations(enc, rate_instruction)
+        except ModelMissingError as e:
+            raw = base
+            notes.append(f"IDD checkpoint missing ({e}); the backbone's own timing was used")
+    else:
+        raw = base
+        notes.append(NO_RATE_NOTE)
+    if slot_seconds is not None:
+        durations = rescale_to_slot(raw, float(slot_seconds))
+    else:
+        durations = [max(1, int(round(float(d)))) for d in raw]
+    f0, energy = eng.prosody(enc, durations)
+
+    if entities:
+        weights, source = parse_entities(entities), "explicit"
+    elif emotion_instruction:
+        weights, source = analyze_emotion(emotion_instruction), get_analyzer().name
+    else:
+        weights, source = {"neutral": 1.0}, "default"
+        notes.append(NO_EMOTION_NOTE)
+    if weights != {"neutral": 1.0} or source != "default":
+        try:
+            f0, energy = _iec_curves(enc, f0, energy, durations, weights)
+        except ModelMissingError as e:
+            notes.append(f"IEC checkpoint missing ({e}); the backbone's own F0/energy were used")
+
+    extra = dict(notes=notes, entity_source=source,
+                 idd_frames_before_slot=round(float(np.sum(raw)), 2),
+                 backbone_frames=round(float(np.sum(base)), 2),
+                 seconds=round(time.perf_counter() - t0, 3))
+    if slot_seconds is not None:
+        extra["slot_seconds"] = float(slot_seconds)
+    return Alignment(phonemes=list(enc.tokens), durations=[int(d) for d in durations],
+                     f0=[float(x) for x in f0], energy=[float(x) for x in energy], voice=voice,
+                     instructions={"rate": rate_instruction, "emotion": emotion_instruction},
+                     entities=weights, extra=extra)

@@ -1,0 +1,142 @@
+"""Training: IDD + IEC with the paper's loss, the raw-attention ablation, the LoRA analyzer.
+
+Loss (InstructDubber): 2 * L1(durations, frames) + (L1(F0, semitones on voiced
+frames) + L1(energy, the backbone's energy units)); Adam(0.9, 0.98, eps 1e-9).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from core.instruct import batches, corpus, phrasing
+from core.instruct.iec import IEC, VOICED_HZ, expand_to_curve
+from core.instruct.idd import IDD
+
+log = logging.getLogger(__name__)
+SEMITONE = 12 / math.log(2)
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 1500
+    batch: int = 16
+    lr: float = 1e-3
+    hidden: int = 64
+    n_slots: int = 10
+    iters: int = 3
+    bank_size: int = 3000
+    seed: int = 0
+    log_every: int = 100
+    extra: dict = field(default_factory=dict)
+
+
+def adam(params, lr: float):
+    return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.98), eps=1e-9)
+
+
+def duration_loss(model: IDD, batch: dict) -> torch.Tensor:
+    log_d = model(batch["bert"], batch["base"], batch["mask"], batch["instr"], batch["instr_mask"])
+    err = (torch.exp(log_d) - batch["target"]).abs() * batch["mask"]
+    return err.sum() / batch["mask"].sum()
+
+
+def prosody_loss(model: IEC, batch: dict, examples: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
+    d_f0, d_en = model(batch["bert"], batch["weights"], batch["ph_f0"], batch["ph_en"])
+    f0_err, en_err, n_f0, n_en = 0.0, 0.0, 0, 0
+    for i, ex in enumerate(examples):
+        n = len(ex["durations"])
+        curve_f0 = expand_to_curve(d_f0[i, :n], ex["durations"])
+        curve_en = expand_to_curve(d_en[i, :n], ex["durations"])
+        voiced = ex["f0"] > VOICED_HZ
+        if voiced.any():
+            pred = torch.log(ex["f0"][voiced]) + curve_f0[voiced]
+            f0_err = f0_err + (pred - torch.log(ex["t_f0"][voiced])).abs().sum() * SEMITONE
+            n_f0 += int(voiced.sum())
+        en_err = en_err + (ex["energy"] + curve_en - ex["t_en"]).abs().sum()
+        n_en += curve_en.numel()
+    return f0_err / max(n_f0, 1), en_err / max(n_en, 1)
+
+
+def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
+                  with_iec: bool = True) -> tuple[IDD, IEC | None, dict]:
+    """Joint loop; with_iec=False trains only durations (for the ablation)."""
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    bank = batches.rate_bank(phrasing.TRAIN_FAMILIES, cfg.bank_size, cfg.seed)
+    idd = IDD(hidden=cfg.hidden, n_slots=cfg.n_slots, iters=cfg.iters, use_slots=use_slots)
+    iec = IEC(hidden=cfg.hidden) if with_iec else None
+    params = list(idd.parameters()) + (list(iec.parameters()) if iec else [])
+    opt = adam(params, cfg.lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
+                                                pct_start=0.1)
+    t0, history = time.perf_counter(), []
+    for step in range(1, cfg.steps + 1):
+        l_dur = duration_loss(idd, batches.sample_idd_batch(records, bank, rng, cfg.batch))
+        loss = 2 * l_dur
+        if iec is not None:
+            batch, examples = batches.sample_iec_batch(records, rng, cfg.batch)
+            l_f0, l_en = prosody_loss(iec, batch, examples)
+            loss = loss + (l_f0 + l_en)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            row = dict(step=step, dur=round(l_dur.item(), 3), s=round(time.perf_counter() - t0, 1))
+            if iec is not None:
+                row.update(f0_st=round(float(l_f0.detach()), 3), energy=round(float(l_en.detach()), 4))
+            history.append(row)
+            log.info("train %s", row)
+    info = dict(steps=cfg.steps, batch=cfg.batch, lr=cfg.lr, seconds=round(time.perf_counter() - t0, 1),
+                final=history[-1] if history else {}, bank_size=cfg.bank_size,
+                families=list(phrasing.TRAIN_FAMILIES))
+    return idd.eval(), (iec.eval() if iec else None), info
+
+
+# ---- the LoRA analyzer ---------------------------------------------------------------
+
+def emotion_texts(families, n: int, seed: int) -> list[tuple[str, dict]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        mix = corpus.sample_mixture(rng)
+        out.append((phrasing.emotion_instruction(mix, families[i % len(families)], rng), mix))
+    return out
+
+
+def train_analyzer(steps: int = 120, rank: int = 8, batch: int = 8, lr: float = 2e-3,
+                   seed: int = 0):
+    """LoRA on SmolLM2 (q, v): soft cross-entropy of the entity-word distribution."""
+    import copy
+
+    from core.instruct import analyzer
+    from core.project import ENTITIES
+    torch.manual_seed(seed)
+    base, tok = analyzer.load_base_llm()
+    model = analyzer.lora_model(copy.deepcopy(base), rank=rank)
+    model.train()
+    label_ids = analyzer.label_token_ids(tok)
+    data = emotion_texts(phrasing.TRAIN_FAMILIES, steps * batch, seed)
+    opt = adam([p for p in model.parameters() if p.requires_grad], lr)
+    t0 = time.perf_counter()
+    for step in range(steps):
+        chunk = data[step * batch:(step + 1) * batch]
+        target = torch.stack([torch.tensor([m.get(e, 0.0) for e in ENTITIES]) for _, m in chunk])
+        logits = analyzer.label_logits(model, tok, [t for t, _ in chunk], label_ids)
+        loss = -(target * logits.log_softmax(-1)).sum(-1).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if (step + 1) % 20 == 0:
+            log.info("analyzer step %d loss %.3f (%.0f s)", step + 1, float(loss), time.perf_counter() - t0)
+    model.eval()
+    info = dict(steps=steps, rank=rank, alpha=2 * rank, batch=batch, lr=lr,
+                seconds=round(time.perf_counter() - t0, 1), final_loss=round(float(loss), 4),
+                families=list(phrasing.TRAIN_FAMILIES), targets=["q_proj", "v_proj"])
+    return model, info

