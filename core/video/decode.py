@@ -121,10 +121,14 @@ def iter_frames(path: str, fps: float, start: float = 0.0, end: float | None = N
 
 
 def _ffmpeg_audio_cmd(path: str, sr: int, start: float, duration: float | None) -> list[str]:
+    # fast input seek to a little before `start`, then an exact output-side trim
+    pre = min(start, 2.0)
     cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin"]
-    if start > 0:
-        cmd += ["-ss", f"{start:.3f}"]
+    if start - pre > 0:
+        cmd += ["-ss", f"{start - pre:.3f}"]
     cmd += ["-i", path]
+    if pre > 0:
+        cmd += ["-ss", f"{pre:.3f}"]
     if duration is not None:
         cmd += ["-t", f"{max(duration, 0.0):.3f}"]
     return cmd + ["-vn", "-ac", "1", "-ar", str(sr), "-f", "f32le", "-"]

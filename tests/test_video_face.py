@@ -1,0 +1,60 @@
+"""FaceMesh on synthetic videos: a real face photo whose drawn mouth opens at a
+known rate, two faces (only one talking), and a drawn cartoon (no face found)."""
+import numpy as np
+import pytest
+
+from _synth_video import FPS, photo, syllable_openings, write_cartoon, write_talking
+from core.analyze import AnalysisOptions, _Models, _mouth_and_expression, visual_pass
+from core.video.decode import probe
+
+pytestmark = pytest.mark.skipif(photo() is None, reason="matplotlib's sample photo is missing")
+
+
+@pytest.fixture(scope="module")
+def models():
+    m = _Models(AnalysisOptions(analysis_fps=30))
+    yield m
+    m.close()
+
+
+def test_mouth_rate_and_pause_from_a_talking_face(tmp_path, models):
+    # 4 open-close cycles a second, mouth closed from 1.0 to 1.75 s
+    v = write_talking(tmp_path / "talk.avi", syllable_openings(3.0, 4.0, pause=(1.0, 1.75)))
+    meta = probe(v)
+    tracks, _ = visual_pass(meta, 0.0, meta.duration, models)
+    vis = _mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
+    assert vis["face_found_share"] > 0.95
+    assert len(vis["mouth_curve"]) == 75 and vis["mouth_fps"] == FPS
+    mouth = vis["mouth"]
+    assert mouth["visible"]
+    assert mouth["syllable_rate"] == pytest.approx(4.0, rel=0.2)
+    assert len(mouth["pauses"]) == 1
+    p0, p1 = mouth["pauses"][0]
+    assert p0 == pytest.approx(0.9, abs=0.15) and p1 == pytest.approx(1.75, abs=0.15)
+    ex = vis["expression"]
+    assert ex is not None and abs(sum(ex["mean"].values()) - 1) < 0.01
+
+
+def test_the_talking_face_is_chosen_and_another_can_be_picked(tmp_path, models):
+    v = write_talking(tmp_path / "two.avi", syllable_openings(2.0, 4.0), second_face=True)
+    meta = probe(v)
+    tracks, _ = visual_pass(meta, 0.0, meta.duration, models)
+    faces = tracks.summary()
+    assert len(faces) == 2
+    talker = max(faces, key=lambda f: f["mouth_std"])
+    assert talker["center"][0] < 0.5                    # the left face is the one drawn talking
+    vis = _mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
+    assert vis["face_track"] == talker["track"] and vis["mouth"]["visible"]
+    other = 1 - talker["track"]
+    still = _mouth_and_expression(tracks, meta, 0.0, meta.duration, other)
+    assert still["face_track"] == other and not still["mouth"]["visible"]
+
+
+def test_cartoon_face_takes_the_no_face_path(tmp_path, models):
+    v = write_cartoon(tmp_path / "toon.avi", syllable_openings(2.0, 4.0))
+    meta = probe(v)
+    tracks, _ = visual_pass(meta, 0.0, meta.duration, models)
+    vis = _mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
+    assert vis["face_found_share"] == 0.0 and vis["face_track"] is None
+    assert vis["expression"] is None
+    assert vis["mouth_curve"] == [None] * 50

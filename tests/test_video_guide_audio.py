@@ -1,0 +1,52 @@
+"""Guide-track measurements: silero-vad (bundled ONNX), syllable nuclei, pauses, F0."""
+import numpy as np
+import pytest
+
+from _synth_video import babble
+from core.guide_audio import SR, Vad, detect_speech, measure, speech_segments, syllable_nuclei
+
+
+@pytest.fixture(scope="module")
+def track():
+    """0.6 s silence, 1.5 s at 4 syl/s, 0.6 s silence, 1.0 s at 5 syl/s, 0.6 s silence."""
+    sil = np.zeros(int(0.6 * SR), np.float32)
+    return np.concatenate([sil, babble(4.0, 1.5), sil, babble(5.0, 1.0, f0=220.0), sil])
+
+
+def test_vad_finds_the_two_phrases(track):
+    segs = speech_segments(Vad().feed(track))
+    assert len(segs) == 2
+    (a0, a1), (b0, b1) = segs
+    assert a0 == pytest.approx(0.6, abs=0.1) and a1 == pytest.approx(2.1, abs=0.12)
+    assert b0 == pytest.approx(2.7, abs=0.1) and b1 == pytest.approx(3.7, abs=0.15)
+
+
+def test_vad_streams_block_by_block(track):
+    one = Vad().feed(track)
+    blocks = [track[i:i + 3000] for i in range(0, len(track), 3000)]
+    assert detect_speech(blocks) == speech_segments(one)
+
+
+def test_silence_is_not_speech():
+    assert detect_speech([np.zeros(SR * 2, np.float32)]) == []
+    assert measure(np.zeros(SR, np.float32), [])["speech_found"] is False
+
+
+def test_syllables_pauses_and_pitch(track):
+    segs = speech_segments(Vad().feed(track))
+    nuclei = syllable_nuclei(track)
+    assert len(nuclei) == 11
+    m = measure(track, segs)
+    assert m["syllables"] == 11
+    assert m["syllable_rate"] == pytest.approx(11 / m["speech_seconds"], rel=0.01)
+    assert len(m["pauses"]) == 1 and m["pauses"][0][1] - m["pauses"][0][0] == pytest.approx(0.6, abs=0.15)
+    # two voices at 130 and 220 Hz: the median sits on one, the range spans both
+    assert 120 < m["f0_median"] < 240
+    assert m["f0_range_st"] > 6
+    assert m["trend"]["second"] > m["trend"]["first"]
+
+
+def test_measure_with_an_offset_keeps_video_time(track):
+    segs = [(s + 10.0, e + 10.0) for s, e in speech_segments(Vad().feed(track))]
+    m = measure(track, segs, offset=10.0)
+    assert m["onset"] == pytest.approx(10.6, abs=0.1) and m["syllables"] == 11
