@@ -73,6 +73,20 @@ class InstructionPanel(QWidget):
         self.note.setText(note)
         self._loading = False
 
+    def refresh(self, cue) -> None:
+        """Show changes made elsewhere (undo, analysis) without touching a field being typed in."""
+        self._loading = True
+        for field, e in self.edits.items():
+            v = getattr(cue, field)
+            if v != self._values.get(field) and not e.hasFocus():
+                self._values[field] = v
+                e.setText(v)
+        if dict(cue.entities) != self._entities:
+            self._entities = dict(cue.entities)
+            for name, sb in self.weights.items():
+                sb.setValue(float(self._entities.get(name, 0.0)))
+        self._loading = False
+
     def set_note(self, note: str) -> None:
         self.note.setText(note)
 

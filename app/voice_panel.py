@@ -41,12 +41,14 @@ class VoicePanel(QGroupBox):
         form.addRow("Blend with", blend)
         form.addRow(self.clone)
         self._loading = False
+        self.shown = None
         self.pack.currentIndexChanged.connect(self._changed)
         self.other.currentIndexChanged.connect(self._changed)
         self.mix.sliderReleased.connect(self._changed)
         self.setEnabled(False)
 
     def set_voice(self, voice) -> None:
+        self.shown = voice
         self._loading = True
         self.setEnabled(voice is not None)
         if isinstance(voice, str):
@@ -72,7 +74,8 @@ class VoicePanel(QGroupBox):
     def _changed(self, *_):
         if not self._loading:
             self.clone.setText("Clone from reference clip…")
-            self.voiceChosen.emit(self.current())
+            self.shown = self.current()
+            self.voiceChosen.emit(self.shown)
 
     def _clone(self):
         path, _ = QFileDialog.getOpenFileName(self, "Reference clip", "",

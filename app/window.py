@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self.transport = Transport(lambda: self.editor.session, self, audio)
         self.current: str | None = None
         self.last_error = ""
+        self.last_export = None
         self._saved_count = self._autosaved_count = 0
         self._build_widgets()
         self._build_actions()
@@ -137,7 +138,7 @@ class MainWindow(QMainWindow):
         self.mode_box = QComboBox()
         self.mode_box.addItems([m.capitalize() for m in MODES])
         self.mode_box.setToolTip("A/B/mix: what plays (B cycles)")
-        self.mode_box.currentIndexChanged.connect(lambda i: t.set_mode(MODES[i]))
+        self.mode_box.currentIndexChanged.connect(self._mode_chosen)
         tb.addWidget(QLabel(" Listen: "))
         tb.addWidget(self.mode_box)
         tb.addSeparator()
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         self._update_recent_menu()
 
     def _connect(self):
+        # bound methods only: Qt drops them with the window; lambdas would outlive it
         ed, t = self.editor, self.transport
         self.cues.cueSelected.connect(self.select)
         ed.statusChanged.connect(self.cues.set_status)
@@ -153,26 +155,45 @@ class MainWindow(QMainWindow):
         ed.activity.connect(self.activity.setText)
         ed.progress.connect(self._progress)
         ed.message.connect(self.show_message)
-        ed.runner.idle.connect(lambda: self.bar.setVisible(False))
-        ed.undo.cleanChanged.connect(lambda *_: self._title())
-        ed.cueChanged.connect(lambda *_: self._title())
-        self.instructions.fieldEdited.connect(
-            lambda f, old, new: self.current and ed.edit_field(self.current, f, old, new))
-        self.instructions.entitiesEdited.connect(
-            lambda old, new, n: self.current and ed.edit_entities(self.current, old, new, n))
+        ed.runner.idle.connect(self.bar.hide)
+        ed.undo.cleanChanged.connect(self._title)
+        self.instructions.fieldEdited.connect(self._field_edited)
+        self.instructions.entitiesEdited.connect(self._entities_edited)
         self.instructions.analyseRequested.connect(self.analyse_emotion)
         self.voice.voiceChosen.connect(self._voice_chosen)
         self.voice.cloneRequested.connect(self.clone_voice)
-        self.timeline.boundaryMoved.connect(
-            lambda k, fr, fin: self.current and ed.drag_boundary(self.current, k, fr, fin))
-        self.timeline.curveEdited.connect(
-            lambda n, v, d, fin: self.current and ed.edit_curve(self.current, n, v, d, fin))
+        self.timeline.boundaryMoved.connect(self._boundary_moved)
+        self.timeline.curveEdited.connect(self._curve_edited)
         self.timeline.seekRequested.connect(t.seek)
         t.timeChanged.connect(self._time)
         t.message.connect(self.activity.setText)
-        t.modeChanged.connect(lambda m: self.mode_box.setCurrentIndex(MODES.index(m)))
+        t.modeChanged.connect(self._mode_changed)
         ed.runner.done.connect(self._job_done)
         ed.runner.failed.connect(self._job_failed)
+
+    def _field_edited(self, field: str, old: str, new: str) -> None:
+        if self.current:
+            self.editor.edit_field(self.current, field, old, new)
+
+    def _entities_edited(self, old: dict, new: dict, name: str) -> None:
+        if self.current:
+            self.editor.edit_entities(self.current, old, new, name)
+
+    def _boundary_moved(self, k: int, frames: int, finished: bool) -> None:
+        if self.current:
+            self.editor.drag_boundary(self.current, k, frames, finished)
+
+    def _curve_edited(self, name: str, values, drag_id: int, finished: bool) -> None:
+        if self.current:
+            self.editor.edit_curve(self.current, name, values, drag_id, finished)
+
+    def _mode_chosen(self, i: int) -> None:
+        self.transport.set_mode(MODES[i])
+
+    def _mode_changed(self, mode: str) -> None:
+        self.mode_box.blockSignals(True)
+        self.mode_box.setCurrentIndex(MODES.index(mode))
+        self.mode_box.blockSignals(False)
 
     # ------------------------------------------------------------ cues
     @property
@@ -207,8 +228,8 @@ class MainWindow(QMainWindow):
         else:                              # keep the old mel until the new audio is ready
             self.timeline.show_alignment(cue.alignment, cue.start)
         self.instructions.set_note(self.session.state(cue_id).note)
-        if self.instructions.edits["text"].text() != cue.text:   # undo/redo of a field
-            self.instructions.set_cue(cue, self.session.state(cue_id).note)
+        self.instructions.refresh(cue)                  # undo/redo, analysed entities
+        if cue.voice != self.voice.shown:
             self.voice.set_voice(cue.voice)
 
     def _voice_chosen(self, voice) -> None:
@@ -247,7 +268,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, msg: str) -> None:
         self.activity.setText(msg.splitlines()[0][:200])
-        if self.isVisible() and not self.settings.value("quiet", False, bool):
+        if not self.quiet():
             QMessageBox.warning(self, "instructdub", msg)
 
     def ask(self, title: str, text: str) -> bool:
@@ -301,7 +322,8 @@ class MainWindow(QMainWindow):
             files = "\n".join(str(p) for p in result.files)
             warn = ("\n\n" + "\n".join(result.warnings)) if result.warnings else ""
             self.activity.setText(f"exported {len(result.files)} files")
-            if self.isVisible():
+            self.last_export = result
+            if not self.quiet():
                 QMessageBox.information(self, "Export finished",
                                         f"Wrote {len(result.files)} files:\n{files}{warn}")
         elif key == "job:original":
@@ -433,16 +455,25 @@ class MainWindow(QMainWindow):
         self._autosaved_count = self.editor.edit_count
         return target
 
+    def ask_save(self) -> str:
+        """"save", "discard" or "cancel"; tests replace this method."""
+        B = QMessageBox.StandardButton
+        ans = QMessageBox.question(self, "Unsaved changes",
+                                   "Save the changes to the current project?",
+                                   B.Save | B.Discard | B.Cancel)
+        return {B.Save: "save", B.Discard: "discard"}.get(ans, "cancel")
+
     def _maybe_save(self) -> bool:
         if not self.dirty() or not self.isVisible():
             return True
-        ans = QMessageBox.question(
-            self, "Unsaved changes", "Save the changes to the current project?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard |
-            QMessageBox.StandardButton.Cancel)
-        if ans == QMessageBox.StandardButton.Save:
+        ans = self.ask_save()
+        if ans == "save":
             return self.save()
-        return ans == QMessageBox.StandardButton.Discard
+        return ans == "discard"
+
+    def quiet(self) -> bool:
+        """No dialogs (tests, scripted runs): messages go to the status bar only."""
+        return bool(self.settings.value("quiet", False, bool)) or not self.isVisible()
 
     def export(self) -> None:
         from app.export_dialog import ExportDialog
@@ -483,7 +514,7 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda _=False, p=p: self.open_project(p))
         self.recent_menu.setEnabled(bool(self.recent()))
 
-    def _title(self) -> None:
+    def _title(self, *_) -> None:
         name = self.path.name if self.path else "untitled"
         self.setWindowTitle(f"{name}{' *' if self.dirty() else ''} — instructdub")
 

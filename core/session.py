@@ -197,12 +197,17 @@ class Session:
         cue = self.project.cue(cue_id)
         if rate is not None:
             cue.rate_instruction = rate
-        if emotion is not None:
+        if emotion is not None and emotion != cue.emotion_instruction:
             cue.emotion_instruction = emotion
+            if not cue.edited.get("entities"):    # analysed weights follow the instruction
+                cue.entities = {}
         self._touch(cue_id, PREDICT)
 
-    def set_entities(self, cue_id: str, entities: dict) -> None:
-        self.project.cue(cue_id).entities = {k: float(v) for k, v in entities.items()}
+    def set_entities(self, cue_id: str, entities: dict, by_hand: bool = True) -> None:
+        """Entity weights; weights set by hand win over the emotion instruction."""
+        cue = self.project.cue(cue_id)
+        cue.entities = {k: float(v) for k, v in entities.items() if float(v) > 0}
+        cue.edited = {**cue.edited, "entities": bool(by_hand and cue.entities)}
         self._touch(cue_id, PREDICT)
 
     def set_voice(self, cue_id: str, voice) -> None:
@@ -268,8 +273,13 @@ class Session:
             with self._lock:
                 if check():
                     raise Cancelled(cue_id)
-                # still current: the prediction becomes the cue's timing
-                cue.alignment, cue.edited, st.note = al.copy(), {}, note
+                # still current: the prediction becomes the cue's timing; manual timing
+                # and curve edits are replaced, hand-set entity weights are kept
+                by_hand = bool(cue.edited.get("entities"))
+                cue.alignment, st.note = al.copy(), note
+                cue.edited = {"entities": True} if by_hand else {}
+                if not by_hand and al.entities:
+                    cue.entities = dict(al.entities)
                 st.need = RENDER
         progress(0.4, f"rendering {cue_id}")
         audio, partial, cached = self._render_cached(st, al, check)
@@ -364,6 +374,7 @@ def predict_cue(eng, cue) -> tuple[Alignment, str]:
     if idd is not None:
         al = idd(eng, phonemes, cue.voice, cue.rate_instruction, cue.emotion_instruction,
                  cue.entities or None, cue.slot)
+        note = "; ".join(al.extra.get("notes", []))
     else:
         if has_instructions:
             note = ("instructions not applied: the instruction models (IDD/IEC) are not "
@@ -377,7 +388,7 @@ def predict_cue(eng, cue) -> tuple[Alignment, str]:
             al = Alignment(list(al.phonemes), durations, [float(x) for x in f0],
                            [float(x) for x in energy], cue.voice)
     al.instructions = {"rate": cue.rate_instruction, "emotion": cue.emotion_instruction}
-    al.entities = dict(cue.entities) or al.entities
+    al.entities = al.entities or dict(cue.entities) or None
     return al.validate(), note
 
 

@@ -1,0 +1,223 @@
+"""The editor window, offscreen with pytest-qt and the real engine on short lines."""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import soundfile as sf  # noqa: E402
+import srt  # noqa: E402
+from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+
+from core import audio as au  # noqa: E402
+from core.alignment import FRAME_SAMPLES  # noqa: E402
+from core.export import ExportOptions  # noqa: E402
+from core.project import Cue, Project, autosave_path  # noqa: E402
+from core.session import instructed_predictor  # noqa: E402
+from tests.test_export import make_video  # noqa: E402
+
+WAIT = 120_000      # ms; the first render loads the backbone
+
+
+@pytest.fixture(scope="module")
+def engine():
+    import torch
+    torch.set_num_threads(1)
+    from core.synth import get_engine
+    return get_engine()
+
+
+@pytest.fixture
+def project_path(tmp_path):
+    video = make_video(tmp_path / "clip.mp4", 2.0)
+    mouth = [0.0, 0.1, 0.3, 0.5, 0.2, 0.4, 0.6, 0.3, 0.1, 0.0, None, 0.0]
+    cue = Cue(id="c1", text="Bin blue.", start=0.5, end=1.3,
+              rate_instruction="Speak evenly.", emotion_instruction="Calm.",
+              entities={"neutral": 0.8}, measurements={"mouth_curve": mouth, "mouth_fps": 25.0})
+    from app.project_io import probe_video
+    p = Project(video=probe_video(str(video)), cues=[cue])
+    path = tmp_path / "proj.json"
+    p.save(path)
+    return path
+
+
+@pytest.fixture
+def win(qtbot, tmp_path, engine):
+    from app.window import MainWindow
+    QStandardPaths.setTestModeEnabled(True)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("quiet", True)
+    w = MainWindow(settings, audio="silent")
+    w.ask_save = lambda: "discard"
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.editor.runner.cancel_all()
+    w.editor.runner.wait(WAIT)
+
+
+def rendered(win, qtbot, cue_id="c1"):
+    qtbot.waitUntil(lambda: not win.editor.busy() and win.cues.status(cue_id) in
+                    ("rendered", "edited"), timeout=WAIT)
+
+
+def test_open_project_renders_and_shows_everything(win, project_path, qtbot):
+    assert win.open_project(project_path)
+    assert win.cues.rowCount() == 1 and win.current == "c1"
+    rendered(win, qtbot)
+    al = win.session.project.cue("c1").alignment
+    assert win.timeline.mel.mel.shape == (al.n_samples // 300, 80)
+    assert len(win.timeline.phonemes.labels) == len(al.phonemes)
+    assert len(win.timeline.f0.values) == 2 * al.n_frames
+    assert win.timeline.mouth.xData is not None and len(win.timeline.mouth.xData) == 12
+    assert not win.video.picture.pixmap().isNull()           # a real frame is drawn
+    assert win.video.tc.text().startswith("00:00:00:12") and "25 fps" in win.video.tc.text()
+    qtbot.waitUntil(lambda: win.transport.original is not None, timeout=WAIT)
+    assert len(win.timeline.waveform.xData) > 0
+
+
+def test_instruction_edit_re_predicts_and_re_renders(win, project_path, qtbot):
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    before = win.editor.last_result
+    mel_before = win.timeline.mel.mel.copy()
+    edit = win.instructions.edits["rate_instruction"]
+    edit.setText("Start very fast and rushed, then slow right down at the end.")
+    edit.editingFinished.emit()
+    assert win.editor.undo.count() == 1
+    qtbot.waitUntil(lambda: win.editor.last_result is not before, timeout=WAIT)
+    rendered(win, qtbot)
+    res = win.editor.last_result
+    assert res.predicted and res.alignment.instructions["rate"].startswith("Start very fast")
+    note = win.instructions.note.text()
+    if instructed_predictor() is None or "IDD checkpoint missing" in note:
+        # without the (trained) instruction models the editor says so instead
+        assert "not applied" in note or "missing" in note
+    else:
+        assert not np.array_equal(win.timeline.mel.mel, mel_before)
+    # the line's text is an edit that always changes what is drawn
+    text = win.instructions.edits["text"]
+    text.setText("Bin red at g now.")
+    text.editingFinished.emit()
+    qtbot.waitUntil(lambda: win.editor.last_result.alignment.phonemes != res.alignment.phonemes,
+                    timeout=WAIT)
+    rendered(win, qtbot)
+    assert not np.array_equal(win.timeline.mel.mel, mel_before)
+    assert [lb.textItem.toPlainText() for lb in win.timeline.phonemes.labels].count("ɹ") >= 1
+
+
+def test_boundary_drag_changes_length_and_undo_restores(win, project_path, qtbot):
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    audio0 = win.session.audio("c1").copy()
+    k = 3
+    x = win.timeline.phonemes.boundary_times()[k]
+    for step in (0.025, 0.05, 0.075):                      # one drag, several moves
+        win.timeline.phonemes.drag_to(k, x + step, finished=False)
+    win.timeline.phonemes.drag_to(k, x + 0.1, finished=True)
+    assert win.editor.undo.count() == 1                    # one drag = one undo step
+    qtbot.waitUntil(lambda: win.session.audio("c1") is not None and
+                    len(win.session.audio("c1")) != len(audio0), timeout=WAIT)
+    rendered(win, qtbot)
+    assert len(win.session.audio("c1")) == len(audio0) + 4 * FRAME_SAMPLES
+    assert win.editor.last_result.partial
+    assert win.cues.status("c1") == "edited"
+    assert win.timeline.mel.mel.shape[0] == len(win.session.audio("c1")) // 300
+    win.editor.undo.undo()
+    qtbot.waitUntil(lambda: win.session.audio("c1") is not None and
+                    len(win.session.audio("c1")) == len(audio0), timeout=WAIT)
+    assert np.array_equal(win.session.audio("c1"), audio0)
+    assert win.timeline.phonemes.boundary_times()[k] == pytest.approx(x)
+
+
+def test_drawing_f0_is_one_undo_step_and_re_renders(win, project_path, qtbot):
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    f0_before = list(win.session.project.cue("c1").alignment.f0)
+    audio0 = win.session.audio("c1").copy()
+    curve = win.timeline.f0
+    voiced = [i for i, v in enumerate(curve.values) if v > 0]
+    t = lambda i: curve.t0 + (i + 0.5) * 0.0125              # noqa: E731
+    i0, i1 = voiced[0], voiced[min(len(voiced) - 1, 8)]
+    curve.drag(t(i0), 220.0, True, False)
+    curve.drag(t((i0 + i1) // 2), 230.0, False, False)
+    curve.drag(t(i1), 240.0, False, True)
+    assert win.editor.undo.count() == 1
+    f0 = win.session.project.cue("c1").alignment.f0
+    assert f0 != f0_before and max(f0) >= 220
+    qtbot.waitUntil(lambda: win.session.audio("c1") is not None and
+                    not np.array_equal(win.session.audio("c1"), audio0), timeout=WAIT)
+    assert len(win.session.audio("c1")) == len(audio0)
+
+
+def test_export_from_the_editor(win, project_path, qtbot, tmp_path):
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    out = tmp_path / "export"
+    win.run_export(ExportOptions(outdir=out, mix_original=True))
+    qtbot.waitUntil(lambda: win.last_export is not None or bool(win.last_error), timeout=WAIT)
+    assert not win.last_error
+    stem, sr = sf.read(str(out / "dub_dialogue.wav"), dtype="float32")
+    assert sr == 48000 and sf.info(str(out / "dub_dialogue.wav")).subtype == "PCM_24"
+    assert len(stem) == 2 * 48000
+    assert abs(au.loudness(stem, sr) + 23.0) < 0.5
+    subs = list(srt.parse((out / "dub.srt").read_text()))
+    assert subs[0].content == "Bin blue." and subs[0].start.total_seconds() == pytest.approx(0.5)
+    assert (out / "dub_dub.mp4").stat().st_size > 0 and (out / "dub_mix.mp4").exists()
+    win.last_export, win.last_error = None, ""
+    win.run_export(ExportOptions(outdir=out))            # never overwrite without asking
+    qtbot.waitUntil(lambda: bool(win.last_error), timeout=WAIT)
+    assert "exist already" in win.last_error
+
+
+def test_autosave_and_recovery(win, project_path, qtbot, engine):
+    from app.window import MainWindow
+    win.open_project(project_path)
+    win.editor.edit_field("c1", "rate_instruction", "Speak evenly.", "Slowly, with pauses.")
+    assert win.dirty()
+    saved = win.autosave()
+    assert saved == autosave_path(project_path)
+    assert Project.load(saved).cues[0].rate_instruction == "Slowly, with pauses."
+    assert Project.load(project_path).cues[0].rate_instruction == "Speak evenly."
+    os.utime(saved, (os.path.getmtime(project_path) + 5,) * 2)
+    # a new window (as after a crash) offers recovery; yes recovers the edit
+    other = MainWindow(win.settings, audio="silent")
+    qtbot.addWidget(other)
+    other.ask_save = lambda: "discard"
+    asked = []
+    other.ask = lambda title, text: asked.append(title) or True
+    assert other.open_project(project_path)
+    assert asked and other.session.project.cue("c1").rate_instruction == "Slowly, with pauses."
+    assert other.dirty()
+    # no: the project as saved opens, and the autosave is kept aside, not deleted
+    third = MainWindow(win.settings, audio="silent")
+    qtbot.addWidget(third)
+    assert third.open_project(project_path, recover=False)
+    assert third.session.project.cue("c1").rate_instruction == "Speak evenly."
+    assert saved.with_name(saved.name + ".discarded").exists()
+    # saving removes the autosave sidecar
+    other.save()
+    assert not saved.exists()
+    for w in (other, third):
+        w.editor.runner.cancel_all()
+        w.editor.runner.wait(WAIT)
+
+
+def test_transport_steps_frames_and_plays_silently(win, project_path, qtbot):
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    win.transport.seek(0.0)
+    win.transport.step(2)
+    assert win.transport.time == pytest.approx(0.08)
+    assert win.video.tc.text().startswith("00:00:00:02")
+    win.transport.play()
+    assert win.transport.player.backend.name == "silent"
+    qtbot.wait(300)
+    assert win.transport.time > 0.15
+    win.transport.pause()
+    win.transport.set_mode("original")
+    prog = win.transport.program(0.0, 2.0)
+    assert np.abs(prog).max() > 0.05                      # the original's tone
+    win.transport.set_mode("dub")
+    dub = win.transport.program(0.0, 2.0)
+    assert not dub[:int(0.45 * 24000)].any() and np.abs(dub).max() > 0.01

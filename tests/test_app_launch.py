@@ -1,0 +1,48 @@
+"""Starting the editor: the no-display message, the `edit` command, the demo project."""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from app import launch as launch_mod  # noqa: E402
+from app.project_io import demo_path, new_project  # noqa: E402
+from core.cli import build_parser  # noqa: E402
+from core.project import Project  # noqa: E402
+
+
+def test_without_a_display_it_explains_the_cli(monkeypatch, capsys):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(launch_mod.sys, "platform", "linux")
+    assert launch_mod.launch([]) == 2
+    err = capsys.readouterr().err
+    assert "needs a display" in err and "python main.py dub" in err and "libxcb-cursor0" in err
+
+
+def test_edit_command_is_registered():
+    args = build_parser().parse_args(["edit", "--demo"])
+    assert args.command == "edit" and args.demo and args.func.__module__ == "core.commands.edit"
+    args = build_parser().parse_args(["dub", "p.json", "--export", "out"])
+    assert args.export == "out" and not args.overwrite
+
+
+def test_the_demo_project_opens_with_its_clip():
+    p = Project.load(demo_path())
+    assert os.path.exists(p.video.path) and p.video.fps == 25.0
+    (cue,) = p.cues
+    assert cue.text == "Bin blue with e four now."
+    assert 0 < cue.start < cue.end <= p.video.duration
+    assert cue.rate_instruction and cue.emotion_instruction
+    assert len(cue.measurements["mouth_curve"]) > 10
+
+
+def test_new_project_spreads_script_lines(tmp_path):
+    from tests.test_export import make_video
+    video = make_video(tmp_path / "v.mp4", 2.0)
+    p, note = new_project(str(video), "Hello there.\n\nGeneral Kenobi.\n")
+    assert [c.text for c in p.cues] == ["Hello there.", "General Kenobi."]
+    assert p.video.has_audio and p.video.duration == pytest.approx(2.0, abs=0.05)
+    assert p.cues[0].end <= p.cues[1].start and "evenly" in note
+    with pytest.raises(Exception, match="empty"):
+        new_project(str(video), "\n  \n")
