@@ -1,0 +1,69 @@
+"""Voice cloning through the torch decoder and the torch d-vector."""
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from core.errors import UserError
+from core.voice_clone import CloneCancelled, clone_voice, load_voice, save_voice
+
+
+@pytest.fixture(scope="module")
+def eng():
+    import torch
+    torch.set_num_threads(1)
+    from core.synth import get_engine
+    return get_engine("cpu")
+
+
+@pytest.fixture(scope="module")
+def reference(eng):
+    """Someone else's voice: a pack the cloner does not start from."""
+    al = eng.predict(eng.phonemize("We should clear the old trees and start a new grove."),
+                     "jf_alpha")
+    return eng.render(al)
+
+
+@pytest.mark.slow
+def test_clone_tunes_and_reports(eng, reference, tmp_path):
+    calls = []
+    voice = clone_voice(reference, 24000, steps=2, eng=eng, use_wer=False,
+                        start_packs=("jm_kumo",), progress=lambda f, m: calls.append((f, m)),
+                        name="ref.wav")
+    vec = np.asarray(voice["vector"])
+    assert vec.shape == (256,) and np.isfinite(vec).all()
+    c = voice["clone"]
+    assert c["start_pack"] == "jm_kumo" and [h["step"] for h in c["history"]] == [0, 1, 2]
+    # the kept checkpoint is the best measured one (similarity alone without the WER check)
+    assert c["after"]["similarity"] == max(h["similarity"] for h in c["history"])
+    start = np.asarray(__import__("core.voices", fromlist=["x"]).style_vector("jm_kumo", 40))
+    assert np.allclose(vec[128:], start[128:], atol=1e-5)        # prosodic half untouched
+    fracs = [f for f, _ in calls]
+    assert fracs == sorted(fracs) and fracs[-1] == 1.0
+    # the saved file is a voice the engine accepts
+    path = tmp_path / "v.json"
+    save_voice(voice, path)
+    assert load_voice(path)["vector"] == voice["vector"]
+    from core.voices import style_vector
+    assert np.allclose(style_vector(str(path), 10), vec, atol=1e-6)
+
+
+def test_clone_cancel(eng, reference):
+    stop = threading.Event()
+    with pytest.raises(CloneCancelled):
+        clone_voice(reference, 24000, steps=5, eng=eng, use_wer=False,
+                    progress=lambda f, m: stop.set(), cancel=stop)
+
+
+def test_clone_refuses_silence_and_bad_files(eng, tmp_path):
+    with pytest.raises(UserError, match="silent"):
+        clone_voice(np.zeros(48000, np.float32), 24000, steps=1, eng=eng)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"vector": [0.1] * 12}))
+    with pytest.raises(UserError, match="256 numbers"):
+        load_voice(bad)
+    with pytest.raises(UserError, match="no such voice file"):
+        load_voice(tmp_path / "none.json")
+    with pytest.raises(UserError, match="256-number"):
+        save_voice({"vector": [1.0]}, tmp_path / "x.json")
