@@ -16,6 +16,10 @@ ORDINAL = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "e
            "ninth", "tenth", "eleventh", "twelfth"]
 
 
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
 def pace_word(rate: float) -> str:
     """Syllables per second -> a pace word."""
     if rate < 2.5:
@@ -105,7 +109,7 @@ def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | N
         return f"No pace was measured: {why}, and there is no guide audio. Speak at a natural, even pace."
     r = n / slot
     return (f"No pace was measured: {why}, and there is no guide audio. The line has {n} syllables "
-            f"in a {slot:.1f} s slot, about {r:.1f} per second, so a {pace_word(r)}, even pace fits.")
+            f"in a {slot:.1f} s slot, about {r:.1f} per second, so {_a(pace_word(r))}, even pace fits.")
 
 
 def _voice_clause(guide: dict | None) -> str:

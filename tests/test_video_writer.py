@@ -1,0 +1,49 @@
+"""The instruction writer: deterministic text whose numbers are the measured ones."""
+from core.video import writer
+
+MOUTH = {"visible": True, "face_found_share": 1.0, "syllable_rate": 5.2, "active": [1.0, 3.0],
+         "pauses": [[1.9, 2.3]], "trend": {"first": 6.1, "second": 3.4, "ratio": 0.56}}
+EXPR = {"mean": {"happy": 0.55, "angry": 0.0, "disgust": 0.0, "fear": 0.0, "neutral": 0.1,
+                 "sad": 0.0, "surprise": 0.35},
+        "dominant": "happy", "frames": 12,
+        "sequence": [{"emotion": "surprise", "start": 1.0, "end": 1.6},
+                     {"emotion": "happy", "start": 1.6, "end": 3.0}]}
+TEXT = "You see, babies aren't getting as much love."
+
+
+def test_rate_from_the_mouth():
+    s = writer.rate_instruction(TEXT, 2.0, MOUTH, None)
+    assert s.startswith("The speaking pace is brisk")
+    assert "5.2 times per second" in s and "slows towards the end" in s and "6.1 then 3.4" in s
+    assert "the mouth closes for 0.4 s after about the" in s
+    assert s == writer.rate_instruction(TEXT, 2.0, MOUTH, None)        # deterministic
+
+
+def test_guide_audio_leads_when_present():
+    guide = {"speech_found": True, "speech_seconds": 1.8, "syllable_rate": 3.0, "onset": 1.0,
+             "offset": 3.0, "pauses": [], "trend": {"first": 3.0, "second": 3.1, "ratio": 1.03},
+             "f0_median": 231.0, "f0_range_st": 9.4}
+    s = writer.rate_instruction(TEXT, 2.0, MOUTH, guide)
+    assert "unhurried" in s and "3.0 syllables per second" in s and "pace stays even" in s
+    assert "5.2 times per second" in s                                 # the mouth still reported
+    e = writer.emotion_instruction(TEXT, EXPR, guide, 1.0)
+    assert "231 Hz" in e and "lively" in e
+
+
+def test_emotion_sequence_and_weights():
+    e = writer.emotion_instruction(TEXT, EXPR, None, 1.0)
+    assert e.startswith("The character looks surprised, then pleased")
+    assert "55% happy" in e and "35% surprise" in e and "12 face crops" in e
+    w = writer.entity_weights(EXPR)
+    assert set(w) == {"happy", "surprise", "neutral"} and abs(sum(w.values()) - 1) < 0.01
+    assert writer.emotion_instruction("Why?", EXPR, None, 1.0).endswith("The line is a question.")
+
+
+def test_no_face_says_so_and_measures_nothing():
+    gone = {"visible": False, "face_found_share": 0.0}
+    s = writer.rate_instruction("Sly fox, dumb bunny.", 2.0, gone, None)
+    assert "face could not be tracked" in s and "No pace was measured" in s
+    assert "5 syllables in a 2.0 s slot" in s and "an unhurried, even pace fits" in s
+    e = writer.emotion_instruction("Sly fox, dumb bunny.", None, None, 0.0)
+    assert "could not be tracked" in e and "neutral" in e
+    assert writer.entity_weights(None) == {"neutral": 1.0}
