@@ -36,7 +36,6 @@ class Editor(QObject):
         self.runner.done.connect(self._done)
         self.runner.failed.connect(self._failed)
         self.runner.progress.connect(self._progress)
-        self.runner.idle.connect(lambda: self.activity.emit("ready"))
         self._boundary_drag = None
         self.last_result = None
         self.edit_count = 0                  # bumps on every applied change (autosave)

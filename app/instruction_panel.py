@@ -1,14 +1,42 @@
 """The selected cue's line, speaking-rate and emotion instructions, and entity weights."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from core.project import ENTITIES
 
 FIELDS = (("text", "Line"), ("rate_instruction", "Speaking rate"),
           ("emotion_instruction", "Emotion"))
+
+
+class InstructionEdit(QPlainTextEdit):
+    """A few lines of instruction text; commits on focus-out or Ctrl+Enter, like a line edit."""
+
+    editingFinished = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+
+    def focusOutEvent(self, ev):
+        super().focusOutEvent(ev)
+        self.editingFinished.emit()
+
+    def keyPressEvent(self, ev):
+        if ev.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.editingFinished.emit()
+            return
+        super().keyPressEvent(ev)
 
 
 class InstructionPanel(QWidget):
@@ -18,11 +46,11 @@ class InstructionPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.edits: dict[str, QLineEdit] = {}
+        self.edits: dict[str, QLineEdit | InstructionEdit] = {}
         self._values: dict[str, str] = {}
         form = QFormLayout()
         for field, label in FIELDS:
-            e = QLineEdit()
+            e = QLineEdit() if field == "text" else InstructionEdit()
             e.setObjectName(field)
             e.setPlaceholderText({"text": "the line as it is spoken",
                                   "rate_instruction": "e.g. Speak quickly at first, then slow down.",
@@ -50,7 +78,7 @@ class InstructionPanel(QWidget):
 
         self.note = QLabel("")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color:#e0a040;")
+        self.note.setStyleSheet("color:#c07800; font-size: 8pt;")
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(box)

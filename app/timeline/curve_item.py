@@ -2,7 +2,7 @@
 
 Left-drag draws the curve under the pointer; Shift+left-drag pulls the point
 under the pointer up or down and its neighbours with it (a smooth bump). For
-F0, unvoiced points (0 Hz) stay unvoiced. Right-drag zooms, middle-drag pans.
+F0, unvoiced points (below 40 Hz) stay unvoiced. Right-drag zooms, middle-drag pans.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from core.alignment import FRAME_SECONDS
 
 STEP = FRAME_SECONDS / 2            # 12.5 ms per curve value
+VOICED_HZ = 40.0                    # F0 below this is drawn and kept as unvoiced
 _drag_ids = itertools.count(1)
 
 
@@ -59,7 +60,7 @@ class CurveItem(QObject):
     def _redraw(self) -> None:
         v = self.values.astype(np.float64)
         if self.voiced_only:
-            v = np.where(v > 0, v, np.nan)
+            v = np.where(v >= VOICED_HZ, v, np.nan)
         self.item.setData(self.t0 + STEP * (np.arange(len(v)) + 0.5), v)
 
     def index_at(self, x: float) -> int:
@@ -78,7 +79,7 @@ class CurveItem(QObject):
             lo, hi = sorted((last, i))
             new[lo:hi + 1] = y
         if self.voiced_only:
-            new = np.where(base > 0, np.maximum(new, 1.0), 0.0)
+            new = np.where(base >= VOICED_HZ, np.maximum(new, VOICED_HZ), base)
         self.values = new.astype(np.float32)
         self._drag = (drag_id, base, i0, y0, i)
         self._redraw()

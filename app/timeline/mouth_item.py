@@ -8,7 +8,8 @@ from core.audio import envelope
 
 
 class MouthItem(pg.PlotDataItem):
-    """Cue.measurements["mouth_curve"] (one value per video frame from the cue's in-time)."""
+    """Cue.measurements["mouth_curve"] (one value per video frame from "mouth_t0", else the
+    cue's in-time), drawn relative to its widest opening."""
 
     def __init__(self):
         super().__init__(pen=pg.mkPen((255, 170, 60), width=2), connect="finite",
@@ -21,6 +22,8 @@ class MouthItem(pg.PlotDataItem):
             self.setData([], [])
             return False
         v = np.array([np.nan if c is None else c for c in curve], dtype=np.float64)
+        top = np.nanmax(v) if np.isfinite(v).any() else 0.0
+        v = v / top * 0.75 if top > 0 else v          # relative opening, 0.75 = widest
         t0 = float(measurements.get("mouth_t0", measurements.get("mouth_start", t0)))
         self.setData(t0 + np.arange(len(v)) / fps, v)
         return True

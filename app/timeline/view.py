@@ -26,10 +26,10 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setBackground((24, 24, 28))
         self.ci.setSpacing(2)
-        self.mel_plot = self._plot(0, "mel / phonemes", stretch=3)
+        self.mel_plot = self._plot(0, "mel · phonemes", stretch=3)
         self.f0_plot = self._plot(1, "F0 (Hz)", editable=True)
         self.energy_plot = self._plot(2, "energy", editable=True)
-        self.mouth_plot = self._plot(3, "mouth / original", stretch=1)
+        self.mouth_plot = self._plot(3, "mouth · orig.", stretch=1)
         self.plots = [self.mel_plot, self.f0_plot, self.energy_plot, self.mouth_plot]
         for p in self.plots[1:]:
             p.setXLink(self.mel_plot)
@@ -60,7 +60,8 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
         vb = CurveViewBox() if editable else pg.ViewBox()
         p = self.addPlot(row=row, col=0, viewBox=vb)
         p.setLabel("left", label)
-        p.getAxis("left").setWidth(56)
+        p.getAxis("left").enableAutoSIPrefix(False)
+        p.getAxis("left").setWidth(62)
         p.setMenuEnabled(False)
         vb.setMouseEnabled(x=True, y=False)
         self.ci.layout.setRowStretchFactor(row, stretch)
