@@ -1,0 +1,41 @@
+"""The converted backbone: every tensor placed, the shipped weights verified."""
+import json
+
+import pytest
+import torch
+
+from core.backbone import assets
+from core.backbone.convert import onnx_to_state_dict, module_path
+from core.backbone.model import KokoroBackbone
+from core.errors import ModelMissingError
+
+
+def test_onnx_parts_join_to_the_published_hash():
+    data = assets.onnx_bytes()          # raises if the sha256 differs
+    assert len(data) == 92_361_271
+
+
+def test_conversion_fills_every_tensor_of_the_model():
+    state = onnx_to_state_dict(assets.onnx_bytes())
+    model = KokoroBackbone(json.loads(assets.config_path().read_text()))
+    expected = model.state_dict()
+    assert len(state) == len(expected) == 457
+    model.load_state_dict(state, strict=True)
+    assert sum(p.numel() for p in model.parameters()) == 81_140_664
+    # dequantised weights are real numbers of a trained model, not zeros
+    assert state["decoder.generator.conv_post.weight"].abs().mean() > 1e-3
+    assert torch.isfinite(torch.cat([t.flatten() for t in state.values()])).all()
+
+
+def test_scope_names_map_to_module_paths():
+    assert module_path("/encoder/text_encoder/cnn.0/cnn.0.0/Conv_quant") == "text_encoder.cnn.0.0"
+    assert module_path("/encoder/F0.1/conv1x1/Conv_quant") == "predictor.F0.1.conv1x1"
+    assert module_path("/decoder/decoder/asr_res/asr_res.0/Conv_quant") == "decoder.asr_res.0"
+    assert (module_path("/encoder/bert/encoder/albert_layer_groups.0/albert_layers.0/"
+                        "attention_3/query/MatMul_quant")
+            == "bert.encoder.albert_layer_groups.0.albert_layers.0.attention.query")
+
+
+def test_missing_package_gives_a_clear_error():
+    with pytest.raises(ModelMissingError, match="pip install"):
+        assets.package_dir("no_such_package_xyz", "no-such-package")
