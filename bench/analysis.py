@@ -38,6 +38,13 @@ def clips(shared: Path) -> list[tuple[str, Path, str]]:
     return out
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ffmpeg), user + system."""
+    import resource
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def run_one(cid: str, video: Path, text: str) -> dict:
     meta = probe(video)
     segs = detect_speech(iter_audio_blocks(str(video)))
@@ -47,9 +54,10 @@ def run_one(cid: str, video: Path, text: str) -> dict:
            "onset": segs[0][0] if segs else None, "offset": segs[-1][1] if segs else None,
            "true_rate": true_rate}
     for mode, use_audio in (("audio", True), ("mouth", False)):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         proj = analyze(video, parse_text(text), AnalysisOptions(use_audio=use_audio))
-        el = time.perf_counter() - t
+        el, cpu = time.perf_counter() - t, cpu_seconds() - c
+        row[f"{mode}_cpu_speed"] = meta.duration / cpu
         cue = proj.cues[0]
         m = cue.measurements
         row[f"{mode}_speed"] = meta.duration / el
@@ -98,6 +106,8 @@ def report(rows: list[dict]) -> str:
     a_out = [abs(r["audio_out"] - r["offset"]) for r in rows if r["onset"] is not None]
     sp_a = [r["audio_speed"] for r in rows]
     sp_m = [r["mouth_speed"] for r in rows]
+    cp_a = [r["audio_cpu_speed"] for r in rows]
+    cp_m = [r["mouth_cpu_speed"] for r in rows]
     lines += ["",
               f"- mean share of frames with a face (whole clip, mouth-timed run): {face:.2f}",
               f"- Pearson r, visible syllable rate vs true: {fmt(cv)} over {nv} clips with a readable mouth",
@@ -107,8 +117,34 @@ def report(rows: list[dict]) -> str:
               f"- cue timed from the guide audio: mean |in error| {np.mean(a_in):.2f} s, "
               f"mean |out error| {np.mean(a_out):.2f} s (the reference is the same VAD on the full track)",
               f"- speed, multiple of real time: audio-timed min {min(sp_a):.1f} median {np.median(sp_a):.1f}; "
-              f"mouth-timed min {min(sp_m):.1f} median {np.median(sp_m):.1f}"]
+              f"mouth-timed min {min(sp_m):.1f} median {np.median(sp_m):.1f} (wall clock, shared machine)",
+              f"- speed by CPU time (self + ffmpeg children; what an unshared 1-core budget gives): "
+              f"audio-timed min {min(cp_a):.1f} median {np.median(cp_a):.1f}; "
+              f"mouth-timed min {min(cp_m):.1f} median {np.median(cp_m):.1f}",
+              f"- total: {sum(r['duration'] for r in rows):.1f} s of video"]
     return "\n".join(lines)
+
+
+def long_run(video: str, loops: int, text: str) -> dict:
+    """Analyse `video` looped `loops` times (ffmpeg -stream_loop), one cue per loop,
+    in a child process; returns its duration, speed and peak memory."""
+    import subprocess
+    import tempfile
+    from core.video.decode import ffmpeg_exe
+    with tempfile.TemporaryDirectory() as tmp:
+        long_v = Path(tmp) / "long.mp4"
+        subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-stream_loop", str(loops - 1),
+                        "-i", video, "-c", "copy", str(long_v)], check=True)
+        code = ("import sys,time,resource; sys.path.insert(0,%r)\n"
+                "from core.analyze import analyze\nfrom core.script import parse_text\n"
+                "t=time.perf_counter(); p=analyze(%r, parse_text(%r))\n"
+                "print(p.video.duration, time.perf_counter()-t, len(p.cues), "
+                "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (
+            str(ROOT), str(long_v), "\n".join([text] * loops))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        dur, el, n, rss = out.stdout.split()[-4:]
+    return {"loops": loops, "duration": float(dur), "speed": float(dur) / float(el),
+            "cues": int(n), "peak_rss_mb": int(rss) / 1024}
 
 
 def main() -> int:
@@ -116,6 +152,8 @@ def main() -> int:
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "analysis.md"))
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--long", type=int, nargs="*", default=[1, 40],
+                    help="loop counts of the demo clip for the memory check (empty to skip)")
     args = ap.parse_args()
     import cv2
     import torch
@@ -131,6 +169,13 @@ def main() -> int:
         print(f"{cid}: face {r['mouth_face']:.2f} true {fmt(r['true_rate'])} vis {fmt(r['audio_vis_rate'])} "
               f"audio {fmt(r['audio_rate'])} speed {r['audio_speed']:.1f}/{r['mouth_speed']:.1f}x", flush=True)
     table = report(rows)
+    demo = Path(args.shared) / "demo" / "s17-bbwe4n.mp4"
+    longs = [long_run(str(demo), n, "bin blue with e four now") for n in args.long]
+    if longs:
+        table += ("\n\n### Streaming: the GRID demo clip looped, one cue per loop (child process)\n\n"
+                  "| loops | video s | cues | speed ×RT | peak RSS MB |\n|---|---|---|---|---|\n"
+                  + "\n".join(f"| {x['loops']} | {x['duration']:.0f} | {x['cues']} | {x['speed']:.1f} | "
+                               f"{x['peak_rss_mb']:.0f} |" for x in longs))
     print(table)
     examples = "\n".join(f"- **{r['id']}**: {r['rate_instruction']} / {r['emotion_instruction']}" for r in rows[:4])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ class AnalysisOptions:
     analysis_fps: float = 30.0      # FaceMesh runs on every Nth frame, N = round(fps / this)
     expression_fps: float = 5.0     # expression model rate per face
     max_faces: int = 2
-    margin: float = 0.3             # seconds read around a cue (audio and video)
+    margin: float = 0.15            # seconds read around a cue (audio and video)
     use_audio: bool = True          # use the guide track when the video has one
     mllm_dir: str | None = None     # a local transformers model directory (optional backend)
     mllm_frames: int = 8
@@ -228,7 +228,10 @@ def analyze_cue(project: Project, cue_id: str, progress: Progress | None = None,
     from core.video.decode import probe
     cue = project.cue(cue_id)
     meta = probe(project.video.path)
-    models = _Models(options or AnalysisOptions(**(project.settings.get("analysis", {}).get("options") or {})))
+    if options is None:       # the options the project was analysed with (known fields only)
+        saved = project.settings.get("analysis", {}).get("options") or {}
+        options = AnalysisOptions(**{k: v for k, v in saved.items() if k in AnalysisOptions.__dataclass_fields__})
+    models = _Models(options)
     try:
         work = Cue.from_dict(cue.to_dict())          # untouched until the run succeeds
         _run_cue(work, meta, models, progress=progress, cancel=cancel, face_track=face_track)
@@ -246,6 +249,10 @@ def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None)
     from core.video.cues import assign
     texts = [ln.text for ln in script.lines]
     if script.timed:
+        for i, ln in enumerate(script.lines, 1):
+            if meta.duration > 0 and ln.start >= meta.duration:
+                raise UserError(f"subtitle {i} starts at {ln.start:.2f} s, after the end of the video "
+                                f"({meta.duration:.2f} s): is this the subtitle file for this video?")
         return [(ln.start, ln.end) for ln in script.lines], "srt", None
     if meta.has_audio and models.opts.use_audio:
         from core.guide_audio import detect_speech

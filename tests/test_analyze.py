@@ -125,3 +125,10 @@ def test_one_cue_again_with_progress_cancel_and_another_face(tmp_path):
     assert "No pace was measured" in cue.rate_instruction
     with pytest.raises(UserError, match="no face 5"):
         analyze_cue(p, cue.id, face_track=5)
+
+
+def test_srt_past_the_end_of_the_video_is_refused(tmp_path, talking):
+    srt = tmp_path / "late.srt"
+    srt.write_text("1\n00:01:00,000 --> 00:01:02,000\nToo late.\n")
+    with pytest.raises(UserError, match="after the end of the video"):
+        analyze(talking, srt)

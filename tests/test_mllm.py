@@ -65,3 +65,16 @@ def test_missing_model_dir_is_a_clear_error(tmp_path):
     (tmp_path / "broken" / "config.json").write_text("{}")
     with pytest.raises(ModelMissingError):
         mllm.MllmBackend(tmp_path / "broken")
+
+
+def test_analyze_with_the_mllm_backend_keeps_the_embedded_text(tmp_path):
+    from _synth_video import syllable_openings, write_cartoon
+    from core.analyze import AnalysisOptions, analyze
+    from core.script import parse_text
+    d = _tiny_model_dir(tmp_path)
+    v = write_cartoon(tmp_path / "r.avi", syllable_openings(1.0, 4.0))
+    p = analyze(v, parse_text("Beep boop."), AnalysisOptions(mllm_dir=str(d)))
+    c = p.cues[0]
+    assert c.measurements["instruction_source"] == "mllm:tiny-llm"
+    assert "face could not be tracked" in c.measurements["embedded_instructions"]["rate"]
+    assert c.rate_instruction and c.rate_instruction != c.measurements["embedded_instructions"]["rate"]

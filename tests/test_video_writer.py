@@ -13,8 +13,8 @@ TEXT = "You see, babies aren't getting as much love."
 
 def test_rate_from_the_mouth():
     s = writer.rate_instruction(TEXT, 2.0, MOUTH, None)
-    assert s.startswith("The speaking pace is brisk")
-    assert "5.2 times per second" in s and "slows towards the end" in s and "6.1 then 3.4" in s
+    assert s.startswith("The speaking pace looks fast")       # 5.2 cycles x 1.5
+    assert "5.2 times per second" in s and "slows towards the end" in s and "6.1 then 3.4 cycles" in s
     assert "the mouth closes for 0.4 s after about the" in s
     assert s == writer.rate_instruction(TEXT, 2.0, MOUTH, None)        # deterministic
 

@@ -12,6 +12,12 @@ from core.project import ENTITIES
 from core.script import count_syllables
 from core.video.expression import ADJECTIVE
 
+# Mouth open-close cycles undercount syllables (syllables run together without the
+# lips closing). On the benchmark clips (bench/analysis.py) the visible rate was
+# about 0.6 of the true syllable rate; the pace *word* for a mouth-only reading uses
+# cycles x this factor, and the text says so. The numbers printed stay the measured ones.
+CYCLES_TO_SYLLABLES = 1.5
+
 ORDINAL = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
            "ninth", "tenth", "eleventh", "twelfth"]
 
@@ -33,17 +39,17 @@ def pace_word(rate: float) -> str:
     return "fast"
 
 
-def _trend_clause(trend: dict | None) -> str:
+def _trend_clause(trend: dict | None, scale: float = 1.0, unit: str = "syllables") -> str:
     if not trend or not trend.get("ratio"):
         return ""
     r = trend["ratio"]
-    a, b = pace_word(trend["first"]), pace_word(trend["second"])
+    a = pace_word(trend["first"] * scale)
     if r >= 1.25:
         return (f"; it starts {a} and speeds up towards the end "
-                f"({trend['first']:.1f} then {trend['second']:.1f} syllables per second)")
+                f"({trend['first']:.1f} then {trend['second']:.1f} {unit} per second)")
     if r <= 0.8:
         return (f"; it is {a} at first and slows towards the end "
-                f"({trend['first']:.1f} then {trend['second']:.1f} syllables per second)")
+                f"({trend['first']:.1f} then {trend['second']:.1f} {unit} per second)")
     return "; the pace stays even"
 
 
@@ -96,9 +102,10 @@ def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | N
         return s + "."
     if mouth and mouth.get("visible"):
         r = mouth["syllable_rate"]
-        s = (f"The speaking pace is {pace_word(r)}: the mouth opens and closes about {r:.1f} times "
-             f"per second over {mouth['active'][1] - mouth['active'][0]:.1f} s")
-        s += _trend_clause(mouth.get("trend"))
+        s = (f"The speaking pace looks {pace_word(r * CYCLES_TO_SYLLABLES)}: the mouth opens and closes "
+             f"about {r:.1f} times per second over {mouth['active'][1] - mouth['active'][0]:.1f} s "
+             f"(syllables often run together without the lips closing, so the syllable rate is higher)")
+        s += _trend_clause(mouth.get("trend"), CYCLES_TO_SYLLABLES, "cycles")
         s += _pause_clause(text, mouth.get("pauses", []), mouth.get("active"), "the mouth closes")
         return s + "."
     n = count_syllables(text)
