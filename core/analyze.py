@@ -19,14 +19,16 @@ import numpy as np
 from core.errors import UserError
 from core.project import Cue, Project, VideoInfo, file_sha256
 from core.script import Script, load_script
+from core.session import Cancelled
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 
 
-class AnalysisCancelled(UserError):
-    """The user stopped the analysis; nothing was changed."""
+class AnalysisCancelled(Cancelled, UserError):
+    """The user stopped the analysis; nothing was changed. (A core.session.Cancelled, so
+    the editor's job runner reports it as cancelled, not failed.)"""
 
 
 @dataclass
