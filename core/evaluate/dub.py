@@ -76,7 +76,10 @@ def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: d
         info["predictor"] = f"backbone durations scaled to the slot (instructed predictor unavailable: {e})"
     if instructed_predict is not None:
         info["predictor"] = "core.instruct.pipeline.instructed_predict (IDD/IEC)"
-        return instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)
+        al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)
+        info["predictor_notes"] = list(al.extra.get("notes", []))
+        info["entities_used"] = al.entities
+        return al
     enc = eng.encode(phonemes, voice)
     durs = fit_durations(enc.base_durations.cpu().numpy(), n_frames)
     f0, energy = eng.prosody(enc, durs)
