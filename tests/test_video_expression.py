@@ -23,14 +23,19 @@ def test_crop_is_square_grey_64():
     assert c.shape == (64, 64) and c.dtype == np.uint8
 
 
-def test_summary_merges_short_flickers():
-    times = np.arange(20) * 0.2
-    probs = np.zeros((20, 7), np.float32)
+def test_summary_follows_changes_and_ignores_flickers():
+    times = np.arange(21) * 0.2
+    probs = np.zeros((21, 7), np.float32)
     probs[:, ENTITIES.index("surprise")] = 0.8
-    probs[10:, ENTITIES.index("happy")] = 0.9          # surprise then happy
-    probs[4, ENTITIES.index("angry")] = 1.0            # one-frame flicker
+    probs[11:, ENTITIES.index("happy")] = 0.9          # surprise, then happy
+    probs[4, ENTITIES.index("angry")] = 1.0            # a one-frame flicker
     probs /= probs.sum(1, keepdims=True)
     s = summarise(times, probs)
     assert [x["emotion"] for x in s["sequence"]] == ["surprise", "happy"]
-    assert s["sequence"][1]["start"] == pytest.approx(2.0, abs=0.25)
-    assert s["frames"] == 20 and summarise(np.zeros(0), np.zeros((0, 7))) is None
+    # thirds: the change shows at the last third (2.8 s)
+    assert s["sequence"][0]["start"] == 0.0 and s["sequence"][1]["start"] == pytest.approx(2.8)
+    assert s["sequence"][-1]["end"] == pytest.approx(4.2)
+    assert s["dominant"] in ("surprise", "happy") and s["frames"] == 21
+    assert summarise(np.zeros(0), np.zeros((0, 7))) is None
+    one = summarise(np.array([0.0]), np.eye(7, dtype=np.float32)[[ENTITIES.index("sad")]])
+    assert one["sequence"] == [{"emotion": "sad", "p": 1.0, "start": 0.0, "end": 0.0}]

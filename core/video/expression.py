@@ -73,50 +73,29 @@ def face_crop(full_bgr: np.ndarray, box: tuple[int, int, int, int], margin: floa
     return cv2.resize(gray, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_AREA)
 
 
-def summarise(times: np.ndarray, probs: np.ndarray, min_run: float = 0.4) -> dict | None:
+def summarise(times: np.ndarray, probs: np.ndarray) -> dict | None:
     """Dominant emotion and its changes over time, or None with no measurements.
 
-    Returns {"mean": {entity: p}, "dominant": e, "sequence": [{"emotion", "start", "end"}],
-             "frames": n}. The sequence merges runs shorter than `min_run` seconds.
+    The cue is cut into up to three equal parts (thirds from 9 readings on, halves
+    from 4); each part's mean probabilities name its emotion, and equal neighbours
+    merge. Averaging over parts keeps single-frame flickers of a model trained on
+    photographs out of the story. Returns {"mean": {entity: p}, "dominant": e,
+    "sequence": [{"emotion", "p", "start", "end"}], "frames": n}.
     """
-    if len(times) == 0:
+    n = len(times)
+    if n == 0:
         return None
     mean = probs.mean(axis=0)
-    # a light temporal smoothing (3 samples) before taking the per-frame winner
-    k = min(3, len(probs))
-    smooth = np.stack([np.convolve(probs[:, j], np.ones(k) / k, mode="same") for j in range(probs.shape[1])], 1)
-    labels = smooth.argmax(axis=1)
-    runs = []                                           # [label, start, end]
-    for t, lab in zip(times, labels):
-        if runs and runs[-1][0] == lab:
-            runs[-1][2] = float(t)
+    parts = 3 if n >= 9 else (2 if n >= 4 else 1)
+    step = float(np.median(np.diff(times))) if n > 1 else 0.0
+    seq: list[dict] = []
+    for idx in np.array_split(np.arange(n), parts):
+        pm = probs[idx].mean(axis=0)
+        e = ENTITIES[int(pm.argmax())]
+        t0, t1 = float(times[idx[0]]), float(times[idx[-1]]) + step
+        if seq and seq[-1]["emotion"] == e:
+            seq[-1]["end"] = round(t1, 2)
         else:
-            runs.append([int(lab), float(t), float(t)])
-    step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-    for r in runs:
-        r[2] += step
-    # absorb short runs into their longer neighbour
-    changed = True
-    while changed and len(runs) > 1:
-        changed = False
-        for i, r in enumerate(runs):
-            if r[2] - r[1] < min_run:
-                j = i - 1 if i > 0 and (i == len(runs) - 1 or runs[i - 1][2] - runs[i - 1][1]
-                                        >= runs[i + 1][2] - runs[i + 1][1]) else i + 1
-                lo, hi = min(i, j), max(i, j)
-                keep = runs[j][0]
-                runs[lo:hi + 1] = [[keep, runs[lo][1], runs[hi][2]]]
-                changed = True
-                break
-        merged = []
-        for r in runs:
-            if merged and merged[-1][0] == r[0]:
-                merged[-1][2] = r[2]
-            else:
-                merged.append(r)
-        runs = merged
+            seq.append({"emotion": e, "p": round(float(pm.max()), 3), "start": round(t0, 2), "end": round(t1, 2)})
     return {"mean": {e: round(float(p), 3) for e, p in zip(ENTITIES, mean)},
-            "dominant": ENTITIES[int(mean.argmax())],
-            "sequence": [{"emotion": ENTITIES[r[0]], "start": round(r[1], 2), "end": round(r[2], 2)}
-                         for r in runs],
-            "frames": int(len(times))}
+            "dominant": ENTITIES[int(mean.argmax())], "sequence": seq, "frames": int(n)}

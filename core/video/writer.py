@@ -17,6 +17,7 @@ from core.video.expression import ADJECTIVE
 # about 0.6 of the true syllable rate; the pace *word* for a mouth-only reading uses
 # cycles x this factor, and the text says so. The numbers printed stay the measured ones.
 CYCLES_TO_SYLLABLES = 1.5
+MIN_SAID_PAUSE = 0.2       # shorter gaps are not worth a word in the instruction
 
 ORDINAL = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
            "ninth", "tenth", "eleventh", "twelfth"]
@@ -71,6 +72,9 @@ def _word_before(text: str, frac: float) -> tuple[int, str] | None:
 
 def _pause_clause(text: str, pauses: list, span: list | None, who: str) -> str:
     if not pauses or not span or span[1] <= span[0]:
+        return ""
+    pauses = [p for p in pauses if p[1] - p[0] >= MIN_SAID_PAUSE]
+    if not pauses:
         return ""
     parts, seen = [], set()
     for p0, p1 in pauses[:2]:
@@ -156,6 +160,8 @@ def emotion_instruction(text: str, expression: dict | None, guide: dict | None,
         if second[0] >= 0.15:
             s += f", {second[0]:.0%} {second[1]}"
         s += f", from {expression['frames']} face crops)."
+        if mean[dom] < 0.4:
+            s += " The reading is uncertain; the expression is mixed."
         return s + _voice_clause(guide) + _script_clause(text)
     why = ("The face could not be tracked in this shot (for example a stylised character), "
            "so the expression is unknown")
