@@ -37,6 +37,7 @@ class Editor(QObject):
         self.runner.failed.connect(self._failed)
         self.runner.progress.connect(self._progress)
         self._boundary_drag = None
+        self._immediate = False              # the next change skips the debounce (drag released)
         self.last_result = None
         self.edit_count = 0                  # bumps on every applied change (autosave)
 
@@ -70,10 +71,13 @@ class Editor(QObject):
         if finished:
             self._boundary_drag = None
         if al.durations[k] == frames:
+            if finished:
+                self.flush(cue_id)
             return
         durations = list(al.durations)
         durations[k] = max(1, int(frames))
         new = with_durations(al, durations)
+        self._immediate = finished
         self.undo.push(AlignmentEdit(self, cue_id, al, new, cue.edited,
                                      {**cue.edited, "durations": True}, drag, "move boundary"))
 
@@ -84,6 +88,7 @@ class Editor(QObject):
             return
         new = al.copy()
         setattr(new, name, [float(v) for v in values])
+        self._immediate = finished
         self.undo.push(AlignmentEdit(self, cue_id, al, new, cue.edited,
                                      {**cue.edited, name: True}, drag_id, f"edit {name}"))
 
@@ -114,7 +119,18 @@ class Editor(QObject):
         self.edit_count += 1
         self.statusChanged.emit(cue_id, self.session.status(cue_id))
         self.cueChanged.emit(cue_id)
-        self.debounce.trigger(cue_id)
+        if self._immediate:      # a released drag: render now; moves while dragging wait
+            self._immediate = False
+            self.flush(cue_id)
+        else:
+            self.debounce.trigger(cue_id)
+
+    def flush(self, cue_id: str) -> None:
+        """Start pending work for a cue now instead of after the debounce delay."""
+        t = self.debounce.timers.get(cue_id)
+        if t is not None:
+            t.stop()
+        self.schedule_now(cue_id)
 
     # ------------------------------------------------ background work
     def ensure(self, cue_id: str) -> None:
