@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -92,6 +93,33 @@ class _Models:
             self._faces = None
 
 
+# Built models are kept for the next analysis: FaceMesh alone takes about 0.4 s of CPU
+# to build, a tenth of the budget for a 3 s cue. A pool, so parallel jobs never share one.
+_POOL: list[_Models] = []
+_POOL_LOCK = threading.Lock()
+_POOL_SIZE = 2
+
+
+@contextmanager
+def _pooled_models(opts: AnalysisOptions):
+    key = (opts.max_faces, opts.mllm_dir)
+    with _POOL_LOCK:
+        found = next((m for m in _POOL if (m.opts.max_faces, m.opts.mllm_dir) == key), None)
+        if found is not None:
+            _POOL.remove(found)
+    models = found or _Models(opts)
+    models.opts = opts
+    if models._faces is not None:
+        models._faces.reset()
+    try:
+        yield models
+    finally:
+        with _POOL_LOCK:
+            _POOL.append(models)
+            while len(_POOL) > _POOL_SIZE:
+                _POOL.pop(0).close()
+
+
 def visual_pass(meta, start: float, end: float, models: _Models, progress: Progress | None = None,
                 cancel=None, keep_frames: int = 0):
     """Faces, mouths and expressions over [start, end). Returns (FaceTracks, frames)
@@ -104,6 +132,7 @@ def visual_pass(meta, start: float, end: float, models: _Models, progress: Progr
     stride = max(1, int(round(meta.fps / opts.analysis_fps)))
     expr_every = max(1, int(round(meta.fps / stride / opts.expression_fps)))
     tracks = FaceTracks()
+    models.faces.reset()                       # a seek: follow no old crop
     total = max(1, int((end - start) * meta.fps / stride))
     keep_at = set(np.linspace(0, total - 1, keep_frames).round().astype(int)) if keep_frames else set()
     kept = []
@@ -122,7 +151,8 @@ def visual_pass(meta, start: float, end: float, models: _Models, progress: Progr
     return tracks, kept
 
 
-def _mouth_and_expression(tracks, meta, start: float, end: float, face_track: int | None) -> dict:
+def _mouth_and_expression(tracks, meta, start: float, end: float,
+                          face_at: tuple[float, float] | None = None) -> dict:
     """Per-cue visual measurements from tracks that cover [start, end)."""
     from core.video.expression import summarise
     from core.video.mouth import analyse_mouth, to_frame_rate
@@ -133,9 +163,11 @@ def _mouth_and_expression(tracks, meta, start: float, end: float, face_track: in
     faces = tracks.summary()
     times = np.array(tracks.times, dtype=np.float64)
     in_cue = (times >= start) & (times < end)
-    if face_track is not None and not (0 <= face_track < len(faces)):
-        raise UserError(f"there is no face {face_track} in this cue (faces: 0..{len(faces) - 1})")
-    chosen = face_track
+    chosen = None
+    if face_at is not None:      # the user's choice: the face nearest that point
+        chosen = tracks.nearest_track(face_at)
+        if chosen is None:
+            raise UserError(f"no face was found near ({face_at[0]:.2f}, {face_at[1]:.2f}) in this cue")
     if chosen is None:        # the face whose mouth moves most inside the cue
         best = 0.0
         for s in faces:
@@ -145,6 +177,8 @@ def _mouth_and_expression(tracks, meta, start: float, end: float, face_track: in
             if seen.mean() > 0.05 and (chosen is None or score > best):
                 chosen, best = s["track"], score
     out = {"faces": faces, "face_track": chosen, "mouth_fps": meta.fps, "mouth_t0": round(t0, 4)}
+    if face_at is not None:
+        out["face_choice"] = [round(float(face_at[0]), 3), round(float(face_at[1]), 3)]
     if chosen is None:
         out.update({"mouth_curve": [None] * (f1 - f0), "face_found_share": 0.0,
                     "mouth": {"face_found_share": 0.0, "visible": False, "reason": "no face found"},
@@ -200,14 +234,14 @@ def summarise_cue(cue: Cue, meta, visual: dict, guide: dict | None) -> Cue:
 
 
 def _run_cue(cue: Cue, meta, models: _Models, tracks=None, progress=None, cancel=None,
-             face_track: int | None = None) -> Cue:
+             face_at: tuple[float, float] | None = None) -> Cue:
     opts = models.opts
     frames = []
     if tracks is None:
         lo, hi = max(0.0, cue.start - opts.margin), min(meta.duration, cue.end + opts.margin)
         tracks, frames = visual_pass(meta, lo, hi, models, progress, cancel,
                                      keep_frames=opts.mllm_frames if opts.mllm_dir else 0)
-    visual = _mouth_and_expression(tracks, meta, cue.start, cue.end, face_track)
+    visual = _mouth_and_expression(tracks, meta, cue.start, cue.end, face_at)
     guide = _guide(meta, cue.start, cue.end, models, opts.margin)
     summarise_cue(cue, meta, visual, guide)
     if models.mllm is not None:
@@ -224,21 +258,30 @@ def _run_cue(cue: Cue, meta, models: _Models, tracks=None, progress=None, cancel
 
 
 def analyze_cue(project: Project, cue_id: str, progress: Progress | None = None, cancel=None,
-                face_track: int | None = None, options: AnalysisOptions | None = None) -> Cue:
+                face: int | None = None, face_at: tuple[float, float] | None = None,
+                options: AnalysisOptions | None = None) -> Cue:
     """Re-analyse one cue of a project in place (the editor calls this after the user
-    moves a cue or picks another face). `cancel` is a threading.Event or a callable."""
+    moves a cue or picks another face). `cancel` is a threading.Event or a callable.
+
+    The speaking face is, in order: `face_at` (x / width, y / height, e.g. a click on
+    the video), entry `face` of the cue's `measurements["faces"]`, the face chosen
+    before (`measurements["face_choice"]`), else the face whose mouth moves most."""
     from core.video.decode import probe
     cue = project.cue(cue_id)
     meta = probe(project.video.path)
+    if face_at is None and face is not None:
+        listed = cue.measurements.get("faces") or []
+        if not 0 <= face < len(listed):
+            raise UserError(f"this cue has no face {face} (it lists {len(listed)})")
+        face_at = tuple(listed[face]["center"])
+    if face_at is None and cue.measurements.get("face_choice"):
+        face_at = tuple(cue.measurements["face_choice"])
     if options is None:       # the options the project was analysed with (known fields only)
         saved = project.settings.get("analysis", {}).get("options") or {}
         options = AnalysisOptions(**{k: v for k, v in saved.items() if k in AnalysisOptions.__dataclass_fields__})
-    models = _Models(options)
-    try:
+    with _pooled_models(options) as models:
         work = Cue.from_dict(cue.to_dict())          # untouched until the run succeeds
-        _run_cue(work, meta, models, progress=progress, cancel=cancel, face_track=face_track)
-    finally:
-        models.close()
+        _run_cue(work, meta, models, progress=progress, cancel=cancel, face_at=face_at)
     cue.measurements, cue.entities = work.measurements, work.entities
     cue.rate_instruction, cue.emotion_instruction = work.rate_instruction, work.emotion_instruction
     if progress:
@@ -287,10 +330,9 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
         script = load_script(script)
     for w in script.warnings:
         log.warning(w)
-    models = _Models(opts)
     n = len(script.lines)
     report = progress or (lambda f, m: None)
-    try:
+    with _pooled_models(opts) as models:
         times, how, tracks = cue_times(script, meta, models,
                                        (lambda f, m: report(0.2 * f, m)), cancel)
         cues = []
@@ -303,8 +345,6 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
             _run_cue(cue, meta, models, tracks, sub, cancel)
             cue.measurements["timing"] = how
             cues.append(cue)
-    finally:
-        models.close()
     info = VideoInfo(path=str(Path(video).resolve()), sha256=file_sha256(video), fps=meta.fps,
                      duration=round(meta.duration, 4), has_audio=meta.has_audio)
     elapsed = time.perf_counter() - t_start

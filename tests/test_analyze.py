@@ -109,8 +109,9 @@ def test_one_cue_again_with_progress_cancel_and_another_face(tmp_path):
     v = write_talking(tmp_path / "two.avi", syllable_openings(2.0, 4.0), second_face=True)
     p = analyze(v, parse_text("One two three four five six seven eight."))
     cue = p.cues[0]
-    talker = cue.measurements["face_track"]
-    assert len(cue.measurements["faces"]) == 2 and cue.measurements["syllable_rate"]
+    faces = cue.measurements["faces"]
+    talker = next(i for i, f in enumerate(faces) if f["track"] == cue.measurements["face_track"])
+    assert len(faces) == 2 and faces[talker]["center"][0] < 0.5 and cue.measurements["syllable_rate"]
     before = cue.to_dict()
     stop = threading.Event()
     stop.set()
@@ -118,13 +119,19 @@ def test_one_cue_again_with_progress_cancel_and_another_face(tmp_path):
         analyze_cue(p, cue.id, cancel=stop)
     assert cue.to_dict() == before                      # a cancelled run changes nothing
     seen = []
-    analyze_cue(p, cue.id, progress=lambda f, m: seen.append(f), face_track=1 - talker)
+    analyze_cue(p, cue.id, progress=lambda f, m: seen.append(f), face=1 - talker)
     assert seen[-1] == 1.0 and seen == sorted(seen)
-    assert cue.measurements["face_track"] == 1 - talker
-    assert cue.measurements["syllable_rate"] is None       # the still face does not talk
+    assert cue.measurements["face_choice"][0] > 0.5        # the still face on the right
+    assert cue.measurements["syllable_rate"] is None       # ... does not talk
     assert "No pace was measured" in cue.rate_instruction
+    analyze_cue(p, cue.id)                                 # the choice sticks
+    assert cue.measurements["face_choice"][0] > 0.5 and cue.measurements["syllable_rate"] is None
+    analyze_cue(p, cue.id, face_at=(0.25, 0.45))           # a click on the left face
+    assert cue.measurements["syllable_rate"] == pytest.approx(4.0, rel=0.3)
     with pytest.raises(UserError, match="no face 5"):
-        analyze_cue(p, cue.id, face_track=5)
+        analyze_cue(p, cue.id, face=5)
+    with pytest.raises(UserError, match="no face was found near"):
+        analyze_cue(p, cue.id, face_at=(0.5, 0.95))
 
 
 def test_srt_past_the_end_of_the_video_is_refused(tmp_path, talking):

@@ -45,9 +45,10 @@ def test_the_talking_face_is_chosen_and_another_can_be_picked(tmp_path, models):
     assert talker["center"][0] < 0.5                    # the left face is the one drawn talking
     vis = _mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
     assert vis["face_track"] == talker["track"] and vis["mouth"]["visible"]
-    other = 1 - talker["track"]
-    still = _mouth_and_expression(tracks, meta, 0.0, meta.duration, other)
-    assert still["face_track"] == other and not still["mouth"]["visible"]
+    other = next(f for f in faces if f is not talker)
+    still = _mouth_and_expression(tracks, meta, 0.0, meta.duration, tuple(other["center"]))
+    assert still["face_track"] == other["track"] and not still["mouth"]["visible"]
+    assert talker["center"][1] == pytest.approx(0.45, abs=0.1)     # y over the frame height
 
 
 def test_cartoon_face_takes_the_no_face_path(tmp_path, models):

