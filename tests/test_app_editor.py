@@ -221,3 +221,30 @@ def test_transport_steps_frames_and_plays_silently(win, project_path, qtbot):
     win.transport.set_mode("dub")
     dub = win.transport.program(0.0, 2.0)
     assert not dub[:int(0.45 * 24000)].any() and np.abs(dub).max() > 0.01
+
+
+def test_voice_change_and_emotion_analysis(win, project_path, qtbot):
+    from core.project import ENTITIES
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    audio0 = win.session.audio("c1").copy()
+    win.voice.pack.setCurrentText("jf_gongitsune")
+    assert win.editor.undo.count() == 1
+    assert win.session.project.cue("c1").voice == "jf_gongitsune"
+    qtbot.waitUntil(lambda: win.session.audio("c1") is not None and
+                    not np.array_equal(win.session.audio("c1"), audio0), timeout=WAIT)
+    rendered(win, qtbot)
+    assert win.editor.last_result.predicted
+    win.editor.undo.undo()
+    assert win.voice.pack.currentText() == "jm_kumo"
+    # the analyser fills the entity weights from the emotion instruction (one undo step)
+    pytest.importorskip("core.instruct.pipeline")
+    cue = win.session.project.cue("c1")
+    cue.emotion_instruction = "Furious, shouting at the top of his voice."
+    before = dict(cue.entities)
+    win.analyse_emotion()
+    qtbot.waitUntil(lambda: win.session.project.cue("c1").entities != before, timeout=WAIT)
+    ents = win.session.project.cue("c1").entities
+    assert set(ents) <= set(ENTITIES) and sum(ents.values()) == pytest.approx(1.0, abs=0.02)
+    assert win.instructions.weights["angry"].value() == pytest.approx(ents.get("angry", 0), abs=0.01)
+    assert win.editor.undo.index() == 1 and "weight" in win.editor.undo.undoText()
