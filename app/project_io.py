@@ -69,20 +69,34 @@ def probe_video(path: str) -> VideoInfo:
                      duration=float(frames / fps), has_audio=has_audio)
 
 
-def new_project(video: str, script: str) -> tuple[Project, str]:
-    """A project from a video and a script with one line per cue.
+def script_lines(script_path: str) -> list[tuple[str, float | None, float | None]]:
+    """(text, start, end) per line of a .txt (one line per cue) or .srt script."""
+    try:
+        from core.script import load_script
+    except ImportError:
+        text = Path(script_path).read_text(encoding="utf-8")
+        return [(ln.strip(), None, None) for ln in text.splitlines() if ln.strip()]
+    return [(ln.text, ln.start, ln.end) for ln in load_script(script_path).lines]
 
-    Without the video analysis, the lines are spread evenly over the video;
-    the note says so, and the in/out times should be set by hand or by analysis.
+
+def new_project(video: str, script_path: str) -> tuple[Project, str]:
+    """A project from a video and a script, without the video analysis.
+
+    SRT times are used when the script has them; otherwise the lines are spread
+    evenly over the video, and the note says so.
     """
-    lines = [ln.strip() for ln in script.splitlines() if ln.strip()]
+    lines = script_lines(script_path)
     if not lines:
         raise UserError("the script is empty: write one line of dialogue per line of text")
     info = probe_video(video)
     slot = info.duration / len(lines)
-    cues = [Cue(id=f"c{i + 1:03d}", text=t, start=round(i * slot, 3),
-                end=round((i + 1) * slot - min(0.1, slot * 0.1), 3))
-            for i, t in enumerate(lines)]
-    note = (f"{len(cues)} cues spread evenly over {info.duration:.1f} s; "
-            "run `python main.py analyze` or adjust the in/out times")
+    cues = []
+    for i, (text, start, end) in enumerate(lines):
+        if start is None or end is None:
+            start, end = i * slot, (i + 1) * slot - min(0.1, slot * 0.1)
+        cues.append(Cue(id=f"c{i + 1:03d}", text=text, start=round(start, 3), end=round(end, 3)))
+    timed = all(s is not None for _, s, _ in lines)
+    note = (f"{len(cues)} cues at their SRT times" if timed else
+            f"{len(cues)} cues spread evenly over {info.duration:.1f} s; "
+            "set their in/out times or run `python main.py analyze`")
     return Project(video=info, cues=cues), note

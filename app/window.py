@@ -326,6 +326,12 @@ class MainWindow(QMainWindow):
             if not self.quiet():
                 QMessageBox.information(self, "Export finished",
                                         f"Wrote {len(result.files)} files:\n{files}{warn}")
+        elif key == "job:analyze":
+            self.load_session(result, None)
+            self.editor.edit_count += 1
+            self._title()
+            how = result.settings.get("analysis", {}).get("timing", "")
+            self.activity.setText(f"analysed {len(result.cues)} cues ({how}); save the project")
         elif key == "job:original":
             self.transport.original = result
             self.timeline.set_original(result, 24000)
@@ -333,6 +339,10 @@ class MainWindow(QMainWindow):
     def _job_failed(self, key: str, msg: str) -> None:
         if key == "job:original":
             self.activity.setText(f"the original audio could not be read: {msg}")
+        elif key == "job:analyze":
+            self.show_message(f"The analysis failed ({msg}); the lines were spread evenly "
+                              "over the video instead.")
+            self._new_even(*self._new_args, "analysis failed")
         elif key.startswith("job:"):
             self.last_error = msg
             self.show_message(msg)
@@ -398,17 +408,35 @@ class MainWindow(QMainWindow):
                                                "Video (*.mp4 *.mov *.mkv *.avi *.webm)")
         if not video:
             return
-        script, _ = QFileDialog.getOpenFileName(self, "Script (one line per cue)",
-                                                str(Path(video).parent), "Text (*.txt)")
-        if not script:
-            return
+        script, _ = QFileDialog.getOpenFileName(self, "Script (one line per cue, or SRT)",
+                                                str(Path(video).parent), "Script (*.txt *.srt)")
+        if script:
+            self.start_new_project(video, script)
+
+    def start_new_project(self, video: str, script: str) -> None:
+        """Analyse the video and script in the background (cue times, mouth curves,
+        instructions); without the analysis code, spread the lines evenly."""
         try:
-            project, note = project_io.new_project(video, Path(script).read_text(encoding="utf-8"))
+            from core.analyze import analyze
+        except ImportError:
+            self._new_even(video, script, "the video analysis is not installed")
+            return
+        self._new_args = (video, script)
+        self.activity.setText("analysing the video and the script…")
+        self.editor.runner.submit("job:analyze", lambda progress, cancel:
+                                  analyze(video, script, progress=progress, cancel=cancel),
+                                  "analysing")
+
+    def _new_even(self, video: str, script: str, why: str) -> None:
+        try:
+            project, note = project_io.new_project(video, script)
         except (UserError, OSError) as e:
             self.show_message(str(e))
             return
         self.load_session(project, None)
-        self.activity.setText(note)
+        self.editor.edit_count += 1               # a new project is unsaved work
+        self.activity.setText(f"{why}: {note}")
+        self._title()
 
     def save(self) -> bool:
         if self.path is None:

@@ -248,3 +248,19 @@ def test_voice_change_and_emotion_analysis(win, project_path, qtbot):
     assert set(ents) <= set(ENTITIES) and sum(ents.values()) == pytest.approx(1.0, abs=0.02)
     assert win.instructions.weights["angry"].value() == pytest.approx(ents.get("angry", 0), abs=0.01)
     assert win.editor.undo.index() == 1 and "weight" in win.editor.undo.undoText()
+
+
+def test_new_project_from_video_and_script_is_analysed(win, qtbot, tmp_path):
+    pytest.importorskip("core.analyze")
+    from app.project_io import demo_path
+    video = demo_path().parent / "grid_s17_bbwe4n.mp4"       # ships with the project
+    script = tmp_path / "script.txt"
+    script.write_text("Bin blue with e four now.\n")
+    win.start_new_project(str(video), str(script))
+    qtbot.waitUntil(lambda: len(win.session.project.cues) == 1 or bool(win.last_error),
+                    timeout=WAIT)
+    cue = win.session.project.cues[0]
+    assert cue.text == "Bin blue with e four now." and 0.2 < cue.start < cue.end < 3.0
+    assert cue.rate_instruction and cue.measurements.get("mouth_curve")
+    assert win.dirty() and win.path is None and win.cues.rowCount() == 1
+    rendered(win, qtbot, cue.id)

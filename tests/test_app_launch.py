@@ -40,9 +40,12 @@ def test_the_demo_project_opens_with_its_clip():
 def test_new_project_spreads_script_lines(tmp_path):
     from tests.test_export import make_video
     video = make_video(tmp_path / "v.mp4", 2.0)
-    p, note = new_project(str(video), "Hello there.\n\nGeneral Kenobi.\n")
+    script = tmp_path / "script.txt"
+    script.write_text("Hello there.\n\nGeneral Kenobi.\n")
+    p, note = new_project(str(video), str(script))
     assert [c.text for c in p.cues] == ["Hello there.", "General Kenobi."]
     assert p.video.has_audio and p.video.duration == pytest.approx(2.0, abs=0.05)
     assert p.cues[0].end <= p.cues[1].start and "evenly" in note
+    script.write_text("\n  \n")
     with pytest.raises(Exception, match="empty"):
-        new_project(str(video), "\n  \n")
+        new_project(str(video), str(script))
