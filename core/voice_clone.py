@@ -108,7 +108,7 @@ def _score(eng, measure: _Measure, check_als, vector, f0_ratio) -> dict:
 
 
 def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
-                progress: Progress | None = None, cancel=None, lr: float = 0.01,
+                progress: Progress | None = None, cancel=None, lr: float = 0.03,
                 use_wer: bool = True, start_packs=START_PACKS, name: str = "") -> dict:
     """Tune a style vector to the reference's voice. Returns {"vector": [256], "clone": {...}}."""
     import torch

@@ -67,7 +67,21 @@ def _oracle_span(video: Path, info: dict) -> tuple[float, float]:
     return speech_span(gt, "ground truth")
 
 
+def trim_lead(al: Alignment, keep: int = 1) -> Alignment:
+    """Shorten the leading pad to `keep` frames (Kokoro opens a line with ~0.4 s of
+    silence; a dub must start speaking at the cue's in-time)."""
+    cut = max(0, al.durations[0] - keep)
+    if cut == 0:
+        return al
+    out = al.copy()
+    out.durations[0] = keep
+    c = 2 * cut                                   # two curve values per frame
+    out.f0, out.energy = out.f0[c:], out.energy[c:]
+    return out
+
+
 def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: dict) -> Alignment:
+    """An alignment whose speech fills `slot` seconds from its first frame."""
     n_frames = max(1, int(round(slot * FRAMES_PER_SECOND)))
     try:
         from core.instruct.pipeline import instructed_predict
@@ -77,11 +91,16 @@ def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: d
     if instructed_predict is not None:
         info["predictor"] = "core.instruct.pipeline.instructed_predict (IDD/IEC)"
         al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)
+        lead = al.durations[0] - 1
+        if lead > 0:        # predict for the slot plus the leading pad, then drop the pad
+            al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None,
+                                    slot + lead / FRAMES_PER_SECOND)
         info["predictor_notes"] = list(al.extra.get("notes", []))
         info["entities_used"] = al.entities
-        return al
+        return trim_lead(al)
     enc = eng.encode(phonemes, voice)
-    durs = fit_durations(enc.base_durations.cpu().numpy(), n_frames)
+    base = enc.base_durations.cpu().numpy()
+    durs = [1] + fit_durations(base[1:], n_frames - 1)  # leading pad: one frame
     f0, energy = eng.prosody(enc, durs)
     return Alignment(phonemes=enc.tokens, durations=durs, f0=f0.tolist(),
                      energy=energy.tolist(), voice=voice)

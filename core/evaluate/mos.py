@@ -2,11 +2,14 @@
 
 distillmos imports torchaudio at module level, only for its file-reading CLI. No CPU
 torchaudio ships for our pinned torch, so when torchaudio is absent an empty
-placeholder module is registered just for that import; the model never calls it.
+placeholder module is registered just for that import (and removed after it); the
+model never calls it.
 """
 from __future__ import annotations
 
 import contextlib
+import importlib.machinery
+import importlib.util
 import io
 import sys
 import types
@@ -17,20 +20,31 @@ import numpy as np
 from core.evaluate.audio_io import check_audible
 
 
-def _ensure_torchaudio_importable() -> None:
+@contextlib.contextmanager
+def _torchaudio_placeholder():
+    """Let `import torchaudio` succeed inside the block when it is not installed.
+
+    The placeholder leaves sys.modules afterwards, so other libraries that probe for
+    torchaudio (transformers does) still see it as absent."""
+    if importlib.util.find_spec("torchaudio") is not None:
+        yield
+        return
+    stub = types.ModuleType("torchaudio")
+    stub.__doc__ = "placeholder: distillmos imports torchaudio for file I/O only"
+    stub.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)
+    sys.modules["torchaudio"] = stub
     try:
-        import torchaudio  # noqa: F401
-    except ImportError:
-        stub = types.ModuleType("torchaudio")
-        stub.__doc__ = "placeholder registered by instructdub: distillmos imports it for file I/O only"
-        sys.modules["torchaudio"] = stub
+        yield
+    finally:
+        if sys.modules.get("torchaudio") is stub:
+            del sys.modules["torchaudio"]
 
 
 @lru_cache(maxsize=1)
 def _model():
-    _ensure_torchaudio_importable()
     try:
-        from distillmos import ConvTransformerSQAModel
+        with _torchaudio_placeholder():
+            from distillmos import ConvTransformerSQAModel
     except ImportError as e:
         from core.errors import ModelMissingError
         raise ModelMissingError("distillmos is missing: pip install --no-deps distillmos==0.9.1 "
