@@ -250,5 +250,6 @@ def cached_clone(reference_path: str | Path, steps: int = 30, *, eng=None,
     audio = load_audio(reference_path, 24000)
     voice = clone_voice(audio, 24000, steps=steps, eng=eng, progress=progress, cancel=cancel,
                         name=Path(reference_path).name)
+    path.parent.mkdir(parents=True, exist_ok=True)
     save_voice(voice, path)
     return voice
