@@ -25,6 +25,7 @@ from core.session import Cancelled
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+AUDIO_CACHE_SECONDS = 600.0     # a track up to this long (38 MB at 16 kHz) is read once
 
 
 class AnalysisCancelled(Cancelled, UserError):
@@ -58,6 +59,7 @@ class _Models:
     def __init__(self, opts: AnalysisOptions):
         self.opts = opts
         self._faces = self._expr = self._vad = self._mllm = None
+        self._audio = None          # (path, samples, rate) of a short video's whole track
 
     @property
     def faces(self):
@@ -87,6 +89,26 @@ class _Models:
             self._mllm = MllmBackend(self.opts.mllm_dir)
         return self._mllm
 
+    def audio_blocks(self, meta, block_seconds: float = 20.0):
+        """The whole track in blocks; a short video's track is also kept for the cues."""
+        from core.video.decode import AUDIO_SR, iter_audio_blocks
+        keep = meta.duration <= AUDIO_CACHE_SECONDS
+        kept = []
+        for b in iter_audio_blocks(meta.path, block_seconds):
+            if keep:
+                kept.append(b)
+            yield b
+        if keep:
+            self._audio = (meta.path, np.concatenate(kept) if kept else np.zeros(0, np.float32), AUDIO_SR)
+
+    def audio_span(self, meta, t0: float, t1: float) -> np.ndarray:
+        """Audio of [t0, t1): from the kept track, else read from the file (one seek)."""
+        from core.video.decode import read_audio
+        if self._audio is not None and self._audio[0] == meta.path:
+            _, audio, sr = self._audio
+            return audio[int(t0 * sr):int(t1 * sr)]
+        return read_audio(meta.path, t0, t1 - t0)
+
     def close(self):
         if self._faces is not None:
             self._faces.close()
@@ -114,6 +136,7 @@ def _pooled_models(opts: AnalysisOptions):
     try:
         yield models
     finally:
+        models._audio = None
         with _POOL_LOCK:
             _POOL.append(models)
             while len(_POOL) > _POOL_SIZE:
@@ -200,9 +223,8 @@ def _guide(meta, start: float, end: float, models: _Models, margin: float) -> di
     if not (meta.has_audio and models.opts.use_audio):
         return None
     from core.guide_audio import SR, measure, speech_segments
-    from core.video.decode import read_audio
     a0 = max(0.0, start - margin)
-    audio = read_audio(meta.path, a0, end + margin - a0)
+    audio = models.audio_span(meta, a0, end + margin)
     models.vad.reset()
     probs = models.vad.feed(audio)
     segs = [(s + a0, e + a0) for s, e in speech_segments(probs)]
@@ -301,10 +323,9 @@ def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None)
         return [(ln.start, ln.end) for ln in script.lines], "srt", None
     if meta.has_audio and models.opts.use_audio:
         from core.guide_audio import detect_speech
-        from core.video.decode import iter_audio_blocks
         if progress:
             progress(0.0, "finding speech in the audio")
-        spans = detect_speech(iter_audio_blocks(meta.path), models.vad)
+        spans = detect_speech(models.audio_blocks(meta), models.vad)
         times, how = assign(spans, texts, meta.duration)
         return times, f"guide audio ({how})", None
     from core.video.mouth import activity_spans, to_frame_rate

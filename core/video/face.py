@@ -130,8 +130,10 @@ class FaceFinder:
                                    lambda x, y: (x0 + x * sx, y0 + y * sy), full.shape[1], full.shape[0])
 
     def reset(self) -> None:
-        """Forget the crops being followed (a new video or a seek)."""
+        """Forget the faces being tracked (a new video or a seek), so results never
+        depend on what was analysed before."""
         self.last_crops = []
+        self.mesh.reset()
 
     def close(self) -> None:
         self.mesh.close()
