@@ -263,6 +263,8 @@ def _run_cue(cue: Cue, meta, models: _Models, tracks=None, progress=None, cancel
         lo, hi = max(0.0, cue.start - opts.margin), min(meta.duration, cue.end + opts.margin)
         tracks, frames = visual_pass(meta, lo, hi, models, progress, cancel,
                                      keep_frames=opts.mllm_frames if opts.mllm_dir else 0)
+    else:                                  # whole-video tracks: keep only this cue's frames
+        tracks = tracks.window(cue.start - opts.margin, cue.end + opts.margin)
     visual = _mouth_and_expression(tracks, meta, cue.start, cue.end, face_at)
     guide = _guide(meta, cue.start, cue.end, models, opts.margin)
     summarise_cue(cue, meta, visual, guide)
@@ -311,6 +313,16 @@ def analyze_cue(project: Project, cue_id: str, progress: Progress | None = None,
     return cue
 
 
+def _union(spans: list) -> list:
+    out: list = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
 def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None):
     """(times, how, tracks) — tracks only when the whole video had to be scanned."""
     from core.video.cues import assign
@@ -330,12 +342,13 @@ def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None)
         return times, f"guide audio ({how})", None
     from core.video.mouth import activity_spans, to_frame_rate
     tracks, _ = visual_pass(meta, 0.0, meta.duration, models, progress, cancel)
-    tid = tracks.speaking_track()
-    spans = []
-    if tid is not None:
-        n = max(1, int(round(meta.duration * meta.fps)))
-        curve = to_frame_rate(np.array(tracks.times), tracks.mouth_series(tid), meta.fps, 0.0, n)
-        spans = activity_spans(curve, meta.fps)
+    n = max(1, int(round(meta.duration * meta.fps)))
+    spans: list = []
+    for s in tracks.summary():           # talk of any face counts (speakers change over a film)
+        if s["share"] * len(tracks.times) >= meta.fps * 0.3:
+            curve = to_frame_rate(np.array(tracks.times), tracks.mouth_series(s["track"]), meta.fps, 0.0, n)
+            spans += activity_spans(curve, meta.fps)
+    spans = _union(spans)
     times, how = assign(spans, texts, meta.duration)
     return times, f"mouth activity ({how})" if spans else "even split (no speech found)", tracks
 

@@ -59,3 +59,20 @@ def test_cartoon_face_takes_the_no_face_path(tmp_path, models):
     assert vis["face_found_share"] == 0.0 and vis["face_track"] is None
     assert vis["expression"] is None
     assert vis["mouth_curve"] == [None] * 50
+
+
+def test_tracks_link_faces_by_position_and_window_a_span():
+    from core.video.face import FaceObs, FaceTracks
+    tr = FaceTracks()
+    left = lambda m: FaceObs((0.25, 0.5), 0.1, m, (0, 0, 10, 10))
+    right = lambda m: FaceObs((0.75, 0.5), 0.1, m, (20, 0, 30, 10))
+    for k in range(10):
+        faces = [left(0.1 * (k % 2))] + ([right(0.05)] if k >= 5 else [])
+        tr.add(k, k * 0.1, faces)
+    assert len(tr.tracks) == 2
+    assert tr.summary()[0]["share"] == 1.0 and tr.summary()[1]["share"] == 0.5
+    assert tr.speaking_track() == 0 and tr.nearest_track((0.7, 0.45)) == 1
+    assert tr.nearest_track((0.5, 0.95)) is None
+    w = tr.window(0.0, 0.45)                     # frames 0..4: only the left face
+    assert np.allclose(w.times, [0.0, 0.1, 0.2, 0.3, 0.4]) and len(w.tracks) == 1
+    assert np.allclose(w.mouth_series(0), [0, 0.1, 0, 0.1, 0])

@@ -175,6 +175,20 @@ class FaceTracks:
             ids.append(best)
         return ids
 
+    def window(self, t0: float, t1: float) -> "FaceTracks":
+        """The frames in [t0, t1) and the tracks seen there (ids renumbered), so a
+        cue's work does not scale with the length of the video."""
+        times = np.asarray(self.times)
+        lo, hi = int(np.searchsorted(times, t0)), int(np.searchsorted(times, t1))
+        out = FaceTracks(self.max_jump)
+        out.times, out.frames = self.times[lo:hi], self.frames[lo:hi]
+        for tr in self.tracks:
+            mouth = {k - lo: v for k, v in tr["mouth"].items() if lo <= k < hi}
+            if mouth:
+                out.tracks.append({"last": tr["last"], "box": tr["box"], "sizes": tr["sizes"], "mouth": mouth,
+                                   "expr": {k - lo: v for k, v in tr["expr"].items() if lo <= k < hi}})
+        return out
+
     def set_expression(self, track_id: int, probs: np.ndarray) -> None:
         self.tracks[track_id]["expr"][len(self.times) - 1] = probs
 
