@@ -67,3 +67,25 @@ def test_clone_refuses_silence_and_bad_files(eng, tmp_path):
         load_voice(tmp_path / "none.json")
     with pytest.raises(UserError, match="256-number"):
         save_voice({"vector": [1.0]}, tmp_path / "x.json")
+
+
+def test_cached_clone_writes_once(eng, reference, tmp_path, monkeypatch):
+    import soundfile as sf
+
+    from core.voice_clone import cached_clone, clone_cache_path
+    monkeypatch.setenv("INSTRUCTDUB_CACHE", str(tmp_path / "cache"))
+    ref = tmp_path / "ref.wav"
+    sf.write(ref, reference, 24000)
+    first = cached_clone(ref, steps=0, eng=eng)            # pack choice only
+    assert clone_cache_path(ref, 0).is_file()
+    assert first["clone"]["kept_step"] == 0 and first["clone"]["reference"] == "ref.wav"
+    assert cached_clone(ref, steps=0, eng=None) == first   # from the cache: no engine needed
+
+
+def test_voices_command(capsys, tmp_path):
+    from core.cli import main
+    assert main(["voices", "list"]) == 0
+    assert "jm_kumo" in capsys.readouterr().out
+    assert main(["voices", "clone", str(tmp_path / "none.wav"), "-o", str(tmp_path / "v.json")]) == 2
+    assert "no such" in capsys.readouterr().err
+    assert main(["voices", "clone", str(tmp_path / "none.wav"), "-o", str(tmp_path / "v.txt")]) == 2
