@@ -11,6 +11,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 MIN_MOVEMENT = 0.03        # a curve whose p90-p10 range is below this shows no articulation
+PEAK_LEAD, PEAK_TAIL = 0.2, 0.35   # seconds of speech before the first / after the last opening peak
 MIN_PAUSE = 0.25           # seconds of closed mouth that count as a pause (bilabial closures are shorter)
 
 
@@ -136,4 +137,17 @@ def activity_spans(curve: np.ndarray, fps: float, start: float = 0.0,
             merged[-1][1] = e
         else:
             merged.append([s, e])
-    return [(round(start + s, 3), round(start + e, 3)) for s, e in merged if e - s >= min_len]
+    # trim each span to its open-close cycles: a mouth left open, or closing after a
+    # breath, moves without speaking; sound starts shortly before the first opening peak
+    lo, hi = np.percentile(x[np.isfinite(curve)], [10, 90])
+    peaks, _ = find_peaks(x, prominence=max(0.25 * (hi - lo), MIN_MOVEMENT * 0.6),
+                          distance=max(1, int(0.1 * fps)))
+    pt = peaks / fps
+    out = []
+    for s, e in merged:
+        inside = pt[(pt >= s) & (pt <= e)]
+        if len(inside):
+            s, e = max(s, inside[0] - PEAK_LEAD), min(e, inside[-1] + PEAK_TAIL)
+        if e - s >= min_len:
+            out.append((round(float(start + s), 3), round(float(start + e), 3)))
+    return out
