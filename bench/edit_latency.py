@@ -26,6 +26,9 @@ def main() -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--sweep", action="store_true",
+                    help="also try other decoder context sizes for the partial re-render: "
+                         "time, and SNR against a full render of the same edit")
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
@@ -96,7 +99,49 @@ def main() -> int:
         ms, r = timed(edit)
         forced.append(ms)
     print(f"instruction edit, whole line re-rendered: median {statistics.median(forced):7.1f} ms")
+    if args.sweep:
+        sweep(eng, s, args.repeats)
     return 0
+
+
+def sweep(eng, s, repeats: int) -> None:
+    """Partial re-render time and fidelity for several context sizes (frames each side).
+
+    Fidelity is the mean absolute log-mel difference (dB) between the partial result
+    and a full render of the same edit: phase-blind, since the tail of a ripple edit
+    keeps its old waveform phase while a full render shifts it."""
+    import numpy as np
+
+    import core.synth as synth
+    from core.audio import mel_spectrogram
+    from core.session import with_durations
+    base_al = s.project.cue("c1").alignment
+    base_audio = eng.render(base_al)             # also records the norm statistics
+    edits = []
+    n = len(base_al.durations)
+    for i in range(repeats):
+        d = list(base_al.durations)
+        k = 2 + (i * 7) % (n - 4)
+        d[k] += 2
+        new = with_durations(base_al, d)
+        edits.append((new, eng.render(new)))     # the full render to compare against
+    eng.render(base_al)
+    default = synth.EDIT_CONTEXT
+    for ctx in (2, 4, 6, 8, 12, 16):
+        synth.EDIT_CONTEXT = ctx
+        times, dists = [], []
+        for new, full in edits:
+            t0 = time.perf_counter()
+            part = eng.render_edit(base_al, base_audio, new)
+            times.append((time.perf_counter() - t0) * 1000)
+            a, b = mel_spectrogram(part), mel_spectrogram(full)
+            loud = b > b.max() - 60                  # ignore the silence floor
+            dists.append(float(np.mean(np.abs(a - b)[loud])))
+        print(f"context {ctx:2d} frames{' (engine default)' if ctx == default else ''}: "
+              f"partial re-render median {statistics.median(times):6.1f} ms, "
+              f"log-mel distance to a full render median {statistics.median(dists):4.2f} dB, "
+              f"worst {max(dists):4.2f} dB")
+    synth.EDIT_CONTEXT = default
 
 
 if __name__ == "__main__":

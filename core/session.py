@@ -389,7 +389,10 @@ def predict_cue(eng, cue) -> tuple[Alignment, str]:
                            [float(x) for x in energy], cue.voice)
     al.instructions = {"rate": cue.rate_instruction, "emotion": cue.emotion_instruction}
     al.entities = al.entities or dict(cue.entities) or None
-    return al.validate(), note
+    # copy() rounds the curves as saved (3 decimals for F0, 5 for energy); rendering the
+    # rounded form means later edits (also copies) differ only where they were edited,
+    # so the partial re-render touches only those frames
+    return al.copy().validate(), note
 
 
 def render_alignment(eng, al: Alignment, prev) -> tuple[np.ndarray, bool]:

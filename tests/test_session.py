@@ -73,6 +73,22 @@ def test_boundary_edit_renders_only_and_undo_hits_the_cache(engine):
     assert back.cached and np.array_equal(back.audio, first.audio)
 
 
+def test_a_drag_right_after_a_prediction_re_renders_only_its_span(engine):
+    """The predicted alignment is rendered in its saved (rounded) form, so the first
+    edit differs from it only where it was edited, and the audio before is kept as is."""
+    s = Session(one_cue("Bin blue with e four now.", 0.0, 2.0), engine_factory=lambda: engine)
+    first = s.update("c1")
+    al = s.project.cue("c1").alignment
+    k = len(al.durations) - 4
+    d = list(al.durations)
+    d[k] += 3
+    s.set_durations("c1", d)
+    r = s.update("c1")
+    keep = (al.boundaries()[k] - 20) * FRAME_SAMPLES     # well before the edit and its context
+    assert keep > 0 and r.partial
+    assert np.array_equal(r.audio[:keep], first.audio[:keep])
+
+
 def test_instruction_edit_re_predicts(engine):
     s = Session(one_cue(rate_instruction="Speak evenly."), engine_factory=lambda: engine)
     s.update("c1")
