@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoStack
 
 from app.commands import AlignmentEdit, EntitiesEdit, FieldEdit
 from app.workers import Debouncer, JobRunner
-from core.session import Session, with_durations
+from core.session import Session, merge_curve, with_durations
 
 _drag_ids = itertools.count(1_000_000)
 DEBOUNCE_MS = 150
@@ -87,7 +87,7 @@ class Editor(QObject):
         if al is None or len(values) != len(getattr(al, name)):
             return
         new = al.copy()
-        setattr(new, name, [float(v) for v in values])
+        setattr(new, name, merge_curve(getattr(al, name), values))
         self._immediate = finished
         self.undo.push(AlignmentEdit(self, cue_id, al, new, cue.edited,
                                      {**cue.edited, name: True}, drag_id, f"edit {name}"))

@@ -114,6 +114,17 @@ def retime_curve(curve, old_durations, new_durations) -> list[float]:
     return out
 
 
+def merge_curve(old, values, tol: float = 1e-3) -> list[float]:
+    """`values` where they differ from `old` by more than `tol`, else `old` exactly, so
+    an edit drawn in float32 changes only the points it really moved."""
+    o = np.asarray(old, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if o.shape != v.shape:
+        raise ValueError(f"the curve has {len(o)} values; got {len(v)}")
+    moved = np.abs(v - o) > tol
+    return [round(float(b), 5) if m else a for a, b, m in zip(old, v, moved)]
+
+
 def with_durations(al: Alignment, durations) -> Alignment:
     new = al.copy()
     new.durations = [int(x) for x in durations]
@@ -240,7 +251,9 @@ class Session:
             raise ValueError(f"unknown curve {name!r}")
         cue = self.project.cue(cue_id)
         al = self._require_alignment(cue).copy()
-        setattr(al, name, [max(0.0, float(v)) if name == "f0" else float(v) for v in values])
+        if name == "f0":
+            values = np.maximum(np.asarray(values, dtype=np.float64), 0.0)
+        setattr(al, name, merge_curve(getattr(al, name), values))
         self.set_alignment(cue_id, al, {**cue.edited, name: True})
         return al
 

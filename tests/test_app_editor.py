@@ -148,6 +148,10 @@ def test_drawing_f0_is_one_undo_step_and_re_renders(win, project_path, qtbot):
     qtbot.waitUntil(lambda: win.session.audio("c1") is not None and
                     not np.array_equal(win.session.audio("c1"), audio0), timeout=WAIT)
     assert len(win.session.audio("c1")) == len(audio0)
+    rendered(win, qtbot)
+    assert win.editor.last_result.partial
+    moved = [i for i, (a, b) in enumerate(zip(f0, f0_before)) if a != b]
+    assert moved and moved[0] >= i0 and moved[-1] <= i1      # only the drawn points changed
 
 
 def test_export_from_the_editor(win, project_path, qtbot, tmp_path):

@@ -4,8 +4,8 @@ import pytest
 
 from core.alignment import FRAME_SAMPLES, Alignment
 from core.project import Cue, Project
-from core.session import (Cancelled, Session, instructed_predictor, rescale_durations,
-                          retime_curve, with_durations)
+from core.session import (Cancelled, Session, instructed_predictor, merge_curve,
+                          rescale_durations, retime_curve, with_durations)
 
 
 def test_rescale_durations_hits_the_target_and_keeps_every_phoneme():
@@ -22,6 +22,15 @@ def test_retime_curve_stretches_per_phoneme_and_keeps_unvoiced():
     assert len(out) == 10 and out[:2] == [0, 0]
     assert out[2] == pytest.approx(100) and out[-1] == pytest.approx(130)
     assert all(v > 0 for v in out[2:])
+
+
+def test_merge_curve_keeps_untouched_points_exactly():
+    old = [0.0, 101.123, 102.456, 103.789]
+    drawn = np.asarray([0.0, 101.123, 150.0, 103.789], dtype=np.float32)  # float32 noise
+    out = merge_curve(old, drawn)
+    assert out[0] is old[0] and out[1] is old[1] and out[3] is old[3] and out[2] == 150.0
+    with pytest.raises(ValueError):
+        merge_curve(old, [1.0])
 
 
 def test_with_durations_gives_a_valid_alignment():
