@@ -24,15 +24,15 @@ def register(subparsers) -> None:
                    help="corpus file or folder (repeat for several)")
     p.add_argument("--val-corpus", action="append", default=None,
                    help="held-out corpus (default: the *val* files of each folder)")
-    p.add_argument("--lines", type=int, default=2400, help="training lines (balanced over files)")
-    p.add_argument("--val-lines", type=int, default=300, help="held-out lines")
-    p.add_argument("--steps", type=int, default=6000, help="IDD+IEC training steps")
+    p.add_argument("--lines", type=int, default=1500, help="training lines (balanced over files)")
+    p.add_argument("--val-lines", type=int, default=210, help="held-out lines")
+    p.add_argument("--steps", type=int, default=3000, help="IDD+IEC training steps")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
     p.add_argument("--iters", type=int, default=3, help="slot-attention iterations T")
-    p.add_argument("--analyzer-steps", type=int, default=120, help="LoRA steps (0: skip)")
+    p.add_argument("--analyzer-steps", type=int, default=60, help="LoRA steps (0: skip)")
     p.add_argument("--lora-rank", type=int, default=8)
     p.add_argument("--no-ablation", action="store_true",
                    help="skip the raw-instruction-attention model used by bench/instruct_eval.py")
@@ -40,7 +40,11 @@ def register(subparsers) -> None:
                    help="voices for the backbone features, taken in turn")
     p.add_argument("--out", default=None, help="checkpoint folder (default: resources/checkpoints)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (1 is fastest on a busy 2-core machine)")
     p.add_argument("--features-only", action="store_true", help="only build the feature cache")
+    p.add_argument("--analyzer-only", action="store_true",
+                   help="only train the LoRA analyzer (needs no corpus features)")
     p.set_defaults(func=run)
 
 
@@ -50,6 +54,6 @@ def run(args) -> int:
 
     from core.instruct import train_run
     out = Path(args.out) if args.out else None
-    command = "python main.py train " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["train"] else sys.argv[1:])
+    command = "python main.py " + " ".join(sys.argv[1:])
     train_run.run_training(args, out, command)
     return 0

@@ -29,8 +29,7 @@ from core.project import ENTITIES
 log = logging.getLogger(__name__)
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 ADAPTER_PATH = CHECKPOINT_DIR / "analyzer_lora.safetensors"
-SYSTEM = ("You label the emotion of a dubbing instruction with one or two of: "
-          + ", ".join(ENTITIES) + ".")
+SYSTEM = "Label the emotion: " + ", ".join(ENTITIES) + "."
 ANSWER_PREFIX = "Emotion:"
 MIN_WEIGHT = 0.15
 
@@ -130,10 +129,15 @@ def build_prompt(tok, instruction: str) -> str:
     return text + ANSWER_PREFIX
 
 
-def lora_model(model, rank: int = 8, alpha: int | None = None):
+LORA_LAYERS = 10        # adapt only the top layers: backward stops there (3x cheaper on CPU)
+
+
+def lora_model(model, rank: int = 8, alpha: int | None = None, top_layers: int = LORA_LAYERS):
     from peft import LoraConfig, get_peft_model
+    n = model.config.num_hidden_layers
     cfg = LoraConfig(r=rank, lora_alpha=alpha or 2 * rank, lora_dropout=0.0,
-                     target_modules=["q_proj", "v_proj"], bias="none")
+                     target_modules=["q_proj", "v_proj"], bias="none",
+                     layers_to_transform=list(range(max(0, n - top_layers), n)))
     return get_peft_model(model, cfg)
 
 
@@ -164,7 +168,8 @@ class LLMAnalyzer:
         model, self.tok = load_base_llm()
         # A fresh peft wrapper on a deep copy keeps the cached base model clean.
         import copy
-        self.model = lora_model(copy.deepcopy(model), rank=rank, alpha=int(meta.get("alpha", 2 * rank)))
+        self.model = lora_model(copy.deepcopy(model), rank=rank, alpha=int(meta.get("alpha", 2 * rank)),
+                                top_layers=int(meta.get("top_layers", LORA_LAYERS)))
         state = {k: v.float() for k, v in load_file(str(adapter)).items()}
         set_peft_model_state_dict(self.model, state)
         self.model.eval()
@@ -184,7 +189,8 @@ def save_adapter(peft_model, path: Path, rank: int, alpha: int, info: dict) -> N
     from safetensors.torch import save_file
     state = {k: v.detach().to(torch.float16).contiguous()
              for k, v in get_peft_model_state_dict(peft_model).items()}
-    meta = {"rank": str(rank), "alpha": str(alpha), "info": json.dumps(info)}
+    meta = {"rank": str(rank), "alpha": str(alpha), "top_layers": str(info.get("top_layers", LORA_LAYERS)),
+            "info": json.dumps(info)}
     tmp = Path(str(path) + ".tmp")
     save_file(state, str(tmp), metadata=meta)
     tmp.replace(path)

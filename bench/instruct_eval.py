@@ -1,0 +1,255 @@
+"""Evidence for IDD / IEC / the analyzer on held-out lines and held-out phrasings.
+
+    python bench/instruct_eval.py --corpus ../shared/corpus [--lines 120] [--analyzer-n 70]
+
+Prints the figures and writes bench/results/instruct.md. Uses the shipped
+checkpoints and the held-out (val) feature cache of `python main.py train`
+(built on first use). Targets are the same rule-generated ones as in training,
+so the ablation measures how well each model follows the instructions.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.instruct import batches, checkpoints, corpus, phrasing  # noqa: E402
+from core.instruct.corpus import RateProfile  # noqa: E402
+from core.instruct.embed import token_embeddings  # noqa: E402
+from core.instruct.iec import VOICED_HZ, apply_residual, phoneme_inputs, weights_vector  # noqa: E402
+from core.project import ENTITIES  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "instruct.md"
+
+
+def val_records(args) -> list[dict]:
+    from core.instruct.train_run import load_features
+    ns = argparse.Namespace(corpus=[args.corpus], val_corpus=None, lines=args.train_lines,
+                            val_lines=args.val_lines, seed=0, voices="jm_kumo,jf_gongitsune")
+    _, val, _ = load_features(ns)
+    return val[:args.lines]
+
+
+def idd_total(model, rec, text) -> np.ndarray:
+    instr = token_embeddings(text)[None]
+    base = rec["base"][None].float()
+    mask = torch.ones_like(base, dtype=torch.bool)
+    with torch.no_grad():
+        log_d = model(rec["bert"][None].float(), base, mask, instr, torch.ones(instr.shape[:2], dtype=torch.bool))
+    return torch.exp(log_d[0]).numpy()
+
+
+# ---- controllability ---------------------------------------------------------------
+
+def rate_control(idd, recs, rng) -> dict:
+    out = {}
+    for fam in phrasing.HELDOUT_FAMILIES:
+        wins = strict = 0
+        trend_ok = trend_n = 0
+        for rec in recs:
+            fast = phrasing.rate_instruction(RateProfile(tempo_cat="much_faster"), fam, rng)
+            slow = phrasing.rate_instruction(RateProfile(tempo_cat="much_slower"), fam, rng)
+            t_fast, t_slow = idd_total(idd, rec, fast).sum(), idd_total(idd, rec, slow).sum()
+            wins += t_fast < t_slow
+            strict += t_fast < 0.85 * t_slow
+            base = rec["base"].numpy()
+            for trend, sign in (("accelerating", -1), ("slowing", +1)):
+                text = phrasing.rate_instruction(RateProfile(trend=trend), fam, rng)
+                ratio = idd_total(idd, rec, text) / np.maximum(base, 0.5)
+                half = len(ratio) // 2
+                contrast = ratio[half:-1].mean() / ratio[1:half].mean()
+                trend_ok += (contrast - 1) * sign > 0
+                trend_n += 1
+        out[fam] = dict(fast_lt_slow=wins / len(recs), fast_lt_085_slow=strict / len(recs),
+                        trend_right=trend_ok / trend_n)
+    return out
+
+
+def emotion_control(iec, recs) -> dict:
+    rows = {}
+    for ent in ENTITIES:
+        lv, rg, en = [], [], []
+        for rec in recs:
+            f0, energy, durs = rec["f0"].numpy(), rec["energy"].numpy(), rec["durations"].tolist()
+            ph_f0, ph_en = phoneme_inputs(f0, energy, durs)
+            with torch.no_grad():
+                d_f0, d_en = iec(rec["bert"][None].float(), weights_vector({ent: 1.0})[None],
+                                 torch.from_numpy(ph_f0)[None], torch.from_numpy(ph_en)[None])
+                g, e = apply_residual(f0, energy, d_f0[0], d_en[0], durs)
+            voiced = f0 > VOICED_HZ
+            if voiced.sum() < 4:
+                continue
+            a, b = np.log(f0[voiced]), np.log(g.numpy()[voiced])
+            lv.append((b.mean() - a.mean()) * 12 / math.log(2))
+            rg.append(b.std() / max(a.std(), 1e-6))
+            en.append(float((e.numpy() - energy).mean()) / corpus.ENERGY_PER_DB)
+        want = corpus.EMOTION_PROSODY[ent]
+        got = (float(np.mean(lv)), float(np.mean(rg)), float(np.mean(en)))
+        right = [abs(w) < 1e-9 or np.sign(g_) == np.sign(w) for w, g_ in
+                 ((want[0], got[0]), (want[1] - 1, got[1] - 1), (want[2], got[2]))]
+        rows[ent] = dict(level_st=got[0], range=got[1], energy_db=got[2],
+                         target=want[:3], directions_right=all(right) if ent != "neutral" else
+                         abs(got[0]) < 0.5 and abs(got[1] - 1) < 0.1 and abs(got[2]) < 1)
+    return rows
+
+
+# ---- ablation (Table 5) ------------------------------------------------------------
+
+def js_divergence(a: np.ndarray, b: np.ndarray, bins=np.arange(0.5, 61.5, 1.0)) -> float:
+    p, _ = np.histogram(np.clip(a, 1, 60), bins)
+    q, _ = np.histogram(np.clip(b, 1, 60), bins)
+    p, q = (p + 1e-9) / (p + 1e-9).sum(), (q + 1e-9) / (q + 1e-9).sum()
+    m = (p + q) / 2
+    return float(0.5 * (p * np.log(p / m)).sum() + 0.5 * (q * np.log(q / m)).sum())
+
+
+def ablation(models: dict, recs, families, seed: int) -> dict:
+    rng = random.Random(seed)
+    preds = {name: [] for name in list(models) + ["no instruction (backbone)"]}
+    targets = []
+    for rec in recs:
+        for fam in families:
+            prof = corpus.sample_profile(rng)
+            text = phrasing.rate_instruction(prof, fam, rng)
+            entry = batches.BankEntry(text, fam, prof)
+            target = batches.rate_target(rec, entry, rng).numpy()
+            targets.append(target)
+            for name, model in models.items():
+                preds[name].append(idd_total(model, rec, text))
+            preds["no instruction (backbone)"].append(rec["base"].numpy())
+    tgt = np.concatenate(targets)
+    return {name: dict(l1=float(np.abs(np.concatenate(p) - tgt).mean()),
+                       js=js_divergence(np.concatenate(p), tgt),
+                       total_l1=float(np.mean([abs(a.sum() - b.sum()) for a, b in zip(p, targets)])))
+            for name, p in preds.items()}
+
+
+# ---- analyzer ----------------------------------------------------------------------
+
+def analyzer_accuracy(n: int, seed: int) -> dict:
+    from core.instruct.analyzer import LLMAnalyzer, MiniLMAnalyzer
+    from core.instruct.train import emotion_texts
+    data = emotion_texts(phrasing.HELDOUT_FAMILIES, n, seed + 99)
+    out = {}
+    for make in (MiniLMAnalyzer, LLMAnalyzer):
+        an = make()
+        top = l1 = 0.0
+        t0 = time.perf_counter()
+        for text, mix in data:
+            s = an.scores(text)
+            top += max(s, key=s.get) == max(mix, key=mix.get)
+            l1 += sum(abs(s[e] - mix.get(e, 0.0)) for e in ENTITIES)
+        out[an.name] = dict(top1=top / len(data), weight_l1=l1 / len(data),
+                            ms_per_instruction=1000 * (time.perf_counter() - t0) / len(data))
+    out["n"] = len(data)
+    return out
+
+
+def prediction_cost() -> dict:
+    from core.instruct.pipeline import instructed_predict
+    from core.synth import get_engine
+    eng = get_engine()
+    phon = eng.phonemize("Wait, we can look at that colour intensity together.")
+    kw = dict(rate_instruction="a bit faster, pause between words", entities={"angry": 0.7, "sad": 0.3},
+              slot_seconds=3.0)
+    instructed_predict(eng, phon, "jm_kumo", **kw)                    # warm
+    base = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        eng.predict(phon, "jm_kumo")
+        base.append(time.perf_counter() - t0)
+    ours = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        instructed_predict(eng, phon, "jm_kumo", **kw)
+        ours.append(time.perf_counter() - t0)
+    return dict(instructed_predict_ms=1000 * float(np.median(ours)),
+                backbone_predict_ms=1000 * float(np.median(base)), phonemes=len(phon))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+    ap.add_argument("--train-lines", type=int, default=1500, help="as given to `main.py train`")
+    ap.add_argument("--val-lines", type=int, default=210, help="as given to `main.py train`")
+    ap.add_argument("--lines", type=int, default=120, help="held-out lines to score")
+    ap.add_argument("--analyzer-n", type=int, default=70, help="held-out emotion instructions")
+    ap.add_argument("--skip-analyzer", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    rng = random.Random(0)
+    recs = val_records(args)
+    idd, iec = checkpoints.load_idd(), checkpoints.load_iec()
+    models = {"IDD (slot attention)": idd}
+    if checkpoints.IDD_RAW_PATH.is_file():
+        models["raw-instruction cross-attention"] = checkpoints.load_idd(checkpoints.IDD_RAW_PATH)
+    report = dict(lines=len(recs))
+    report["rate_control"] = rate_control(idd, recs, rng)
+    report["emotion_control"] = emotion_control(iec, recs[:60])
+    report["ablation_heldout_phrasing"] = ablation(models, recs, phrasing.HELDOUT_FAMILIES, 1)
+    report["ablation_train_phrasing"] = ablation(models, recs, phrasing.TRAIN_FAMILIES, 2)
+    if not args.skip_analyzer:
+        report["analyzer"] = analyzer_accuracy(args.analyzer_n, 0)
+    report["cost"] = dict(prediction_cost(), training=training_cost())
+    text = to_markdown(report)
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+    (RESULTS.with_suffix(".json")).write_text(json.dumps(report, indent=1, default=float))
+
+
+def training_cost() -> dict:
+    side = checkpoints.read_sidecar()
+    files = side.get("files", {})
+    return {name: files[name].get("seconds") for name in files} | {
+        "features_s": side.get("data", {}).get("feature_seconds"), "machine": side.get("machine")}
+
+
+def to_markdown(r: dict) -> str:
+    L = [f"# Instruction control: IDD / IEC / analyzer\n",
+         f"Held-out lines (the corpus *val* lists): {r['lines']}. Command: "
+         "`python bench/instruct_eval.py --corpus ../shared/corpus`.\n",
+         "## Speaking rate on held-out phrasing families\n",
+         "| family | much faster < much slower (total frames) | ... by 15% or more | trend contrast right |",
+         "|---|---|---|---|"]
+    for fam, v in r["rate_control"].items():
+        L.append(f"| {fam} | {v['fast_lt_slow']:.1%} | {v['fast_lt_085_slow']:.1%} | {v['trend_right']:.1%} |")
+    L += ["\n## Emotion entities through IEC (mean over held-out lines; target from the rules)\n",
+          "| entity | F0 level (st) | F0 range (x) | energy (dB) | rule target (st, x, dB) | directions right |",
+          "|---|---|---|---|---|---|"]
+    for ent, v in r["emotion_control"].items():
+        L.append(f"| {ent} | {v['level_st']:+.2f} | {v['range']:.2f} | {v['energy_db']:+.2f} | "
+                 f"{v['target']} | {'yes' if v['directions_right'] else 'NO'} |")
+    for key, title in (("ablation_heldout_phrasing", "held-out phrasing families"),
+                       ("ablation_train_phrasing", "training phrasing families, held-out lines")):
+        L += [f"\n## Ablation (paper Table 5): {title}\n",
+              "| model | duration L1 (frames/phoneme) | JS divergence of duration histograms | |total - target| (frames/line) |",
+              "|---|---|---|---|"]
+        for name, v in r[key].items():
+            L.append(f"| {name} | {v['l1']:.3f} | {v['js']:.4f} | {v['total_l1']:.1f} |")
+    if "analyzer" in r:
+        a = r["analyzer"]
+        L += [f"\n## Emotion analyzer on held-out phrasings (n = {a['n']})\n",
+              "| analyzer | top-1 entity accuracy | weight L1 (0-2) | ms / instruction |", "|---|---|---|---|"]
+        for name, v in a.items():
+            if name != "n":
+                L.append(f"| {name} | {v['top1']:.1%} | {v['weight_l1']:.3f} | {v['ms_per_instruction']:.0f} |")
+    c = r["cost"]
+    L += ["\n## Cost (shared 2-core CPU)\n",
+          f"- instructed_predict for one line ({c['phonemes']} phonemes, slot, explicit entities): "
+          f"{c['instructed_predict_ms']:.0f} ms; the backbone's own predict: {c['backbone_predict_ms']:.0f} ms",
+          f"- training seconds (from resources/checkpoints/checkpoints.json): {json.dumps(c['training'])}"]
+    return "\n".join(L) + "\n"
+
+
+if __name__ == "__main__":
+    main()
