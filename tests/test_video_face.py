@@ -76,3 +76,13 @@ def test_tracks_link_faces_by_position_and_window_a_span():
     w = tr.window(0.0, 0.45)                     # frames 0..4: only the left face
     assert np.allclose(w.times, [0.0, 0.1, 0.2, 0.3, 0.4]) and len(w.tracks) == 1
     assert np.allclose(w.mouth_series(0), [0, 0.1, 0, 0.1, 0])
+
+
+def test_track_ids_follow_the_order_of_the_faces_given():
+    from core.video.face import FaceObs, FaceTracks
+    tr = FaceTracks()
+    small = FaceObs((0.25, 0.5), 0.05, 0.1, (0, 0, 5, 5))
+    big = FaceObs((0.75, 0.5), 0.2, 0.2, (20, 0, 40, 20))
+    assert tr.add(0, 0.0, [small, big]) == [1, 0]        # the big face claims track 0 first
+    assert tr.add(1, 0.04, [big, small]) == [0, 1]
+    assert tr.mouth_series(0).tolist() == pytest.approx([0.2, 0.2])

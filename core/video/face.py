@@ -153,12 +153,13 @@ class FaceTracks:
         self.tracks: list[dict] = []       # {"last": (x, y), "mouth": {k: v}, "expr": {k: probs}, "box": ...}
 
     def add(self, frame_index: int, time: float, faces: list[FaceObs]) -> list[int]:
-        """Record one processed frame; returns the track id of each face."""
+        """Record one processed frame; returns the track id of each face, in `faces` order."""
         k = len(self.times)
         self.times.append(time)
         self.frames.append(frame_index)
-        ids, taken = [], set()
-        for f in sorted(faces, key=lambda f: -f.size):
+        ids, taken = [0] * len(faces), set()
+        for j in sorted(range(len(faces)), key=lambda j: -faces[j].size):   # big faces claim first
+            f = faces[j]
             best, best_d = None, self.max_jump
             for i, tr in enumerate(self.tracks):
                 d = float(np.hypot(f.center[0] - tr["last"][0], f.center[1] - tr["last"][1]))
@@ -172,7 +173,7 @@ class FaceTracks:
             tr["mouth"][k] = f.mouth
             tr["sizes"].append(f.size)
             taken.add(best)
-            ids.append(best)
+            ids[j] = best
         return ids
 
     def window(self, t0: float, t1: float) -> "FaceTracks":
