@@ -49,3 +49,19 @@ def test_new_project_spreads_script_lines(tmp_path):
     script.write_text("\n  \n")
     with pytest.raises(Exception, match="empty"):
         new_project(str(video), str(script))
+
+
+def test_export_dialog_options(qtbot, tmp_path):
+    from app.export_dialog import ExportDialog
+    from core.project import VideoInfo
+    p = Project(video=VideoInfo(path="", fps=25.0, duration=2.0))
+    dlg = ExportDialog(p, str(tmp_path))
+    qtbot.addWidget(dlg)
+    assert not dlg.video.isEnabled() and not dlg.mix.isEnabled()      # no video to mux
+    dlg.normalize.setChecked(False)
+    dlg.per_cue.setChecked(False)
+    dlg.name.setText("take2")
+    o = dlg.options()
+    assert (o.outdir, o.basename, o.normalize, o.per_cue, o.stem, o.video, o.overwrite) == \
+        (tmp_path, "take2", False, False, True, False, False)
+    assert not dlg.target.isEnabled()

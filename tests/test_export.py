@@ -118,3 +118,24 @@ def test_planned_files_without_video(tmp_path):
     proj, _ = project_with_cues()
     names = [p.name for p in planned_files(proj, ExportOptions(outdir=tmp_path))]
     assert "dub_dub.mp4" not in names and "dub.srt" in names
+
+
+def test_dub_command_renders_and_exports_headless(tmp_path, capsys):
+    import torch
+    torch.set_num_threads(1)
+    from core.cli import main
+    video = make_video(tmp_path / "in.mp4", 2.0)
+    proj = Project(video=VideoInfo(path=str(video), fps=25.0, duration=2.0, has_audio=True),
+                   cues=[Cue(id="c1", text="Bin blue.", start=0.4, end=1.2)])
+    proj.save(tmp_path / "p.json")
+    out = tmp_path / "out"
+    assert main(["dub", str(tmp_path / "p.json"), "--export", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "wrote 4 files" in captured.out and "100.0%" in captured.err     # the progress bar
+    stem, sr = sf.read(str(out / "dub_dialogue.wav"), dtype="float32")
+    assert sr == 48000 and len(stem) == 2 * 48000
+    assert abs(au.loudness(stem, sr) + 23.0) < 0.5
+    cue, _ = sf.read(str(out / "cues/001_00-00-00-10_c1.wav"), dtype="float32")
+    assert len(cue) == int(0.8 * 48000)                                   # fitted to the slot
+    assert main(["dub", str(tmp_path / "p.json"), "--export", str(out)]) == 2
+    assert "exist already" in capsys.readouterr().err
