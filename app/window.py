@@ -48,6 +48,12 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         else:
             self.resize(1400, 860)
+        split = self.settings.value("window/split")
+        if split is not None:
+            self.split.restoreState(split)
+        mode = self.settings.value("listen/mode", "dub")
+        if mode in MODES:
+            self.transport.set_mode(mode)
         self._title()
 
     # ------------------------------------------------------------ layout
@@ -553,6 +559,8 @@ class MainWindow(QMainWindow):
         self.transport.pause()
         self.editor.runner.cancel_all()
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/split", self.split.saveState())
+        self.settings.setValue("listen/mode", self.transport.mode)
         if not self.dirty():
             target = autosave_path(self.path) if self.path else project_io.untitled_autosave()
             target.unlink(missing_ok=True)

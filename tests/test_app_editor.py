@@ -268,3 +268,32 @@ def test_new_project_from_video_and_script_is_analysed(win, qtbot, tmp_path):
     assert cue.rate_instruction and cue.measurements.get("mouth_curve")
     assert win.dirty() and win.path is None and win.cues.rowCount() == 1
     rendered(win, qtbot, cue.id)
+
+
+def test_keys_drive_the_transport(win, project_path, qtbot):
+    from PySide6.QtCore import Qt
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    win.timeline.setFocus()
+    win.transport.seek(0.0)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Right)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Right)
+    assert win.transport.time == pytest.approx(0.08)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Left)
+    assert win.transport.time == pytest.approx(0.04)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_B)
+    assert win.transport.mode == "original" and win.mode_box.currentText() == "Original"
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Space)
+    assert win.transport.player.playing
+    qtbot.keyClick(win.timeline, Qt.Key.Key_K)
+    assert not win.transport.player.playing
+    qtbot.keyClick(win.timeline, Qt.Key.Key_O)              # loop the cue with pre-roll
+    assert win.transport.loop == pytest.approx((0.0, 2.3)) and win.transport.player.playing
+    win.transport.pause()
+    # typing in an instruction field types; it does not play
+    field = win.instructions.edits["rate_instruction"]
+    field.setFocus()
+    field.moveCursor(field.textCursor().MoveOperation.End)
+    qtbot.keyClicks(field, " ok")
+    assert not win.transport.player.playing
+    assert field.text().endswith(" ok")
