@@ -313,6 +313,18 @@ def analyze_cue(project: Project, cue_id: str, progress: Progress | None = None,
     return cue
 
 
+def _watched(blocks, duration: float, progress=None, cancel=None, sr: int = 16000):
+    """Pass audio blocks through, reporting progress and honouring cancel between them."""
+    done = 0
+    for b in blocks:
+        if _cancelled(cancel):
+            raise AnalysisCancelled("analysis cancelled")
+        done += len(b)
+        if progress and duration > 0:
+            progress(min(1.0, done / sr / duration), f"speech {done / sr:.0f}/{duration:.0f} s")
+        yield b
+
+
 def _union(spans: list) -> list:
     out: list = []
     for s, e in sorted(spans):
@@ -337,7 +349,8 @@ def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None)
         from core.guide_audio import detect_speech
         if progress:
             progress(0.0, "finding speech in the audio")
-        spans = detect_speech(models.audio_blocks(meta), models.vad)
+        spans = detect_speech(_watched(models.audio_blocks(meta), meta.duration, progress, cancel),
+                              models.vad)
         times, how = assign(spans, texts, meta.duration)
         return times, f"guide audio ({how})", None
     from core.video.mouth import activity_spans, to_frame_rate
@@ -375,6 +388,7 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
                 raise AnalysisCancelled("analysis cancelled")
             e = min(float(e), meta.duration) if meta.duration > 0 else float(e)
             cue = Cue(id=f"c{i + 1:03d}", text=ln.text, start=round(float(s), 3), end=round(e, 3))
+            report(0.2 + 0.8 * i / n, f"cue {i + 1}/{n}")
             sub = (lambda f, m, i=i: report(0.2 + 0.8 * (i + f) / n, f"cue {i + 1}/{n}: {m}"))
             _run_cue(cue, meta, models, tracks, sub, cancel)
             cue.measurements["timing"] = how

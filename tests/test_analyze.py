@@ -139,3 +139,14 @@ def test_srt_past_the_end_of_the_video_is_refused(tmp_path, talking):
     srt.write_text("1\n00:01:00,000 --> 00:01:02,000\nToo late.\n")
     with pytest.raises(UserError, match="after the end of the video"):
         analyze(talking, srt)
+
+
+def test_whole_analysis_reports_progress_and_can_be_stopped(talking):
+    seen = []
+    analyze(talking, parse_text(TEXTS), progress=lambda f, m: seen.append((f, m)))
+    fractions = [f for f, _ in seen]
+    assert fractions[-1] == 1.0 and fractions == sorted(fractions) and len(seen) > 3
+    assert any("cue 2/2" in m for _, m in seen)
+    calls = []
+    with pytest.raises(AnalysisCancelled):
+        analyze(talking, parse_text(TEXTS), cancel=lambda: calls.append(1) or len(calls) > 5)
