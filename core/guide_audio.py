@@ -180,6 +180,7 @@ def measure(audio: np.ndarray, segments: list[tuple[float, float]], offset: floa
     out.update({
         "onset": round(s0, 3), "offset": round(s1, 3), "speech_seconds": round(speech_s, 3),
         "syllables": int(len(nuclei)), "syllable_rate": round(len(nuclei) / speech_s, 2),
+        "nuclei": [round(float(t), 3) for t in nuclei],
         "pauses": pauses,
         "trend": {"first": round(r1, 2), "second": round(r2, 2),
                   "ratio": round(r2 / r1, 2) if r1 > 0 else None},

@@ -47,3 +47,15 @@ def test_no_face_says_so_and_measures_nothing():
     e = writer.emotion_instruction("Sly fox, dumb bunny.", None, None, 0.0)
     assert "could not be tracked" in e and "neutral" in e
     assert writer.entity_weights(None) == {"neutral": 1.0}
+
+
+def test_pause_place_follows_the_beats():
+    # 6 beats before the pause, 2 after: the pause falls after the 6th of 8 syllables
+    # ("one two three four five six | seven eight"), though it sits mid-way in time
+    text = "one two three four five six seven eight"
+    mouth = {"visible": True, "face_found_share": 1.0, "syllable_rate": 4.0, "active": [0.0, 4.0],
+             "pauses": [[2.0, 2.5]], "trend": None,
+             "peak_times": [0.2, 0.5, 0.8, 1.1, 1.4, 1.7, 3.0, 3.5]}
+    assert "after about the sixth word ('six')" in writer.rate_instruction(text, 4.0, mouth, None)
+    del mouth["peak_times"]
+    assert "after about the fourth word ('four')" in writer.rate_instruction(text, 4.0, mouth, None)

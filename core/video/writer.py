@@ -70,7 +70,11 @@ def _word_before(text: str, frac: float) -> tuple[int, str] | None:
     return best[1], words[best[1]]
 
 
-def _pause_clause(text: str, pauses: list, span: list | None, who: str) -> str:
+def _pause_clause(text: str, pauses: list, span: list | None, who: str,
+                  beats: list | None = None) -> str:
+    """Words before each pause. With `beats` (syllable nuclei or mouth-opening peaks),
+    the pause's place is the share of beats before it, which follows the speaker's own
+    rhythm; without, its share of the speaking time."""
     if not pauses or not span or span[1] <= span[0]:
         return ""
     pauses = [p for p in pauses if p[1] - p[0] >= MIN_SAID_PAUSE]
@@ -78,7 +82,10 @@ def _pause_clause(text: str, pauses: list, span: list | None, who: str) -> str:
         return ""
     parts, seen = [], set()
     for p0, p1 in pauses[:2]:
-        frac = (p0 - span[0]) / (span[1] - span[0])
+        if beats:
+            frac = sum(1 for b in beats if b < p0) / len(beats)
+        else:
+            frac = (p0 - span[0]) / (span[1] - span[0])
         wb = _word_before(text, frac)
         if wb and wb[0] in seen:
             continue
@@ -98,11 +105,11 @@ def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | N
              f"per second over {guide['offset'] - guide['onset']:.1f} s")
         s += _trend_clause(guide.get("trend"))
         s += _pause_clause(text, guide.get("pauses", []), [guide["onset"], guide["offset"]],
-                           "the voice pauses")
+                           "the voice pauses", guide.get("nuclei"))
         if mouth and mouth.get("visible"):
             s += (f". The mouth opens and closes about {mouth['syllable_rate']:.1f} times per second"
                   + _pause_clause(text, mouth.get("pauses", []), mouth.get("active"),
-                                  "it stays closed").replace("; ", ", ", 1))
+                                  "it stays closed", mouth.get("peak_times")).replace("; ", ", ", 1))
         return s + "."
     if mouth and mouth.get("visible"):
         r = mouth["syllable_rate"]
@@ -110,7 +117,8 @@ def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | N
              f"about {r:.1f} times per second over {mouth['active'][1] - mouth['active'][0]:.1f} s "
              f"(syllables often run together without the lips closing, so the syllable rate is higher)")
         s += _trend_clause(mouth.get("trend"), CYCLES_TO_SYLLABLES, "cycles")
-        s += _pause_clause(text, mouth.get("pauses", []), mouth.get("active"), "the mouth closes")
+        s += _pause_clause(text, mouth.get("pauses", []), mouth.get("active"), "the mouth closes",
+                           mouth.get("peak_times"))
         return s + "."
     n = count_syllables(text)
     why = ("the face could not be tracked in this shot (for example a stylised character)"
