@@ -103,6 +103,8 @@ class Editor(QObject):
             s.set_instructions(cue_id, emotion=value)
         elif field == "voice":
             s.set_voice(cue_id, value)
+        elif field == "timing":
+            s.set_timing(cue_id, *value)
         else:
             raise ValueError(f"unknown field {field}")
         self._changed(cue_id)

@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.timeline.boundaryMoved.connect(self._boundary_moved)
         self.timeline.curveEdited.connect(self._curve_edited)
         self.timeline.seekRequested.connect(t.seek)
+        self.timeline.cueTimingChanged.connect(self._timing_edited)
         t.timeChanged.connect(self._time)
         t.message.connect(self.activity.setText)
         t.modeChanged.connect(self._mode_changed)
@@ -192,6 +193,11 @@ class MainWindow(QMainWindow):
     def _curve_edited(self, name: str, values, drag_id: int, finished: bool) -> None:
         if self.current:
             self.editor.edit_curve(self.current, name, values, drag_id, finished)
+
+    def _timing_edited(self, start: float, end: float) -> None:
+        if self.current:
+            c = self.session.project.cue(self.current)
+            self.editor.edit_field(self.current, "timing", (c.start, c.end), (start, end))
 
     def _mode_chosen(self, i: int) -> None:
         self.transport.set_mode(MODES[i])
@@ -232,6 +238,7 @@ class MainWindow(QMainWindow):
         if audio is not None:
             self.timeline.show_cue(cue, cue.alignment, audio)
         else:                              # keep the old mel until the new audio is ready
+            self.timeline.set_cue_range(cue.start, cue.end)
             self.timeline.show_alignment(cue.alignment, cue.start)
         self.instructions.set_note(self.session.state(cue_id).note)
         self.instructions.refresh(cue)                  # undo/redo, analysed entities

@@ -297,3 +297,22 @@ def test_keys_drive_the_transport(win, project_path, qtbot):
     qtbot.keyClicks(field, " ok")
     assert not win.transport.player.playing
     assert field.text().endswith(" ok")
+
+
+def test_dragging_the_cue_out_time_refits_the_line(win, project_path, qtbot):
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    n0 = win.session.project.cue("c1").alignment.n_frames
+    assert n0 == 32                                            # 0.8 s slot
+    win.timeline.bounds.editable.setRegion((0.5, 1.5))         # drag the out edge
+    win.timeline.bounds.editable.sigRegionChangeFinished.emit(win.timeline.bounds.editable)
+    assert win.session.project.cue("c1").end == pytest.approx(1.5)
+    assert win.cues.item(0, 1).text() == "00:00:01:12"
+    qtbot.waitUntil(lambda: win.session.project.cue("c1").alignment.n_frames == 40, timeout=WAIT)
+    rendered(win, qtbot)
+    assert len(win.session.audio("c1")) == 40 * FRAME_SAMPLES
+    win.editor.undo.undo()
+    assert win.session.project.cue("c1").end == pytest.approx(1.3)
+    assert win.timeline.bounds.range() == pytest.approx((0.5, 1.3))
+    qtbot.waitUntil(lambda: win.session.audio("c1") is not None and
+                    len(win.session.audio("c1")) == n0 * FRAME_SAMPLES, timeout=WAIT)

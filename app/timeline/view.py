@@ -21,6 +21,7 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
     boundaryMoved = Signal(int, int, bool)          # phoneme, frames, finished
     curveEdited = Signal(str, object, int, bool)    # "f0"/"energy", values, drag id, finished
     seekRequested = Signal(float)
+    cueTimingChanged = Signal(float, float)          # new in, out (seconds)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -53,6 +54,7 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
         self.phonemes.boundaryMoved.connect(self.boundaryMoved)
         self.f0.edited.connect(lambda v, d, f: self.curveEdited.emit("f0", v, d, f))
         self.energy.edited.connect(lambda v, d, f: self.curveEdited.emit("energy", v, d, f))
+        self.bounds.editable.sigRegionChangeFinished.connect(self._bounds_moved)
         self.scene().sigMouseClicked.connect(self._clicked)
         self.cue_range = (0.0, 1.0)
 
@@ -71,11 +73,14 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
     def show_cue(self, cue, alignment, audio) -> None:
         """Everything about one cue; `audio` may be None while it renders."""
         t0 = cue.start
-        self.cue_range = (cue.start, cue.end)
-        self.bounds.set_range(cue.start, cue.end)
+        self.set_cue_range(cue.start, cue.end)
         self.mel.set_audio(audio, SAMPLE_RATE, t0)
         self.show_alignment(alignment, t0)
         self.mouth.set_measurements(cue.measurements, t0)
+
+    def set_cue_range(self, start: float, end: float) -> None:
+        self.cue_range = (start, end)
+        self.bounds.set_range(start, end)
 
     def show_alignment(self, alignment, t0: float) -> None:
         self.phonemes.set_alignment(alignment, t0)
@@ -113,6 +118,14 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
         lo, hi = self.mel_plot.viewRange()[0]
         d = (hi - lo) * fraction
         self.mel_plot.setXRange(lo + d, hi + d, padding=0)
+
+    def _bounds_moved(self, *_) -> None:
+        start, end = self.bounds.range()
+        start, end = round(max(0.0, start), 3), round(end, 3)
+        if (start, end) != self.cue_range and end - start >= 0.1:
+            self.cueTimingChanged.emit(start, end)
+        else:
+            self.bounds.set_range(*self.cue_range)      # too short: snap back
 
     def _clicked(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or ev.double():
