@@ -74,7 +74,7 @@ class MllmBackend:
             if self.vision:
                 self.processor = tf.AutoProcessor.from_pretrained(self.dir, **kw)
                 self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
-                self.model = tf.AutoModelForImageTextToText.from_pretrained(self.dir, dtype=dtype, **kw)
+                self.model = self._load_vision_model(tf, dtype, kw)
             else:
                 self.processor = None
                 self.tokenizer = tf.AutoTokenizer.from_pretrained(self.dir, **kw)
@@ -84,6 +84,20 @@ class MllmBackend:
         self.model.to(self.device).eval()
         log.info("MLLM backend: %s (%s) on %s", self.dir.name,
                  "vision" if self.vision else "text only", self.device)
+
+    def _load_vision_model(self, tf, dtype, kw):
+        """The image-text-to-text auto class covers Qwen2/2.5-VL, LLaVA(-NeXT) and most
+        others; some (e.g. omni models) register only as causal LMs."""
+        errors = []
+        for auto in ("AutoModelForImageTextToText", "AutoModelForCausalLM"):
+            cls = getattr(tf, auto, None)
+            if cls is None:
+                continue
+            try:
+                return cls.from_pretrained(self.dir, dtype=dtype, **kw)
+            except ValueError as e:       # this auto class does not know the architecture
+                errors.append(f"{auto}: {e}")
+        raise ValueError("; ".join(errors) or "no transformers auto class fits")
 
     def _chat_text(self, content: str, n_images: int = 0) -> str:
         tok = self.processor if self.vision else self.tokenizer
