@@ -101,6 +101,11 @@ class InstructionPanel(QWidget):
         self.note.setText(note)
         self._loading = False
 
+    def commit(self) -> None:
+        """Send edits still being typed (before the panel shows another cue)."""
+        for field in self.edits:
+            self._finished(field)
+
     def refresh(self, cue) -> None:
         """Show changes made elsewhere (undo, analysis) without touching a field being typed in."""
         self._loading = True

@@ -213,6 +213,8 @@ class MainWindow(QMainWindow):
         return self.editor.session
 
     def select(self, cue_id: str) -> None:
+        if self.current and self.current != cue_id:
+            self.instructions.commit()          # text still being typed belongs to the old cue
         self.current = cue_id
         cue = self.session.project.cue(cue_id)
         self.cues.select(cue_id)

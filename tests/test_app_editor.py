@@ -316,3 +316,20 @@ def test_dragging_the_cue_out_time_refits_the_line(win, project_path, qtbot):
     assert win.timeline.bounds.range() == pytest.approx((0.5, 1.3))
     qtbot.waitUntil(lambda: win.session.audio("c1") is not None and
                     len(win.session.audio("c1")) == n0 * FRAME_SAMPLES, timeout=WAIT)
+
+
+def test_switching_cues_keeps_text_being_typed(win, project_path, qtbot):
+    p = Project.load(project_path)
+    p.cues.append(Cue(id="c2", text="Place red.", start=1.4, end=1.9))
+    p.save(project_path)
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    win.instructions.edits["emotion_instruction"].setText("Whispered, scared.")  # no commit yet
+    win.select_relative(1)
+    assert win.current == "c2"
+    assert win.session.project.cue("c1").emotion_instruction == "Whispered, scared."
+    assert win.instructions.edits["emotion_instruction"].text() == ""
+    rendered(win, qtbot, "c2")
+    qtbot.waitUntil(lambda: win.cues.status("c1") != "rendering", timeout=WAIT)
+    win.select("c1")                                  # cached: instant
+    assert win.instructions.edits["emotion_instruction"].text() == "Whispered, scared."
