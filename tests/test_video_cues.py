@@ -1,4 +1,5 @@
 """Cue timing from activity spans: grouping, splitting, fallback."""
+import numpy as np
 import pytest
 
 from core.video.cues import assign
@@ -25,3 +26,20 @@ def test_fewer_spans_are_split_by_syllables():
 def test_no_activity_splits_evenly():
     times, how = assign([], ["a", "b", "c"], 6.0)
     assert times == [(0.0, 2.0), (2.0, 4.0), (4.0, 6.0)] and how == "even split"
+
+
+def test_a_feature_length_script_is_grouped_quickly():
+    import time
+    rng = np.random.default_rng(0)
+    t, spans = 0.0, []
+    for _ in range(1500):                        # 1500 speech spans over about 2 hours
+        t += rng.uniform(0.3, 6.0)
+        d = rng.uniform(0.3, 3.0)
+        spans.append((t, t + d))
+        t += d
+    texts = ["a line of some words"] * 1000
+    t0 = time.perf_counter()
+    times, how = assign(spans, texts, t + 1)
+    assert how == "grouped" and len(times) == 1000
+    assert all(a < b for a, b in times) and all(times[i][1] <= times[i + 1][0] for i in range(999))
+    assert time.perf_counter() - t0 < 20

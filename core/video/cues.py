@@ -10,27 +10,36 @@ from core.script import count_syllables
 Span = tuple[float, float]
 
 
+MAX_SPANS_PER_LINE = 40
+
+
 def _group(spans: list[Span], weights: list[float]) -> list[Span]:
     """Split `spans` (sorted, >= len(weights)) into len(weights) consecutive groups
-    whose speech durations best match the weights' shares (dynamic programming
-    over the gaps)."""
+    whose speech durations best match the weights' shares: dynamic programming over
+    the gaps, vectorised over the end span, at most MAX_SPANS_PER_LINE spans a line
+    (so a feature film's thousand lines take a fraction of a second)."""
     n, k = len(spans), len(weights)
     dur = np.array([e - s for s, e in spans])
     cum = np.concatenate([[0.0], np.cumsum(dur)])
-    target = np.array(weights) / sum(weights) * cum[-1]
-    inf = float("inf")
-    cost = np.full((k + 1, n + 1), inf)
-    back = np.zeros((k + 1, n + 1), dtype=int)
+    target = np.array(weights, dtype=np.float64) / sum(weights) * cum[-1]
+    g = min(MAX_SPANS_PER_LINE, n - k + 1)
+    cost = np.full((k + 1, n + 1), np.inf)
+    back = np.zeros((k + 1, n + 1), dtype=np.int64)
     cost[0, 0] = 0.0
+    idx = np.arange(n + 1)
     for j in range(1, k + 1):
-        for i in range(j, n - (k - j) + 1):
-            for h in range(j - 1, i):
-                c = cost[j - 1, h] + (cum[i] - cum[h] - target[j - 1]) ** 2
-                if c < cost[j, i]:
-                    cost[j, i], back[j, i] = c, h
+        for length in range(1, g + 1):      # group j = spans [i - length, i)
+            prev = idx - length
+            ok = prev >= 0
+            c = np.full(n + 1, np.inf)
+            c[ok] = cost[j - 1, prev[ok]] + (cum[ok.nonzero()[0]] - cum[prev[ok]] - target[j - 1]) ** 2
+            better = c < cost[j]
+            cost[j, better], back[j, better] = c[better], prev[better]
+    if not np.isfinite(cost[k, n]):          # more spans than k lines x g can hold
+        return _split(spans, weights)
     out, i = [], n
     for j in range(k, 0, -1):
-        h = back[j, i]
+        h = int(back[j, i])
         out.append((spans[h][0], spans[i - 1][1]))
         i = h
     return out[::-1]
