@@ -62,7 +62,7 @@ def test_cues_from_the_guide_audio(tmp_path, talking):
     assert b.start == pytest.approx(2.5, abs=0.1) and b.end == pytest.approx(3.5, abs=0.15)
     g = a.measurements["guide"]
     assert g["speech_found"] and g["syllables"] == pytest.approx(5, abs=1)
-    assert "the original voice says about" in a.rate_instruction
+    assert "the original voice speaks the line's" in a.rate_instruction
     assert "Hz" in a.emotion_instruction
     # ignoring the audio falls back to the mouth
     q = analyze(v, parse_text(TEXTS), AnalysisOptions(use_audio=False))

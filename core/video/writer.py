@@ -100,10 +100,15 @@ def _pause_clause(text: str, pauses: list, span: list | None, who: str,
 def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | None) -> str:
     """The speaking-rate instruction from the best source measured."""
     if guide and guide.get("speech_found") and guide.get("speech_seconds", 0) > 0.2:
-        r = guide["syllable_rate"]
-        s = (f"The speaking pace is {pace_word(r)}: the original voice says about {r:.1f} syllables "
-             f"per second over {guide['offset'] - guide['onset']:.1f} s")
-        s += _trend_clause(guide.get("trend"))
+        # the line's syllables (from the script) over the voice's measured speech time;
+        # the syllable nuclei found in the audio give the trend within the line
+        n, speech = count_syllables(text), guide["speech_seconds"]
+        r = n / speech
+        s = (f"The speaking pace is {pace_word(r)}: the original voice speaks the line's {n} syllables "
+             f"in {speech:.1f} s of speech, about {r:.1f} per second")
+        nuclei_rate = guide.get("syllable_rate") or 0.0
+        scale = r / nuclei_rate if nuclei_rate > 0 else 1.0
+        s += _trend_clause(guide.get("trend"), scale, "syllable nuclei")
         s += _pause_clause(text, guide.get("pauses", []), [guide["onset"], guide["offset"]],
                            "the voice pauses", guide.get("nuclei"))
         if mouth and mouth.get("visible"):
