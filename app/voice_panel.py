@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QPushButton, QSlider, QWidget)
+                               QPushButton, QSlider)
 
 FALLBACK_VOICES = ["jm_kumo", "jf_gongitsune", "jf_alpha", "jf_nezumi", "jf_tebukuro"]
 

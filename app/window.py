@@ -1,12 +1,11 @@
 """The main window: cue list, picture, instructions and voice, timeline, transport."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QScrollArea, QSplitter, QToolBar, QVBoxLayout,
                                QWidget)
 
@@ -18,15 +17,15 @@ from app.timeline.view import TimelineWidget
 from app.transport import MODES, Transport
 from app.video_view import VideoView
 from app.voice_panel import VoicePanel
-from core.errors import UserError
-from core.project import Project, ProjectError, autosave_path
+from app.window_files import FileActions
+from app.window_jobs import JobActions
+from core.project import Project, autosave_path
 from core.session import Session
 
 AUTOSAVE_MS = 5000
-MAX_RECENT = 8
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, JobActions, QMainWindow):
     def __init__(self, settings: QSettings | None = None, audio: str = "auto"):
         super().__init__()
         self.settings = settings or QSettings()
@@ -290,273 +289,7 @@ class MainWindow(QMainWindow):
         """Yes/no question; tests replace this method."""
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
 
-    # ------------------------------------------------------------ background extras
-    def analyse_emotion(self) -> None:
-        if not self.current:
-            return
-        try:
-            from core.instruct.pipeline import analyze_emotion
-        except ImportError as e:
-            self.show_message(f"Emotion analysis is not available in this build yet ({e}). "
-                              "Set the weights by hand.")
-            return
-        cue = self.session.project.cue(self.current)
-        text = cue.emotion_instruction
-        self.editor.runner.submit(f"job:analyse:{cue.id}",
-                                  lambda progress, cancel: analyze_emotion(text),
-                                  "analysing the emotion instruction")
-
-    def clone_voice(self, ref: str) -> None:
-        if not self.current:
-            return
-        try:
-            from core.voice_clone import cached_clone
-        except ImportError as e:
-            self.show_message(f"Voice cloning is not available in this build yet ({e}).")
-            return
-        self.activity.setText("cloning a voice from the reference (minutes on a CPU)…")
-        self.editor.runner.submit(
-            f"job:clone:{self.current}",
-            lambda progress, cancel: cached_clone(ref, progress=progress, cancel=cancel),
-            "cloning a voice")
-
-    def _job_done(self, key: str, result) -> None:
-        if key.startswith("job:analyse:"):
-            cid = key.split(":", 2)[2]
-            old = dict(self.session.project.cue(cid).entities)
-            self.editor.edit_entities(cid, old, {k: float(v) for k, v in result.items()})
-            self._cue_changed(cid)
-            if cid == self.current:
-                self.instructions.set_cue(self.session.project.cue(cid),
-                                          self.session.state(cid).note)
-        elif key.startswith("job:clone:"):
-            cid = key.split(":", 2)[2]
-            self.editor.edit_field(cid, "voice", self.session.project.cue(cid).voice, result)
-            self.voice.set_voice(result)
-        elif key == "job:export":
-            files = "\n".join(str(p) for p in result.files)
-            warn = ("\n\n" + "\n".join(result.warnings)) if result.warnings else ""
-            self.activity.setText(f"exported {len(result.files)} files")
-            self.last_export = result
-            if not self.quiet():
-                QMessageBox.information(self, "Export finished",
-                                        f"Wrote {len(result.files)} files:\n{files}{warn}")
-        elif key == "job:analyze":
-            self.load_session(result, None)
-            self.editor.edit_count += 1
-            self._title()
-            how = result.settings.get("analysis", {}).get("timing", "")
-            self.activity.setText(f"analysed {len(result.cues)} cues ({how}); save the project")
-        elif key == "job:original":
-            self.transport.original = result
-            self.timeline.set_original(result, 24000)
-
-    def _job_failed(self, key: str, msg: str) -> None:
-        if key == "job:original":
-            self.activity.setText(f"the original audio could not be read: {msg}")
-        elif key == "job:analyze":
-            self.show_message(f"The analysis failed ({msg}); the lines were spread evenly "
-                              "over the video instead.")
-            self._new_even(*self._new_args, "analysis failed")
-        elif key.startswith("job:"):
-            self.last_error = msg
-            self.show_message(msg)
-
-    # ------------------------------------------------------------ project files
-    def load_session(self, project: Project, path: Path | None) -> None:
-        self.transport.pause()
-        self.editor.set_session(Session(project, path))
-        self.path = Path(path) if path else None
-        self._saved_count = self._autosaved_count = self.editor.edit_count
-        fps = project.video.fps or 25.0
-        self.transport.fps, self.transport.duration = fps, project.video.duration
-        self.transport.original = None
-        self.video.open(project.video.path or None, fps)
-        self.timeline.set_original(None, 24000)
-        if project.video.path and project.video.has_audio:
-            vpath = project.video.path
-            from core.audio import read_media_audio
-            self.editor.runner.submit("job:original",
-                                      lambda progress, cancel: read_media_audio(vpath, 24000),
-                                      "reading the original audio")
-        self.cues.set_cues(project.cues, fps, self.session.status)
-        self.current = None
-        self.instructions.set_cue(None)
-        self.voice.set_voice(None)
-        if project.cues:
-            self.select(project.cues[0].id)
-        if path:
-            self._add_recent(str(path))
-        self._title()
-
-    def open_project(self, path, recover: bool | None = None) -> bool:
-        """Open a project; offers recovery when its autosave is newer."""
-        path = Path(path)
-        if not self._maybe_save():
-            return False
-        try:
-            project, recovered = project_io.load_with_recovery(
-                path, (lambda: recover) if recover is not None else
-                (lambda: self.ask("Recover unsaved work?",
-                                  f"{path.name} has newer unsaved changes from an earlier "
-                                  "session (autosave). Recover them?")))
-        except (ProjectError, UserError, OSError) as e:
-            self.show_message(f"Cannot open {path}: {e}")
-            return False
-        self.load_session(project, path)
-        if recovered:
-            self.editor.edit_count += 1           # recovered work is unsaved work
-            self.activity.setText("recovered the autosave; save to keep it")
-            self._title()
-        return True
-
-    def open_dialog(self) -> None:
-        p, _ = QFileDialog.getOpenFileName(self, "Open project", self._last_dir(),
-                                           "instructdub project (*.json)")
-        if p:
-            self.open_project(p)
-
-    def new_project(self) -> None:
-        if not self._maybe_save():
-            return
-        video, _ = QFileDialog.getOpenFileName(self, "Video", self._last_dir(),
-                                               "Video (*.mp4 *.mov *.mkv *.avi *.webm)")
-        if not video:
-            return
-        script, _ = QFileDialog.getOpenFileName(self, "Script (one line per cue, or SRT)",
-                                                str(Path(video).parent), "Script (*.txt *.srt)")
-        if script:
-            self.start_new_project(video, script)
-
-    def start_new_project(self, video: str, script: str) -> None:
-        """Analyse the video and script in the background (cue times, mouth curves,
-        instructions); without the analysis code, spread the lines evenly."""
-        try:
-            from core.analyze import analyze
-        except ImportError:
-            self._new_even(video, script, "the video analysis is not installed")
-            return
-        self._new_args = (video, script)
-        self.activity.setText("analysing the video and the script…")
-        self.editor.runner.submit("job:analyze", lambda progress, cancel:
-                                  analyze(video, script, progress=progress, cancel=cancel),
-                                  "analysing")
-
-    def _new_even(self, video: str, script: str, why: str) -> None:
-        try:
-            project, note = project_io.new_project(video, script)
-        except (UserError, OSError) as e:
-            self.show_message(str(e))
-            return
-        self.load_session(project, None)
-        self.editor.edit_count += 1               # a new project is unsaved work
-        self.activity.setText(f"{why}: {note}")
-        self._title()
-
-    def save(self) -> bool:
-        if self.path is None:
-            return self.save_as()
-        return self._save_to(self.path)
-
-    def save_as(self) -> bool:
-        p, _ = QFileDialog.getSaveFileName(self, "Save project", self._last_dir(),
-                                           "instructdub project (*.json)")
-        if not p:
-            return False
-        p = Path(p) if p.endswith(".json") else Path(p + ".json")
-        return self._save_to(p)
-
-    def _save_to(self, path: Path) -> bool:
-        try:
-            self.session.project.save(path)
-        except OSError as e:
-            self.show_message(f"Could not save {path}: {e.strerror or e}. "
-                              "The earlier file (if any) is unchanged.")
-            return False
-        autosave_path(path).unlink(missing_ok=True)
-        self.path, self.session.path = path, path
-        self._saved_count = self._autosaved_count = self.editor.edit_count
-        self.editor.undo.setClean()
-        self._add_recent(str(path))
-        self._title()
-        self.activity.setText(f"saved {path.name}")
-        return True
-
-    def dirty(self) -> bool:
-        return self.editor.edit_count != self._saved_count
-
-    def autosave(self) -> Path | None:
-        """Write the sidecar autosave if anything changed since the last one."""
-        if self.editor.edit_count == self._autosaved_count or not self.dirty():
-            return None
-        target = autosave_path(self.path) if self.path else project_io.untitled_autosave()
-        try:
-            self.session.project.save(target)
-        except OSError as e:
-            self.activity.setText(f"autosave failed: {e}")
-            return None
-        self._autosaved_count = self.editor.edit_count
-        return target
-
-    def ask_save(self) -> str:
-        """"save", "discard" or "cancel"; tests replace this method."""
-        B = QMessageBox.StandardButton
-        ans = QMessageBox.question(self, "Unsaved changes",
-                                   "Save the changes to the current project?",
-                                   B.Save | B.Discard | B.Cancel)
-        return {B.Save: "save", B.Discard: "discard"}.get(ans, "cancel")
-
-    def _maybe_save(self) -> bool:
-        if not self.dirty() or not self.isVisible():
-            return True
-        ans = self.ask_save()
-        if ans == "save":
-            return self.save()
-        return ans == "discard"
-
-    def quiet(self) -> bool:
-        """No dialogs (tests, scripted runs): messages go to the status bar only."""
-        return bool(self.settings.value("quiet", False, bool)) or not self.isVisible()
-
-    def export(self) -> None:
-        from app.export_dialog import ExportDialog
-        if not self.session.project.cues:
-            self.show_message("Nothing to export: the project has no cues.")
-            return
-        last = self.settings.value("export/dir", str(Path.home() / "instructdub-export"))
-        dlg = ExportDialog(self.session.project, last, self)
-        if not dlg.exec():
-            return
-        self.settings.setValue("export/dir", str(dlg.chosen.outdir))
-        self.run_export(dlg.chosen)
-
-    def run_export(self, opts) -> None:
-        """Render what is missing and export, in the background (result: job:export)."""
-        from core.export import export_session
-        session = self.session
-        self.activity.setText("exporting…")
-        self.editor.runner.submit("job:export", lambda progress, cancel:
-                                  export_session(session, opts, progress, cancel), "exporting")
-
     # ------------------------------------------------------------ settings, title, close
-    def _last_dir(self) -> str:
-        return str(self.path.parent) if self.path else str(Path.home())
-
-    def recent(self) -> list[str]:
-        return [p for p in (self.settings.value("recent", []) or []) if p]
-
-    def _add_recent(self, path: str) -> None:
-        items = [path] + [p for p in self.recent() if p != path]
-        self.settings.setValue("recent", items[:MAX_RECENT])
-        self._update_recent_menu()
-
-    def _update_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for p in self.recent():
-            a = self.recent_menu.addAction(p)
-            a.triggered.connect(lambda _=False, p=p: self.open_project(p))
-        self.recent_menu.setEnabled(bool(self.recent()))
-
     def _title(self, *_) -> None:
         name = self.path.name if self.path else "untitled"
         self.setWindowTitle(f"{name}{' *' if self.dirty() else ''} — instructdub")

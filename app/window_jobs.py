@@ -1,0 +1,102 @@
+"""The window's background extras: emotion analysis, voice cloning, export.
+
+A mixin of MainWindow; results come back through the editor's job runner.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+
+
+class JobActions:
+    def analyse_emotion(self) -> None:
+        if not self.current:
+            return
+        try:
+            from core.instruct.pipeline import analyze_emotion
+        except ImportError as e:
+            self.show_message(f"Emotion analysis is not available in this build yet ({e}). "
+                              "Set the weights by hand.")
+            return
+        cue = self.session.project.cue(self.current)
+        text = cue.emotion_instruction
+        self.editor.runner.submit(f"job:analyse:{cue.id}",
+                                  lambda progress, cancel: analyze_emotion(text),
+                                  "analysing the emotion instruction")
+
+    def clone_voice(self, ref: str) -> None:
+        if not self.current:
+            return
+        try:
+            from core.voice_clone import cached_clone
+        except ImportError as e:
+            self.show_message(f"Voice cloning is not available in this build yet ({e}).")
+            return
+        self.activity.setText("cloning a voice from the reference (minutes on a CPU)…")
+        self.editor.runner.submit(
+            f"job:clone:{self.current}",
+            lambda progress, cancel: cached_clone(ref, progress=progress, cancel=cancel),
+            "cloning a voice")
+
+    def _job_done(self, key: str, result) -> None:
+        if key.startswith("job:analyse:"):
+            cid = key.split(":", 2)[2]
+            old = dict(self.session.project.cue(cid).entities)
+            self.editor.edit_entities(cid, old, {k: float(v) for k, v in result.items()})
+            self._cue_changed(cid)
+            if cid == self.current:
+                self.instructions.set_cue(self.session.project.cue(cid),
+                                          self.session.state(cid).note)
+        elif key.startswith("job:clone:"):
+            cid = key.split(":", 2)[2]
+            self.editor.edit_field(cid, "voice", self.session.project.cue(cid).voice, result)
+            self.voice.set_voice(result)
+        elif key == "job:export":
+            files = "\n".join(str(p) for p in result.files)
+            warn = ("\n\n" + "\n".join(result.warnings)) if result.warnings else ""
+            self.activity.setText(f"exported {len(result.files)} files")
+            self.last_export = result
+            if not self.quiet():
+                QMessageBox.information(self, "Export finished",
+                                        f"Wrote {len(result.files)} files:\n{files}{warn}")
+        elif key == "job:analyze":
+            self.load_session(result, None)
+            self.editor.edit_count += 1
+            self._title()
+            how = result.settings.get("analysis", {}).get("timing", "")
+            self.activity.setText(f"analysed {len(result.cues)} cues ({how}); save the project")
+        elif key == "job:original":
+            self.transport.original = result
+            self.timeline.set_original(result, 24000)
+
+    def _job_failed(self, key: str, msg: str) -> None:
+        if key == "job:original":
+            self.activity.setText(f"the original audio could not be read: {msg}")
+        elif key == "job:analyze":
+            self.show_message(f"The analysis failed ({msg}); the lines were spread evenly "
+                              "over the video instead.")
+            self._new_even(*self._new_args, "analysis failed")
+        elif key.startswith("job:"):
+            self.last_error = msg
+            self.show_message(msg)
+
+    def export(self) -> None:
+        from app.export_dialog import ExportDialog
+        if not self.session.project.cues:
+            self.show_message("Nothing to export: the project has no cues.")
+            return
+        last = self.settings.value("export/dir", str(Path.home() / "instructdub-export"))
+        dlg = ExportDialog(self.session.project, last, self)
+        if not dlg.exec():
+            return
+        self.settings.setValue("export/dir", str(dlg.chosen.outdir))
+        self.run_export(dlg.chosen)
+
+    def run_export(self, opts) -> None:
+        """Render what is missing and export, in the background (result: job:export)."""
+        from core.export import export_session
+        session = self.session
+        self.activity.setText("exporting…")
+        self.editor.runner.submit("job:export", lambda progress, cancel:
+                                  export_session(session, opts, progress, cancel), "exporting")
