@@ -110,7 +110,8 @@ _VOWELS = re.compile(r"[aeiouy]+")
 
 
 def count_syllables(text: str) -> int:
-    """Vowel groups per word, a silent final 'e' dropped; at least one per word.
+    """Vowel groups per word, less a silent 'e' (final, or in -ed/-es endings where it
+    is not sounded, and in aren't/weren't); at least one per word.
     Digits count one syllable each (the usual GRID 'e four now' style)."""
     n = 0
     for word in re.findall(r"[a-zA-Z']+|\d", text.lower()):
@@ -119,7 +120,13 @@ def count_syllables(text: str) -> int:
             continue
         w = word.replace("'", "")
         k = len(_VOWELS.findall(w))
-        if w.endswith("e") and not w.endswith(("le", "ee", "ye")) and k > 1:
+        vowel_before = lambda n: len(w) > n and w[-n - 1] in "aeiouy"   # noqa: E731
+        if k > 1 and (
+                (w.endswith("e") and not w.endswith("le") and not vowel_before(1))      # love, here
+                or (w.endswith("ed") and not w.endswith(("ted", "ded")) and not vowel_before(2))
+                or (w.endswith("es") and not vowel_before(2)
+                    and not w.endswith(("ses", "xes", "zes", "ches", "shes", "ges", "ces")))
+                or w.endswith("rent")):                                           # aren't, weren't
             k -= 1
         n += max(1, k)
     return n

@@ -71,3 +71,9 @@ def test_syllable_counts():
     assert count_syllables("Why did you bring me here?") == 6
     assert count_syllables("entertaining") == 4
     assert count_syllables("bin 4 now") == 3
+
+
+def test_silent_e_endings():
+    assert count_syllables("wanted walked loves boxes judges") == 2 + 1 + 1 + 2 + 2
+    assert count_syllables("carried argue babies") == 2 + 2 + 2
+    assert count_syllables("You see, babies aren't getting as much love as we used to.") == 14

@@ -24,9 +24,9 @@ def test_guide_audio_leads_when_present():
              "offset": 3.0, "pauses": [], "trend": {"first": 3.0, "second": 3.1, "ratio": 1.03},
              "f0_median": 231.0, "f0_range_st": 9.4}
     s = writer.rate_instruction(TEXT, 2.0, MOUTH, guide)
-    # the script's 11 syllables over 2.5 s of measured speech
-    assert s.startswith("The speaking pace is moderate: the original voice speaks the line's 11 "
-                        "syllables in 2.5 s of speech, about 4.4 per second")
+    # the script's 10 syllables over 2.5 s of measured speech
+    assert s.startswith("The speaking pace is moderate: the original voice speaks the line's 10 "
+                        "syllables in 2.5 s of speech, about 4.0 per second")
     assert "pace stays even" in s
     assert "5.2 times per second" in s                                 # the mouth still reported
     e = writer.emotion_instruction(TEXT, EXPR, guide, 1.0)
