@@ -7,6 +7,7 @@ and prosody predictors run (no decoder), which is quick on a CPU.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from pathlib import Path
@@ -88,17 +89,27 @@ def cache_key(lines: list[CorpusLine], voices: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
+def build_seconds(lines: list[CorpusLine], voices: list[str], name: str = "") -> float:
+    """CPU seconds the cached features took to build (0 when unknown)."""
+    path = cache_dir("instruct-features", f"{name}-{cache_key(lines, voices)}") / "build.json"
+    try:
+        return float(json.loads(path.read_text())["seconds"])
+    except (FileNotFoundError, KeyError, ValueError):
+        return 0.0
+
+
 def build_features(eng, lines: list[CorpusLine], voices: list[str], name: str = "") -> list[dict]:
     """Encode every line once (voices taken in turn); cached under the user cache dir."""
     folder = cache_dir("instruct-features", f"{name}-{cache_key(lines, voices)}")
     records: list[dict] = []
     t0 = time.perf_counter()
+    built = False
     for start in range(0, len(lines), SHARD):
         shard = folder / f"shard{start // SHARD:04d}.pt"
         if shard.is_file():
             records += torch.load(shard, weights_only=False)
             continue
-        chunk = []
+        chunk, built = [], True
         for i, line in enumerate(lines[start:start + SHARD], start):
             rec = encode_line(eng, line, voices[i % len(voices)])
             if rec is not None:
@@ -109,4 +120,7 @@ def build_features(eng, lines: list[CorpusLine], voices: list[str], name: str = 
         records += chunk
         log.info("features: %d/%d lines, %.0f s", min(start + SHARD, len(lines)), len(lines),
                  time.perf_counter() - t0)
+    if built:
+        spent = build_seconds(lines, voices, name) + time.perf_counter() - t0
+        (folder / "build.json").write_text(json.dumps({"seconds": round(spent, 1)}))
     return records

@@ -33,7 +33,7 @@ def gather_lines(args) -> tuple[list, list, list[str], list[str]]:
 
 
 def load_features(args):
-    from core.instruct.features import build_features
+    from core.instruct.features import build_features, build_seconds
     from core.synth import get_engine
     train, val, train_files, val_files = gather_lines(args)
     eng = get_engine()
@@ -45,7 +45,9 @@ def load_features(args):
                 val_files=[Path(f).name for f in val_files],
                 train_lines=len(train_recs), val_lines=len(val_recs), voices=voices,
                 real_timing_lines=sum("duration_gt" in r for r in train_recs),
-                feature_seconds=round(time.perf_counter() - t0, 1))
+                feature_seconds=round(time.perf_counter() - t0, 1),
+                feature_build_seconds=round(build_seconds(train, voices, "train")
+                                            + build_seconds(val, voices, "val"), 1))
     log.info("features %s", info)
     return train_recs, val_recs, info
 
