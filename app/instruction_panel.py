@@ -98,7 +98,7 @@ class InstructionPanel(QWidget):
         self._entities = dict(cue.entities) if cue else {}
         for name, sb in self.weights.items():
             sb.setValue(float(self._entities.get(name, 0.0)))
-        self.note.setText(note)
+        self.set_note(note)
         self._loading = False
 
     def commit(self) -> None:
@@ -121,7 +121,10 @@ class InstructionPanel(QWidget):
         self._loading = False
 
     def set_note(self, note: str) -> None:
-        self.note.setText(note)
+        """Short in the panel (each note's first clause), in full as the tooltip."""
+        short = "; ".join(part.split(" (")[0] for part in note.split("; ")) if note else ""
+        self.note.setText(short)
+        self.note.setToolTip(note)
 
     def _finished(self, field: str) -> None:
         new, old = self.edits[field].text(), self._values.get(field, "")

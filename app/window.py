@@ -61,17 +61,17 @@ class MainWindow(FileActions, JobActions, QMainWindow):
         self.video = VideoView()
         self.instructions = InstructionPanel()
         self.voice = VoicePanel()
-        side = QWidget()
-        lay = QVBoxLayout(side)
+        left = QWidget()                       # cue list above the voice of the cue
+        lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.instructions)
+        lay.addWidget(self.cues, 1)
         lay.addWidget(self.voice)
         scroll = QScrollArea()
-        scroll.setWidget(side)
+        scroll.setWidget(self.instructions)
         scroll.setWidgetResizable(True)
         self.timeline = TimelineWidget()
         top = QSplitter(Qt.Orientation.Horizontal)
-        for w in (self.cues, self.video, scroll):
+        for w in (left, self.video, scroll):
             top.addWidget(w)
         top.setSizes([380, 560, 420])
         self.split = QSplitter(Qt.Orientation.Vertical)
