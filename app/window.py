@@ -117,6 +117,8 @@ class MainWindow(FileActions, JobActions, QMainWindow):
             a.setShortcut(QKeySequence(keys))
             e.addAction(a)
         self._action(e, "Re-render the cue", self.rerender, "Ctrl+R")
+        self._action(e, "Stop background work", self.stop_work, "Esc",
+                     "cancel rendering, analysis, cloning or export")
         p = mb.addMenu("&Playback")
         self._action(p, "Play / pause", t.toggle, "Space")
         self._action(p, "Shuttle back (J)", lambda: t.shuttle(-1), "J")
@@ -174,6 +176,7 @@ class MainWindow(FileActions, JobActions, QMainWindow):
         t.timeChanged.connect(self._time)
         t.message.connect(self.activity.setText)
         t.modeChanged.connect(self._mode_changed)
+        ed.rendered.connect(self._rendered)
         ed.runner.done.connect(self._job_done)
         ed.runner.failed.connect(self._job_failed)
 
@@ -265,11 +268,23 @@ class MainWindow(FileActions, JobActions, QMainWindow):
 
     def rerender(self) -> None:
         if self.current:
-            st = self.session.state(self.current)
-            st.need = st.need or "render"
-            st.renders.clear()
-            st.audio = None
+            self.session.invalidate(self.current)
             self.editor.schedule_now(self.current)
+
+    def stop_work(self) -> None:
+        """Cancel all background work; unrendered cues render again when selected (Ctrl+R)."""
+        self.editor.runner.cancel_all()
+        for timer in self.editor.debounce.timers.values():
+            timer.stop()
+        for cue in self.session.project.cues:
+            self.cues.set_status(cue.id, self.session.status(cue.id))
+        self.bar.hide()
+        self.activity.setText("stopped")
+
+    def _rendered(self, cue_id: str, result) -> None:
+        """New audio while playing: carry on from the same place with the new sound."""
+        if self.transport.player.playing:
+            self.transport.play(self.transport.player.speed)
 
     def _time(self, t: float) -> None:
         self.video.show_time(t)

@@ -257,6 +257,15 @@ class Session:
         self.set_alignment(cue_id, al, {**cue.edited, name: True})
         return al
 
+    def invalidate(self, cue_id: str) -> None:
+        """Forget the cue's audio so it renders again in full (Ctrl+R in the editor)."""
+        with self._lock:
+            st = self.state(cue_id)
+            st.renders.clear()
+            st.audio = st.alignment = None
+            self._touch(cue_id, PREDICT if self.project.cue(cue_id).alignment is None
+                        else RENDER)
+
     @staticmethod
     def _require_alignment(cue) -> Alignment:
         if cue.alignment is None:

@@ -137,3 +137,13 @@ def test_curve_edit_changes_the_audio(engine):
     r = s.update("c1")
     assert len(r.audio) == len(a) and not np.allclose(r.audio, a, atol=1e-3)
     assert s.project.cue("c1").edited == {"f0": True}
+
+
+def test_invalidate_renders_in_full_again(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    a = s.update("c1").audio
+    s.invalidate("c1")
+    assert s.audio("c1") is None and s.needs("c1") == "render"
+    r = s.update("c1")
+    assert not r.partial and not r.cached and not r.predicted
+    assert np.array_equal(r.audio, a)                 # rendering is deterministic
