@@ -355,8 +355,10 @@ def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None)
             progress(0.0, "finding speech in the audio")
         spans = detect_speech(_watched(models.audio_blocks(meta), meta.duration, progress, cancel),
                               models.vad)
-        times, how = assign(spans, texts, meta.duration)
-        return times, f"guide audio ({how})", None
+        if spans:
+            times, how = assign(spans, texts, meta.duration)
+            return times, f"guide audio ({how})", None
+        log.warning("no speech found in the audio track; timing the cues from the mouth")
     from core.video.mouth import activity_spans, to_frame_rate
     tracks, _ = visual_pass(meta, 0.0, meta.duration, models, progress, cancel)
     n = max(1, int(round(meta.duration * meta.fps)))

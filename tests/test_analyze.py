@@ -150,3 +150,12 @@ def test_whole_analysis_reports_progress_and_can_be_stopped(talking):
     calls = []
     with pytest.raises(AnalysisCancelled):
         analyze(talking, parse_text(TEXTS), cancel=lambda: calls.append(1) or len(calls) > 5)
+
+
+def test_a_silent_sound_track_falls_back_to_the_mouth(tmp_path, talking):
+    v = mux_audio(talking, np.zeros(4 * 16000, np.float32), 16000, tmp_path / "silent.mkv")
+    p = analyze(v, parse_text(TEXTS))
+    assert p.video.has_audio
+    assert p.settings["analysis"]["timing"].startswith("mouth activity")
+    assert p.cues[0].measurements["guide"]["speech_found"] is False
+    assert "mouth opens and closes" in p.cues[0].rate_instruction
