@@ -47,6 +47,7 @@ class AnalysisOptions:
     use_audio: bool = True          # use the guide track when the video has one
     mllm_dir: str | None = None     # a local transformers model directory (optional backend)
     mllm_frames: int = 8
+    asr: bool = False               # word timings of the guide track (Whisper tiny.en; slower)
 
 
 def _cancelled(cancel) -> bool:
@@ -234,7 +235,12 @@ def _guide(meta, start: float, end: float, models: _Models, margin: float) -> di
     segs = [(s + a0, e + a0) for s, e in speech_segments(probs)]
     segs = [(max(s, start), min(e, end)) for s, e in segs if e > start and s < end]
     lo, hi = int((start - a0) * SR), int((end - a0) * SR)
-    return measure(audio[lo:hi], segs, offset=start)
+    out = measure(audio[lo:hi], segs, offset=start)
+    if models.opts.asr and out.get("speech_found"):
+        from core.video.asr import word_pauses, word_timings
+        out["words"] = word_timings(audio[lo:hi], offset=start)
+        out["word_pauses"] = word_pauses(out["words"])
+    return out
 
 
 def summarise_cue(cue: Cue, meta, visual: dict, guide: dict | None) -> Cue:

@@ -50,3 +50,22 @@ def test_measure_with_an_offset_keeps_video_time(track):
     segs = [(s + 10.0, e + 10.0) for s, e in speech_segments(Vad().feed(track))]
     m = measure(track, segs, offset=10.0)
     assert m["onset"] == pytest.approx(10.6, abs=0.1) and m["syllables"] == 11
+
+
+@pytest.mark.slow
+def test_word_timings_of_real_speech(engine):
+    """Whisper tiny.en word timings on speech the engine renders (resampled 24 -> 16 kHz)."""
+    from scipy.signal import resample_poly
+
+    from core.video.asr import word_pauses, word_timings
+    say = lambda text: engine.render(engine.predict(engine.phonemize(text), voice="jm_kumo"))  # noqa: E731
+    gap = np.zeros(int(0.6 * 24000), np.float32)       # a 0.6 s pause after "that"
+    audio = np.concatenate([say("Look at that."), gap, say("We can wait here.")])
+    audio = resample_poly(audio, 2, 3).astype(np.float32)
+    words = word_timings(audio, offset=5.0)
+    heard = [w["word"].lower() for w in words]
+    assert len(set(heard) & {"look", "at", "that", "we", "can", "wait", "here"}) >= 4, heard
+    assert all(5.0 <= w["start"] <= w["end"] <= 5.0 + len(audio) / SR + 0.1 for w in words)
+    assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    gaps = word_pauses(words)
+    assert any(p["after"].lower() == "that" and p["end"] - p["start"] > 0.3 for p in gaps), gaps

@@ -62,3 +62,17 @@ def test_pause_place_follows_the_beats():
     assert "after about the sixth word ('six')" in writer.rate_instruction(text, 4.0, mouth, None)
     del mouth["peak_times"]
     assert "after about the fourth word ('four')" in writer.rate_instruction(text, 4.0, mouth, None)
+
+
+def test_heard_words_place_the_pauses():
+    from core.video.asr import word_pauses
+    words = [{"word": "You", "start": 0.2, "end": 0.4}, {"word": "see", "start": 0.4, "end": 1.0},
+             {"word": "babies", "start": 1.4, "end": 1.6}, {"word": "aren't", "start": 1.6, "end": 1.9}]
+    pauses = word_pauses(words)
+    assert pauses == [{"after": "see", "index": 1, "start": 1.0, "end": 1.4}]
+    guide = {"speech_found": True, "speech_seconds": 1.5, "syllable_rate": 3.0, "onset": 0.2,
+             "offset": 1.9, "pauses": [], "trend": None, "words": words, "word_pauses": pauses}
+    mouth = dict(MOUTH, pauses=[[1.62, 1.9]])
+    s = writer.rate_instruction("You see, babies aren't", 2.0, mouth, guide)
+    assert "the voice pauses for 0.4 s after 'see'" in s
+    assert "it stays closed for 0.3 s after 'babies'" in s

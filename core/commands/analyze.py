@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     p.add_argument("--mllm", metavar="DIR", default=None,
                    help="a local transformers model directory (e.g. Qwen2.5-VL) to write the "
                         "instructions instead of the embedded analyser; never downloads")
+    p.add_argument("--asr", action="store_true",
+                   help="also transcribe the guide audio (Whisper tiny.en) to place pauses after "
+                        "the words actually heard; slower")
     p.add_argument("--no-audio", action="store_true",
                    help="ignore the video's audio track (time cues from the mouth instead)")
     p.add_argument("--analysis-fps", type=float, default=30.0,
@@ -48,7 +51,7 @@ def run(args) -> int:
     for w in script.warnings:
         print(f"warning: {w}", file=sys.stderr)
     opts = AnalysisOptions(use_audio=not args.no_audio, mllm_dir=args.mllm,
-                           analysis_fps=args.analysis_fps)
+                           analysis_fps=args.analysis_fps, asr=args.asr)
     tty = sys.stderr.isatty()
 
     def progress(frac: float, msg: str) -> None:

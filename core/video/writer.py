@@ -97,6 +97,22 @@ def _pause_clause(text: str, pauses: list, span: list | None, who: str,
     return "; " + "; ".join(parts) + more
 
 
+def _heard_pauses(pauses: list[dict]) -> str:
+    parts = [f"the voice pauses for {p['end'] - p['start']:.1f} s after '{p['after']}'" for p in pauses[:3]]
+    more = f" and {len(pauses) - 3} more time(s)" if len(pauses) > 3 else ""
+    return ("; " + "; ".join(parts) + more) if parts else ""
+
+
+def _heard_closures(pauses: list, words: list[dict]) -> str:
+    """Mouth closures placed after the last word heard before each."""
+    parts = []
+    for p0, p1 in [p for p in pauses if p[1] - p[0] >= MIN_SAID_PAUSE][:2]:
+        before = [w for w in words if w["end"] <= p0 + 0.05]
+        where = f"after '{before[-1]['word']}'" if before else "before the first word"
+        parts.append(f"it stays closed for {p1 - p0:.1f} s {where}")
+    return (", " + "; ".join(parts)) if parts else ""
+
+
 def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | None) -> str:
     """The speaking-rate instruction from the best source measured."""
     if guide and guide.get("speech_found") and guide.get("speech_seconds", 0) > 0.2:
@@ -109,12 +125,18 @@ def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | N
         nuclei_rate = guide.get("syllable_rate") or 0.0
         scale = r / nuclei_rate if nuclei_rate > 0 else 1.0
         s += _trend_clause(guide.get("trend"), scale, "syllable nuclei")
-        s += _pause_clause(text, guide.get("pauses", []), [guide["onset"], guide["offset"]],
-                           "the voice pauses", guide.get("nuclei"))
+        if "word_pauses" in guide:          # heard words (ASR): say exactly where
+            s += _heard_pauses(guide["word_pauses"])
+        else:
+            s += _pause_clause(text, guide.get("pauses", []), [guide["onset"], guide["offset"]],
+                               "the voice pauses", guide.get("nuclei"))
         if mouth and mouth.get("visible"):
-            s += (f". The mouth opens and closes about {mouth['syllable_rate']:.1f} times per second"
-                  + _pause_clause(text, mouth.get("pauses", []), mouth.get("active"),
-                                  "it stays closed", mouth.get("peak_times")).replace("; ", ", ", 1))
+            s += f". The mouth opens and closes about {mouth['syllable_rate']:.1f} times per second"
+            if guide.get("words"):
+                s += _heard_closures(mouth.get("pauses", []), guide["words"])
+            else:
+                s += _pause_clause(text, mouth.get("pauses", []), mouth.get("active"),
+                                   "it stays closed", mouth.get("peak_times")).replace("; ", ", ", 1)
         return s + "."
     if mouth and mouth.get("visible"):
         r = mouth["syllable_rate"]
