@@ -76,3 +76,13 @@ def test_heard_words_place_the_pauses():
     s = writer.rate_instruction("You see, babies aren't", 2.0, mouth, guide)
     assert "the voice pauses for 0.4 s after 'see'" in s
     assert "it stays closed for 0.3 s after 'babies'" in s
+
+
+def test_misheard_words_are_mapped_back_to_the_script():
+    # heard "I'm sorry Amy I'm Sam" for "Wow, they're shiny. I'm Sam."
+    heard = [{"word": w, "start": i * 0.3, "end": i * 0.3 + 0.2}
+             for i, w in enumerate(["I'm", "sorry", "Amy", "I'm", "Sam"])]
+    from core.video.writer import _script_word
+    text = "Wow, they're shiny. I'm Sam."
+    assert _script_word(text, heard, 3) == "I'm" and _script_word(text, heard, 4) == "Sam"
+    assert _script_word(text, heard, 2) == "shiny"          # unmatched: placed by share

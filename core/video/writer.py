@@ -97,18 +97,35 @@ def _pause_clause(text: str, pauses: list, span: list | None, who: str,
     return "; " + "; ".join(parts) + more
 
 
-def _heard_pauses(pauses: list[dict]) -> str:
-    parts = [f"the voice pauses for {p['end'] - p['start']:.1f} s after '{p['after']}'" for p in pauses[:3]]
+def _script_word(text: str, words: list[dict], i: int) -> str:
+    """The script's word for heard word i: matched by spelling where the recogniser got
+    it right, else placed by its share of the heard words (ASR mishears)."""
+    import difflib
+    script = re.findall(r"[\w']+", text)
+    if not script:
+        return words[i]["word"]
+    norm = lambda w: w.lower().replace("'", "")  # noqa: E731
+    sm = difflib.SequenceMatcher(None, [norm(w["word"]) for w in words], [norm(w) for w in script])
+    for a, b, size in sm.get_matching_blocks():
+        if a <= i < a + size:
+            return script[b + i - a]
+    j = int(round((i + 1) / len(words) * len(script))) - 1
+    return script[min(max(j, 0), len(script) - 1)]
+
+
+def _heard_pauses(text: str, pauses: list[dict], words: list[dict]) -> str:
+    parts = [f"the voice pauses for {p['end'] - p['start']:.1f} s after "
+             f"'{_script_word(text, words, p['index'])}'" for p in pauses[:3]]
     more = f" and {len(pauses) - 3} more time(s)" if len(pauses) > 3 else ""
     return ("; " + "; ".join(parts) + more) if parts else ""
 
 
-def _heard_closures(pauses: list, words: list[dict]) -> str:
+def _heard_closures(text: str, pauses: list, words: list[dict]) -> str:
     """Mouth closures placed after the last word heard before each."""
     parts = []
     for p0, p1 in [p for p in pauses if p[1] - p[0] >= MIN_SAID_PAUSE][:2]:
-        before = [w for w in words if w["end"] <= p0 + 0.05]
-        where = f"after '{before[-1]['word']}'" if before else "before the first word"
+        before = [i for i, w in enumerate(words) if w["end"] <= p0 + 0.05]
+        where = f"after '{_script_word(text, words, before[-1])}'" if before else "before the first word"
         parts.append(f"it stays closed for {p1 - p0:.1f} s {where}")
     return (", " + "; ".join(parts)) if parts else ""
 
@@ -126,14 +143,14 @@ def rate_instruction(text: str, slot: float, mouth: dict | None, guide: dict | N
         scale = r / nuclei_rate if nuclei_rate > 0 else 1.0
         s += _trend_clause(guide.get("trend"), scale, "syllable nuclei")
         if "word_pauses" in guide:          # heard words (ASR): say exactly where
-            s += _heard_pauses(guide["word_pauses"])
+            s += _heard_pauses(text, guide["word_pauses"], guide["words"])
         else:
             s += _pause_clause(text, guide.get("pauses", []), [guide["onset"], guide["offset"]],
                                "the voice pauses", guide.get("nuclei"))
         if mouth and mouth.get("visible"):
             s += f". The mouth opens and closes about {mouth['syllable_rate']:.1f} times per second"
             if guide.get("words"):
-                s += _heard_closures(mouth.get("pauses", []), guide["words"])
+                s += _heard_closures(text, mouth.get("pauses", []), guide["words"])
             else:
                 s += _pause_clause(text, mouth.get("pauses", []), mouth.get("active"),
                                    "it stays closed", mouth.get("peak_times")).replace("; ", ", ", 1)
