@@ -76,12 +76,16 @@ class InstructionPanel(QWidget):
         self.analyse.clicked.connect(self.analyseRequested)
         grid.addWidget(self.analyse, 4, 0, 1, 4)
 
+        self.facts = QLabel("")
+        self.facts.setWordWrap(True)
+        self.facts.setStyleSheet("color:#777; font-size: 8pt;")
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color:#c07800; font-size: 8pt;")
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(box)
+        lay.addWidget(self.facts)
         lay.addWidget(self.note)
         lay.addStretch(1)
         self._entities: dict = {}
@@ -99,6 +103,7 @@ class InstructionPanel(QWidget):
         for name, sb in self.weights.items():
             sb.setValue(float(self._entities.get(name, 0.0)))
         self.set_note(note)
+        self.facts.setText(measurement_summary(cue.measurements) if cue else "")
         self._loading = False
 
     def commit(self) -> None:
@@ -139,3 +144,25 @@ class InstructionPanel(QWidget):
         new = {**old, name: round(float(value), 4)}
         self._entities = new
         self.entitiesEdited.emit(old, new, name)
+
+
+def measurement_summary(m: dict) -> str:
+    """One line of what the video analysis measured for the cue, if it ran."""
+    if not m:
+        return ""
+    parts = []
+    if m.get("syllable_rate"):
+        parts.append(f"mouth {m['syllable_rate']:.1f} syll/s")
+    guide = m.get("guide") or {}
+    if guide.get("syllable_rate"):
+        parts.append(f"original voice {guide['syllable_rate']:.1f} syll/s, "
+                     f"{guide.get('f0_median', 0):.0f} Hz")
+    if "face_found_share" in m:
+        parts.append(f"face in {100 * m['face_found_share']:.0f}% of frames")
+    expr = (m.get("expression") or {}).get("dominant")
+    if expr:
+        parts.append(f"looks {expr}")
+    if m.get("timing"):
+        parts.append(f"timing from {m['timing']}")
+    return "Analysis: " + " · ".join(parts) if parts else ""
+

@@ -65,3 +65,10 @@ def test_export_dialog_options(qtbot, tmp_path):
     assert (o.outdir, o.basename, o.normalize, o.per_cue, o.stem, o.video, o.overwrite) == \
         (tmp_path, "take2", False, False, True, False, False)
     assert not dlg.target.isEnabled()
+
+
+def test_measurement_summary_from_the_demo_analysis():
+    from app.instruction_panel import measurement_summary
+    assert measurement_summary({}) == ""
+    text = measurement_summary(Project.load(demo_path()).cues[0].measurements)
+    assert text.startswith("Analysis: mouth ") and "syll/s" in text and "face in 100%" in text
