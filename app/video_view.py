@@ -48,10 +48,14 @@ class FrameSource:
         return img
 
 
+WELCOME = ("Open a project (Ctrl+O), the demo (File ▸ Open the demo),\n"
+           "or start from a video and a script (Ctrl+N).")
+
+
 class VideoView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.picture = QLabel("no video")
+        self.picture = QLabel(WELCOME)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setMinimumSize(240, 160)
         self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)

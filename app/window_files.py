@@ -26,6 +26,8 @@ class FileActions:
         self.transport.fps, self.transport.duration = fps, project.video.duration
         self.transport.original = None
         self.video.open(project.video.path or None, fps)
+        self.timeline.set_duration(max([project.video.duration] +
+                                       [c.end for c in project.cues]))
         self.timeline.set_original(None, 24000)
         if project.video.path and project.video.has_audio:
             vpath = project.video.path

@@ -78,6 +78,11 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
         self.show_alignment(alignment, t0)
         self.mouth.set_measurements(cue.measurements, t0)
 
+    def set_duration(self, seconds: float) -> None:
+        """Keep zoom and scroll within the video (plus a little room)."""
+        self.mel_plot.getViewBox().setLimits(xMin=-0.5, xMax=max(seconds, 1.0) + 2.0,
+                                             minXRange=0.05)
+
     def set_cue_range(self, start: float, end: float) -> None:
         self.cue_range = (start, end)
         self.bounds.set_range(start, end)
