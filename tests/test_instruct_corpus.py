@@ -109,3 +109,17 @@ def test_select_lines_balanced(tmp_path):
     lines = corpus.select_lines(corpus.split_files(tmp_path)[0], 10, seed=0)
     assert sorted(l.source for l in lines).count("b_train.txt") == 5
     assert lines == corpus.select_lines(corpus.split_files(tmp_path)[0], 10, seed=0)
+
+
+def test_real_timing_lines_train_on_their_own_durations():
+    import torch
+
+    from core.instruct import batches
+    tokens = list("$ðə kˈæt$")
+    base = torch.full((len(tokens),), 4.0)
+    gt = base * 0.6                                          # a fast real recording
+    rec = dict(tokens=tokens, bert=torch.randn(len(tokens), 512), base=base, duration_gt=gt)
+    batch = batches.sample_idd_batch([rec], [], random.Random(0), 2)
+    assert torch.allclose(batch["target"][0], gt)
+    assert rec["_real_entry"].profile.tempo_cat == "much_faster"
+    assert batch["instr"].shape[-1] == 384

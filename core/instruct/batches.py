@@ -74,12 +74,28 @@ def idd_batch(records: list[dict], entries: list[BankEntry], targets: list[torch
                 target=pad_stack(targets, 1.0))
 
 
+def real_entry(rec: dict, rng: random.Random) -> BankEntry:
+    """For a line with real timing: an instruction written from its measured tempo and trend."""
+    if "_real_entry" not in rec:
+        from core.instruct.embed import token_embeddings
+        prof = corpus.measured_profile(rec["base"].numpy(), rec["duration_gt"].numpy())
+        fam = rng.choice(phrasing.TRAIN_FAMILIES)
+        text = phrasing.rate_instruction(prof, fam, rng)
+        rec["_real_entry"] = BankEntry(text, fam, prof, token_embeddings(text))
+    return rec["_real_entry"]
+
+
 def sample_idd_batch(records, bank, rng: random.Random, size: int) -> dict:
     recs = [rng.choice(records) for _ in range(size)]
-    entries = [rng.choice(bank) for _ in range(size)]
-    targets = []
-    for rec, entry in zip(recs, entries):
+    entries, targets = [], []
+    for rec in recs:
+        if "duration_gt" in rec:                      # real timing: no synthetic profile
+            entries.append(real_entry(rec, rng))
+            targets.append(rec["duration_gt"].float())
+            continue
+        entry = rng.choice(bank)
         mix = corpus.sample_mixture(rng)
+        entries.append(entry)
         targets.append(rate_target(rec, entry, rng, corpus.mixture_params(mix)[3]))
     return idd_batch(recs, entries, targets)
 

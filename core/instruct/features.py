@@ -28,7 +28,8 @@ def ipa_tokens(line: CorpusLine) -> list[str] | None:
     from core import g2p
     if line.phoneme_idx is not None:
         inv = {i: t for t, i in g2p.vocab().items()}
-        return [inv.get(i, g2p.PAD) for i in line.phoneme_idx if i != 0]
+        ids = [i for i in line.phoneme_idx if i != 0]        # pads are added by the engine
+        return [inv[i] for i in ids] if all(i in inv for i in ids) else None
     try:
         return g2p.ipa_to_tokens(line.ipa)
     except g2p.G2PError:

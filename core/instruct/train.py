@@ -74,7 +74,7 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
     opt = adam(params, cfg.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
                                                 pct_start=0.1)
-    t0, history = time.perf_counter(), []
+    t0, c0, history = time.perf_counter(), time.process_time(), []
     for step in range(1, cfg.steps + 1):
         l_dur = duration_loss(idd, batches.sample_idd_batch(records, bank, rng, cfg.batch))
         loss = 2 * l_dur
@@ -94,6 +94,7 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
             history.append(row)
             log.info("train %s", row)
     info = dict(steps=cfg.steps, batch=cfg.batch, lr=cfg.lr, seconds=round(time.perf_counter() - t0, 1),
+                cpu_seconds=round(time.process_time() - c0, 1),
                 final=history[-1] if history else {}, bank_size=cfg.bank_size,
                 families=list(phrasing.TRAIN_FAMILIES))
     return idd.eval(), (iec.eval() if iec else None), info
@@ -125,7 +126,7 @@ def train_analyzer(steps: int = 60, rank: int = 8, batch: int = 8, lr: float = 2
     label_ids = analyzer.label_token_ids(tok)
     data = emotion_texts(phrasing.TRAIN_FAMILIES, steps * batch, seed)
     opt = adam([p for p in model.parameters() if p.requires_grad], lr)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for step in range(steps):
         chunk = data[step * batch:(step + 1) * batch]
         target = torch.stack([torch.tensor([m.get(e, 0.0) for e in ENTITIES]) for _, m in chunk])
@@ -138,6 +139,7 @@ def train_analyzer(steps: int = 60, rank: int = 8, batch: int = 8, lr: float = 2
             log.info("analyzer step %d loss %.3f (%.0f s)", step + 1, float(loss), time.perf_counter() - t0)
     model.eval()
     info = dict(steps=steps, rank=rank, alpha=2 * rank, batch=batch, lr=lr,
-                seconds=round(time.perf_counter() - t0, 1), final_loss=round(loss.item(), 4), top_layers=top_layers,
+                seconds=round(time.perf_counter() - t0, 1),
+                cpu_seconds=round(time.process_time() - c0, 1), final_loss=round(loss.item(), 4), top_layers=top_layers,
                 families=list(phrasing.TRAIN_FAMILIES), targets=["q_proj", "v_proj"])
     return model, info

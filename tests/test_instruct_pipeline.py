@@ -1,0 +1,90 @@
+"""instructed_predict with the real engine and the shipped checkpoints."""
+import numpy as np
+import pytest
+
+from core.instruct import checkpoints
+from core.instruct.idd import SlotTooShortError
+from core.instruct.pipeline import (NO_EMOTION_NOTE, NO_RATE_NOTE, instructed_predict,
+                                    parse_entities)
+
+# Held-out phrasings: from the "director" and "casual" families, never used in training.
+FAST = ["Director's note: really push the tempo here, rapid-fire, no breathing room",
+        "rattle it off super fast"]
+SLOW = ["Director's note: way down on the tempo, slow and heavy, really stretch it out",
+        "take your sweet time, nice and sloooow"]
+LINES = ["Wait, we can look at that colour intensity together.",
+         "Place blue with O eight please.",
+         "They are a terrific carbon alloy, and I can fly."]
+
+
+@pytest.fixture(scope="module")
+def phon(engine):
+    return engine.phonemize(LINES[0])
+
+
+def test_shipped_checkpoints_load():
+    idd, iec = checkpoints.load_idd(), checkpoints.load_iec()
+    assert idd.use_slots and idd.slot_attn.slots.shape[0] == 10
+    assert iec.pitch_head.weight.abs().sum() > 0          # trained, not the zero init
+    side = checkpoints.read_sidecar()
+    assert "command" in side and "idd.pt" in side["files"]
+    total = sum(p.stat().st_size for p in checkpoints.CHECKPOINT_DIR.iterdir())
+    assert total < 8e6
+
+
+def test_empty_instructions_mean_neutral_and_steady(engine, phon):
+    al = instructed_predict(engine, phon, "jm_kumo")
+    base = engine.predict(phon, "jm_kumo")
+    assert al.durations == base.durations
+    assert np.allclose(al.f0, base.f0) and np.allclose(al.energy, base.energy)
+    assert NO_RATE_NOTE in al.extra["notes"] and NO_EMOTION_NOTE in al.extra["notes"]
+    assert al.entities == {"neutral": 1.0}
+    al.validate()
+
+
+def test_slot_exact_and_recorded(engine, phon):
+    al = instructed_predict(engine, phon, "jm_kumo", rate_instruction="a bit faster",
+                            entities="angry=0.7,sad=0.3", slot_seconds=2.37)
+    assert sum(al.durations) == round(2.37 * 40) and min(al.durations) >= 1
+    assert al.instructions == {"rate": "a bit faster", "emotion": ""}
+    assert al.entities == {"angry": 0.7, "sad": 0.3} and al.extra["entity_source"] == "explicit"
+    assert len(al.f0) == 2 * sum(al.durations)
+    al.validate()
+
+
+def test_absurd_slot_is_a_clear_error(engine, phon):
+    with pytest.raises(SlotTooShortError, match="at least one frame"):
+        instructed_predict(engine, phon, "jm_kumo", rate_instruction="faster", slot_seconds=0.1)
+
+
+def test_bad_entities_are_clear():
+    with pytest.raises(ValueError, match="unknown emotion entity"):
+        parse_entities("grumpy=1")
+    with pytest.raises(ValueError, match="angry=0.7"):
+        parse_entities("angry=lots")
+
+
+def test_rate_direction_on_heldout_phrasings(engine):
+    """'much faster' must give a clearly shorter pre-slot total than 'much slower'."""
+    for text in LINES:
+        phon = engine.phonemize(text)
+        for fast, slow in zip(FAST, SLOW):
+            t_fast = instructed_predict(engine, phon, "jm_kumo", rate_instruction=fast).extra[
+                "idd_frames_before_slot"]
+            t_slow = instructed_predict(engine, phon, "jm_kumo", rate_instruction=slow).extra[
+                "idd_frames_before_slot"]
+            assert t_fast < 0.8 * t_slow, (text, fast, t_fast, t_slow)
+
+
+def test_emotion_direction(engine, phon):
+    """Explicit entities move F0 the way the rules say: sad lower and flatter than angry."""
+    def voiced_log_f0(al):
+        f0 = np.asarray(al.f0)
+        return np.log(f0[f0 > 40])
+    neutral = voiced_log_f0(instructed_predict(engine, phon, "jm_kumo", entities={"neutral": 1}))
+    sad = voiced_log_f0(instructed_predict(engine, phon, "jm_kumo", entities={"sad": 1}))
+    happy = voiced_log_f0(instructed_predict(engine, phon, "jm_kumo", entities={"happy": 1}))
+    semitone = 12 / np.log(2)
+    assert (sad.mean() - neutral.mean()) * semitone < -0.7
+    assert (happy.mean() - neutral.mean()) * semitone > 0.7
+    assert sad.std() < 0.9 * neutral.std() < happy.std()
