@@ -71,8 +71,10 @@ def write_markdown(results: dict, out: Path) -> str:
     lines = [
         "# Quality benchmark (`python bench/quality.py`)", "",
         f"Run {results['created']} on {len(results['clips'])} clips of `{results['manifest']}` "
-        f"in {results['seconds']:.0f} s. Own dubs: timing `{o['timing']}`, cloned voices "
-        f"({o['clone_steps']} steps) where the clip has a reference, else `{o['default_voice']}`.",
+        f"in {results['seconds']:.0f} s. Own dubs: timing `{o['timing']}`; voices cloned "
+        f"({o['clone_steps']} steps) from the clip's reference recording"
+        + (", or from its own original track when it has none (Setting 1 / Dub 1.0 protocol)"
+           if o.get("gt_reference") else f", else `{o['default_voice']}`") + ".",
         "Cells are means over clips, with the number of clips the metric could be computed "
         "on in brackets (a metric that fails on a clip is left out, with the reason in "
         "quality.json).", "",
@@ -98,6 +100,9 @@ def main() -> int:
     ap.add_argument("--max-refs", type=int, default=1,
                     help="own dubs per zero-shot clip (one per reference voice, at most this many)")
     ap.add_argument("--no-clone", action="store_true")
+    ap.add_argument("--no-gt-reference", action="store_true",
+                    help="Setting 1 clips (no reference): use the default voice instead of a "
+                         "clone of the clip's own track (the Dub 1.0 protocol the peers follow)")
     ap.add_argument("--timing", default="auto", choices=["auto", "video", "guide", "oracle"])
     ap.add_argument("--clips", default=None, help="comma-separated clip ids")
     ap.add_argument("--replot", action="store_true", help="only redraw from quality.json")
@@ -113,6 +118,7 @@ def main() -> int:
         results = json.loads(json_path.read_text())
     else:
         opts = EvalOptions(clone=not args.no_clone, clone_steps=args.clone_steps,
+                           gt_reference=not args.no_gt_reference,
                            max_refs=args.max_refs, timing=args.timing,
                            clips=tuple(args.clips.split(",")) if args.clips else None,
                            save_audio=out / "dubs", extra={"bench": "bench/quality.py"})

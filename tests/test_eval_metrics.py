@@ -158,12 +158,15 @@ def test_mos_and_wer_models_answer():
     assert isinstance(res["transcript"], str) and res["wer"] >= 0
 
 
-def test_trim_lead_keeps_curves_in_step():
+def test_trim_edges_keeps_curves_in_step():
     from core.alignment import Alignment
-    from core.evaluate.dub import trim_lead
-    al = Alignment(phonemes=["$", "a", "$"], durations=[5, 2, 3],
-                   f0=list(range(20)), energy=[1.0] * 20)
-    out = trim_lead(al)
-    assert out.durations == [1, 2, 3] and out.f0 == list(range(8, 20))
+    from core.evaluate.dub import trim_edges, trimmed_frames
+    al = Alignment(phonemes=["$", "h", "i", ".", "$"], durations=[5, 2, 3, 6, 4],
+                   f0=[float(i) for i in range(40)], energy=[1.0] * 40)
+    out = trim_edges(al)
+    assert out.durations == [1, 2, 3, 2, 2]
+    assert out.f0 == [8.0, 9.0] + [float(i) for i in range(10, 20)] + [20.0, 21.0, 22.0, 23.0,
+                                                                        32.0, 33.0, 34.0, 35.0]
     out.validate()
-    assert al.durations == [5, 2, 3]          # the input is not changed
+    assert trimmed_frames(al.phonemes, al.durations) == al.n_frames - out.n_frames == 10
+    assert al.durations == [5, 2, 3, 6, 4]          # the input is not changed

@@ -36,6 +36,9 @@ def register(subparsers) -> None:
                    help="do not clone reference voices (cloning takes minutes per voice on CPU; "
                         "clones are cached)")
     p.add_argument("--clone-steps", type=int, default=30, help="tuning steps per cloned voice")
+    p.add_argument("--gt-reference", action="store_true",
+                   help="for clips without a reference recording, clone the voice from the "
+                        "clip's own original track (the V2C 'Dub 1.0' / Setting 1 protocol)")
     p.add_argument("--max-refs", type=int, default=None,
                    help="own dubs per clip: one per reference voice, at most this many")
     p.add_argument("--timing", choices=["auto", "video", "guide", "oracle"], default="auto",
@@ -80,6 +83,7 @@ def run(args) -> int:
     opts = EvalOptions(groups=groups, systems=_csv(args.systems), clips=_csv(args.clips),
                        own=not args.no_own, ground_truth=not args.no_ground_truth,
                        voice=args.voice, clone=not args.no_clone, clone_steps=args.clone_steps,
+                       gt_reference=args.gt_reference,
                        max_refs=args.max_refs, timing=args.timing,
                        save_audio=Path(args.save_audio) if args.save_audio else None)
     if opts.own:

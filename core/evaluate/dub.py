@@ -67,17 +67,39 @@ def _oracle_span(video: Path, info: dict) -> tuple[float, float]:
     return speech_span(gt, "ground truth")
 
 
-def trim_lead(al: Alignment, keep: int = 1) -> Alignment:
-    """Shorten the leading pad to `keep` frames (Kokoro opens a line with ~0.4 s of
-    silence; a dub must start speaking at the cue's in-time)."""
-    cut = max(0, al.durations[0] - keep)
-    if cut == 0:
-        return al
+SILENT = set("$.,!?;:\"'()-—… ")                 # tokens that make no sound
+
+
+def _kept(phonemes, durations, lead: int, tail: int) -> list[int]:
+    keep = [int(d) for d in durations]
+    keep[0] = min(keep[0], lead)
+    last = max((i for i, p in enumerate(phonemes) if p not in SILENT), default=0)
+    for i in range(max(last + 1, 1), len(keep)):
+        keep[i] = min(keep[i], tail)
+    return keep
+
+
+def trim_edges(al: Alignment, lead: int = 1, tail: int = 2) -> Alignment:
+    """Shorten the leading pad to `lead` frames and each silent token after the last
+    sounding phoneme to `tail` frames. Kokoro opens a line with ~0.4 s of silence and
+    closes it with a pause for the full stop; a dub must speak from its cue's in-time
+    to its out-time."""
     out = al.copy()
-    out.durations[0] = keep
-    c = 2 * cut                                   # two curve values per frame
-    out.f0, out.energy = out.f0[c:], out.energy[c:]
+    keep = _kept(out.phonemes, out.durations, lead, tail)
+    c = 2                                          # two curve values per frame
+    f0, energy, t = [], [], 0
+    for i, (d, k) in enumerate(zip(out.durations, keep)):
+        a = t + d - k if i == 0 else t             # the lead pad keeps its end, others their start
+        f0 += out.f0[c * a: c * (a + k)]
+        energy += out.energy[c * a: c * (a + k)]
+        t += d
+    out.durations, out.f0, out.energy = keep, f0, energy
     return out
+
+
+def trimmed_frames(phonemes, durations) -> int:
+    """Frames trim_edges would remove."""
+    return int(sum(durations)) - sum(_kept(phonemes, durations, 1, 2))
 
 
 def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: dict) -> Alignment:
@@ -91,19 +113,22 @@ def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: d
     if instructed_predict is not None:
         info["predictor"] = "core.instruct.pipeline.instructed_predict (IDD/IEC)"
         al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)
-        lead = al.durations[0] - 1
-        if lead > 0:        # predict for the slot plus the leading pad, then drop the pad
+        extra = trimmed_frames(al.phonemes, al.durations)
+        if extra > 0:       # predict for the slot plus the edge silences, then drop them
             al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None,
-                                    slot + lead / FRAMES_PER_SECOND)
+                                    slot + extra / FRAMES_PER_SECOND)
         info["predictor_notes"] = list(al.extra.get("notes", []))
         info["entities_used"] = al.entities
-        return trim_lead(al)
+        return trim_edges(al)
     enc = eng.encode(phonemes, voice)
     base = enc.base_durations.cpu().numpy()
-    durs = [1] + fit_durations(base[1:], n_frames - 1)  # leading pad: one frame
+    rounded = [max(1, int(round(float(d)))) for d in base]
+    speech = sum(rounded) - trimmed_frames(enc.tokens, rounded)
+    total = int(round(sum(rounded) * n_frames / max(1, speech)))   # the slot plus edge silences
+    durs = fit_durations(base, max(len(base), total))
     f0, energy = eng.prosody(enc, durs)
-    return Alignment(phonemes=enc.tokens, durations=durs, f0=f0.tolist(),
-                     energy=energy.tolist(), voice=voice)
+    return trim_edges(Alignment(phonemes=enc.tokens, durations=durs, f0=f0.tolist(),
+                                energy=energy.tolist(), voice=voice))
 
 
 def dub_clip(video: str | Path, script: str, voice="jm_kumo", *, eng=None,

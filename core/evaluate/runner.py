@@ -45,6 +45,7 @@ class EvalOptions:
     voice: str = "jm_kumo"                # voice when a clip has no reference (or --no-clone)
     clone: bool = True
     clone_steps: int = 30
+    gt_reference: bool = False            # no reference: clone from the clip's own track (Dub 1.0)
     max_refs: int | None = None           # own dubs per clip: one per reference, at most this
     timing: str = "auto"
     save_audio: Path | None = None
@@ -107,9 +108,12 @@ def score_audio(audio: np.ndarray, gt: np.ndarray, script: str, target: np.ndarr
 def _own_voices(clip: Clip, opts: EvalOptions, eng, report: Progress) -> list[tuple[str, object]]:
     """[(system name, voice)] for the project's own dubs of this clip."""
     refs = clip.references[: opts.max_refs] if opts.max_refs else clip.references
+    from core.voice_clone import cached_clone
+    if opts.clone and not refs and opts.gt_reference:
+        report(f"  cloning the voice of the clip's own track ({opts.clone_steps} steps, cached)")
+        return [(OURS, cached_clone(clip.video, opts.clone_steps, eng=eng))]
     if not refs or not opts.clone:
         return [(OURS, opts.voice)]
-    from core.voice_clone import cached_clone
     out = []
     for ref in refs:
         name = OURS if len(clip.references) == 1 else f"{OURS} ({ref.speaker_tag} voice)"
@@ -264,6 +268,7 @@ def run_eval(manifest: Manifest | str | Path, opts: EvalOptions | None = None,
     results = {"manifest": str(man.path), "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                "options": {"metrics": list(opts.groups), "own": opts.own, "clone": opts.clone,
                            "clone_steps": opts.clone_steps, "timing": opts.timing,
+                           "gt_reference": opts.gt_reference,
                            "default_voice": opts.voice, **opts.extra},
                "models": model_names(), "clips": []}
     t0 = time.perf_counter()
