@@ -42,8 +42,10 @@ class Editor(QObject):
         self.edit_count = 0                  # bumps on every applied change (autosave)
 
     def set_session(self, session: Session) -> None:
+        """Switch projects without waiting: old jobs are cancelled and their results dropped."""
         self.runner.cancel_all()
-        self.runner.wait(10000)
+        for t in self.debounce.timers.values():
+            t.stop()
         self.session = session
         self.undo.clear()
 
@@ -137,7 +139,8 @@ class Editor(QObject):
     # ------------------------------------------------ background work
     def ensure(self, cue_id: str) -> None:
         """Start work for a cue that is not up to date (no debounce)."""
-        if self.session.needs(cue_id) is not None and cue_id not in self.runner.jobs:
+        job = self.runner.jobs.get(cue_id)
+        if self.session.needs(cue_id) is not None and (job is None or job.is_cancelled):
             self.schedule_now(cue_id)
 
     def schedule_now(self, cue_id: str) -> None:

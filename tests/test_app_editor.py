@@ -333,3 +333,13 @@ def test_switching_cues_keeps_text_being_typed(win, project_path, qtbot):
     qtbot.waitUntil(lambda: win.cues.status("c1") != "rendering", timeout=WAIT)
     win.select("c1")                                  # cached: instant
     assert win.instructions.edits["emotion_instruction"].text() == "Whispered, scared."
+
+
+def test_opening_another_project_while_rendering_does_not_wait(win, project_path, qtbot):
+    import time
+    win.open_project(project_path)                  # its render starts in the background
+    t0 = time.monotonic()
+    win.open_project(project_path)                  # same cue ids, new session
+    assert time.monotonic() - t0 < 2.0
+    rendered(win, qtbot)
+    assert win.session.audio("c1") is not None and win.timeline.mel.mel.shape[0] > 0
