@@ -211,7 +211,8 @@ def training_cost() -> dict:
     side = checkpoints.read_sidecar()
     files = side.get("files", {})
     return {name: files[name].get("seconds") for name in files} | {
-        "features_s": side.get("data", {}).get("feature_seconds"), "machine": side.get("machine")}
+        "feature_build_s": side.get("data", {}).get("feature_build_seconds"),
+        "machine": side.get("machine")}
 
 
 def to_markdown(r: dict) -> str:

@@ -32,6 +32,8 @@ def register(subparsers) -> None:
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
     p.add_argument("--iters", type=int, default=3, help="slot-attention iterations T")
+    p.add_argument("--bank-size", type=int, default=3000,
+                   help="rate instructions pre-written (and embedded) for training")
     p.add_argument("--analyzer-steps", type=int, default=60, help="LoRA steps (0: skip)")
     p.add_argument("--lora-rank", type=int, default=8)
     p.add_argument("--no-ablation", action="store_true",
@@ -48,12 +50,27 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def command_line(args) -> str:
+    """The full command, every training option spelled out (for the checkpoint sidecar)."""
+    import shlex
+    parts = ["python", "main.py", "train"]
+    for c in args.corpus:
+        parts += ["--corpus", c]
+    for c in args.val_corpus or []:
+        parts += ["--val-corpus", c]
+    for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "slots", "iters",
+                 "bank_size", "analyzer_steps", "lora_rank", "voices", "seed", "threads"):
+        parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
+    for flag in ("no_ablation", "analyzer_only"):
+        if getattr(args, flag, False):
+            parts.append("--" + flag.replace("_", "-"))
+    return " ".join(shlex.quote(p) for p in parts)
+
+
 def run(args) -> int:
-    import sys
     from pathlib import Path
 
     from core.instruct import train_run
     out = Path(args.out) if args.out else None
-    command = "python main.py " + " ".join(sys.argv[1:])
-    train_run.run_training(args, out, command)
+    train_run.run_training(args, out, command_line(args))
     return 0

@@ -86,6 +86,8 @@ def load_base_llm():
             return _base
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()
         cached = cache_dir("smollm2-135m-instruct")
         t0 = time.perf_counter()
         if (cached / "model.safetensors").is_file() and (cached / "config.json").is_file():
@@ -134,11 +136,14 @@ LORA_LAYERS = 10        # adapt only the top layers: backward stops there (3x ch
 
 def lora_model(model, rank: int = 8, alpha: int | None = None, top_layers: int = LORA_LAYERS):
     from peft import LoraConfig, get_peft_model
+    import warnings
     n = model.config.num_hidden_layers
     cfg = LoraConfig(r=rank, lora_alpha=alpha or 2 * rank, lora_dropout=0.0,
                      target_modules=["q_proj", "v_proj"], bias="none",
                      layers_to_transform=list(range(max(0, n - top_layers), n)))
-    return get_peft_model(model, cfg)
+    with warnings.catch_warnings():   # transformers' deprecation notice, triggered inside peft
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        return get_peft_model(model, cfg)
 
 
 def label_logits(model, tok, texts: list[str], label_ids: list[int]) -> torch.Tensor:

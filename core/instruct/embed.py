@@ -43,6 +43,8 @@ def _load():
     if _model is None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()
         path = model_dir()
         _tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         _model = AutoModel.from_pretrained(path, local_files_only=True).eval()
