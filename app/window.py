@@ -177,6 +177,7 @@ class MainWindow(FileActions, JobActions, QMainWindow):
         t.message.connect(self.activity.setText)
         t.modeChanged.connect(self._mode_changed)
         ed.rendered.connect(self._rendered)
+        ed.runner.progress.connect(self._export_progress)
         ed.runner.done.connect(self._job_done)
         ed.runner.failed.connect(self._job_failed)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 
 class JobActions:
@@ -53,13 +54,18 @@ class JobActions:
             self.editor.edit_field(cid, "voice", self.session.project.cue(cid).voice, result)
             self.voice.set_voice(result)
         elif key == "job:export":
+            self._close_export_dialog()
             files = "\n".join(str(p) for p in result.files)
             warn = ("\n\n" + "\n".join(result.warnings)) if result.warnings else ""
             self.activity.setText(f"exported {len(result.files)} files")
             self.last_export = result
-            if not self.quiet():
-                QMessageBox.information(self, "Export finished",
-                                        f"Wrote {len(result.files)} files:\n{files}{warn}")
+            if not self.quiet():          # not modal: the editor stays usable
+                box = QMessageBox(QMessageBox.Icon.Information, "Export finished",
+                                  f"Wrote {len(result.files)} files:\n{files}{warn}",
+                                  QMessageBox.StandardButton.Ok, self)
+                box.setModal(False)
+                box.show()
+                self._export_box = box
         elif key == "job:analyze":
             self.load_session(result, None)
             self.editor.edit_count += 1
@@ -78,6 +84,8 @@ class JobActions:
                               "over the video instead.")
             self._new_even(*self._new_args, "analysis failed")
         elif key.startswith("job:"):
+            if key == "job:export":
+                self._close_export_dialog()
             self.last_error = msg
             self.show_message(msg)
 
@@ -98,5 +106,34 @@ class JobActions:
         from core.export import export_session
         session = self.session
         self.activity.setText("exporting…")
-        self.editor.runner.submit("job:export", lambda progress, cancel:
-                                  export_session(session, opts, progress, cancel), "exporting")
+        job = self.editor.runner.submit("job:export", lambda progress, cancel:
+                                        export_session(session, opts, progress, cancel),
+                                        "exporting")
+        if self.quiet():
+            return
+        dlg = QProgressDialog("Rendering the cues that are not ready…", "Cancel", 0, 100, self)
+        dlg.setWindowTitle("Export")
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        dlg.setMinimumDuration(0)
+        dlg.setAutoClose(False)
+        dlg.canceled.connect(job.cancel)
+        dlg.canceled.connect(self._export_cancelled)
+        self._export_dialog = dlg
+        dlg.show()
+
+    def _export_progress(self, key: str, fraction: float, message: str) -> None:
+        dlg = getattr(self, "_export_dialog", None)
+        if key == "job:export" and dlg is not None:
+            dlg.setValue(int(round(100 * fraction)))
+            dlg.setLabelText(message)
+
+    def _export_cancelled(self) -> None:
+        self._close_export_dialog()
+        self.activity.setText("export cancelled; the files written so far are complete")
+
+    def _close_export_dialog(self) -> None:
+        dlg = getattr(self, "_export_dialog", None)
+        self._export_dialog = None
+        if dlg is not None:
+            dlg.blockSignals(True)
+            dlg.close()
