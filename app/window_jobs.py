@@ -34,10 +34,11 @@ class JobActions:
         except ImportError as e:
             self.show_message(f"Voice cloning is not available in this build yet ({e}).")
             return
-        self.activity.setText("cloning a voice from the reference (minutes on a CPU)…")
+        steps = int(self.settings.value("clone/steps", 30))    # 30 steps: minutes on a CPU
+        self.activity.setText(f"cloning a voice from {Path(ref).name} ({steps} steps)…")
         self.editor.runner.submit(
             f"job:clone:{self.current}",
-            lambda progress, cancel: cached_clone(ref, progress=progress, cancel=cancel),
+            lambda progress, cancel: cached_clone(ref, steps, progress=progress, cancel=cancel),
             "cloning a voice")
 
     def _job_done(self, key: str, result) -> None:

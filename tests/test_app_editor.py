@@ -343,3 +343,20 @@ def test_opening_another_project_while_rendering_does_not_wait(win, project_path
     assert time.monotonic() - t0 < 2.0
     rendered(win, qtbot)
     assert win.session.audio("c1") is not None and win.timeline.mel.mel.shape[0] > 0
+
+
+def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot):
+    pytest.importorskip("core.voice_clone")
+    from app.project_io import demo_path
+    win.open_project(project_path)
+    rendered(win, qtbot)
+    win.settings.setValue("clone/steps", 0)          # the wiring, not the tuning (minutes)
+    win.clone_voice(str(demo_path().parent / "grid_s17_bbwe4n.mp4"))
+    qtbot.waitUntil(lambda: isinstance(win.session.project.cue("c1").voice, dict) or
+                    bool(win.last_error), timeout=WAIT)
+    voice = win.session.project.cue("c1").voice
+    assert len(voice["vector"]) == 256 and "✓" in win.voice.clone.text()
+    rendered(win, qtbot)
+    assert win.editor.last_result.alignment.voice == voice
+    win.editor.undo.undo()
+    assert win.session.project.cue("c1").voice == "jm_kumo"
