@@ -59,8 +59,11 @@ class CueList(QTableWidget):
         return self.item(self.ids.index(cue_id), 3).text()
 
     def select(self, cue_id: str) -> None:
+        """Highlight a cue without emitting cueSelected (the window selected it)."""
         if cue_id in self.ids:
+            self.blockSignals(True)
             self.selectRow(self.ids.index(cue_id))
+            self.blockSignals(False)
 
     def _selected(self) -> None:
         rows = {i.row() for i in self.selectedItems()}
