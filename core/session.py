@@ -321,7 +321,13 @@ class Session:
             if cancel and cancel():
                 raise Cancelled(cue.id)
             sub = (lambda f, m, i=i: progress((i + f) / n, m))
-            out[cue.id] = self.update(cue.id, sub, cancel).audio
+            for attempt in range(5):      # an edit meanwhile supersedes a job: do it again
+                try:
+                    out[cue.id] = self.update(cue.id, sub, cancel).audio
+                    break
+                except Cancelled:
+                    if (cancel and cancel()) or attempt == 4:
+                        raise
         return out
 
     # ------------------------------------------------ predict

@@ -147,3 +147,16 @@ def test_invalidate_renders_in_full_again(engine):
     r = s.update("c1")
     assert not r.partial and not r.cached and not r.predicted
     assert np.array_equal(r.audio, a)                 # rendering is deterministic
+
+
+def test_render_all_redoes_a_cue_edited_while_it_rendered(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    calls = []
+
+    def progress(f, msg):              # the user edits the line while it is predicted
+        if not calls and "predicting" in msg:
+            calls.append(1)
+            s.set_text("c1", "Bin red.")
+    out = s.render_all(progress)
+    assert calls and len(out["c1"]) == s.project.cue("c1").alignment.n_samples
+    assert "ɹ" in "".join(s.project.cue("c1").alignment.phonemes)
