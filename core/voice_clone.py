@@ -40,8 +40,8 @@ START_PACKS = ("jm_kumo", "jf_gongitsune")   # the two packs intelligible in Eng
 WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half
-F0_RATIO_RANGE = (0.6, 1.7)
-CACHE_VERSION = 1
+F0_RATIO_RANGE = (0.7, 1.45)       # about +-6 semitones: a register shift, not a new voice
+CACHE_VERSION = 2
 
 Progress = Callable[[float, str], None]
 
@@ -140,8 +140,11 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
             raise CloneCancelled("voice cloning cancelled")
         check_als = [(eng.predict(p, pack), t) for t, p in check_texts]
         vec = style_vector(pack, STYLE_TOKENS)
-        own_f0 = np.median([f for al, _ in check_als for f in al.f0 if f > 0])
-        ratio = float(np.clip(ref_f0 / own_f0, *F0_RATIO_RANGE)) if ref_f0 > 0 else 1.0
+        # the pack's own register, measured on its audio with the reference's pitch tracker
+        own = np.concatenate([_render_vector(eng, al, vec, 1.0) for al, _ in check_als])
+        own_f0 = _median_f0(resample(own, 24000, 16000))
+        ratio = (float(np.clip(ref_f0 / own_f0, *F0_RATIO_RANGE))
+                 if ref_f0 > 0 and own_f0 > 0 else 1.0)
         sc = _score(eng, measure, check_als, vec, ratio)
         log.info("start pack %s: %s (f0 ratio %.2f)", pack, sc, ratio)
         if best is None or sc["similarity"] > best[1]["similarity"]:
