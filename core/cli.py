@@ -49,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         return launch([])
     try:
         return int(args.func(args) or 0)
-    except UserError as e:
+    except (UserError, ValueError, OSError) as e:
+        # bad input, a missing model, a full disk: one line, no traceback (-v shows it)
+        if args.verbose:
+            raise
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

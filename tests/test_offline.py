@@ -1,4 +1,4 @@
-"""No model hub, no network: predict and render with sockets and hub calls disabled."""
+"""No model hub, no network: every model loads and runs with sockets and hub calls disabled."""
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +25,13 @@ eng = Engine("cpu")
 al = eng.predict(eng.phonemize("No network needed."))
 audio = eng.render(al)
 assert len(audio) == al.n_samples
-print("OFFLINE-OK", len(audio))
+# the instruction models: MiniLM embeddings, IDD/IEC checkpoints, the SmolLM2 LoRA analyzer
+from core.instruct.pipeline import get_analyzer, instructed_predict
+al = instructed_predict(eng, eng.phonemize("No network needed."), "jm_kumo",
+                        rate_instruction="much slower", emotion_instruction="she is furious",
+                        slot_seconds=2.0)
+assert sum(al.durations) == 80 and al.extra["entity_source"] == get_analyzer().name
+print("OFFLINE-OK", len(audio), get_analyzer().name)
 '''
 
 
@@ -35,3 +41,4 @@ def test_engine_runs_with_network_and_hub_blocked(tmp_path):
                          capture_output=True, text=True, timeout=300, env=env)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "OFFLINE-OK" in res.stdout
+    assert "smollm2-lora" in res.stdout          # the LLM analyzer itself loaded, not the fallback

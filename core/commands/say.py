@@ -38,20 +38,11 @@ def register(sub) -> None:
 def parse_entities(text: str | None) -> dict | None:
     if not text:
         return None
-    from core.project import ENTITIES
-    out = {}
-    for part in text.split(","):
-        name, sep, weight = part.strip().partition("=")
-        name = name.strip().lower()
-        if name not in ENTITIES:
-            raise UserError(f"unknown emotion entity {name!r}; use {', '.join(ENTITIES)}")
-        try:
-            out[name] = float(weight) if sep else 1.0
-        except ValueError:
-            raise UserError(f"bad weight in {part!r}") from None
-        if out[name] < 0:
-            raise UserError(f"entity weights must be >= 0 ({part!r})")
-    return out
+    from core.instruct.pipeline import parse_entities as parse
+    try:
+        return parse(text)
+    except ValueError as e:
+        raise UserError(str(e)) from None
 
 
 def run(args: argparse.Namespace) -> int:
