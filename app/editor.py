@@ -40,6 +40,7 @@ class Editor(QObject):
         self._immediate = False              # the next change skips the debounce (drag released)
         self.last_result = None
         self.edit_count = 0                  # bumps on every applied change (autosave)
+        self.closed = False
 
     def set_session(self, session: Session) -> None:
         """Switch projects without waiting: old jobs are cancelled and their results dropped."""
@@ -143,9 +144,18 @@ class Editor(QObject):
         if self.session.needs(cue_id) is not None and (job is None or job.is_cancelled):
             self.schedule_now(cue_id)
 
+    def shutdown(self, wait_ms: int = -1) -> bool:
+        """Stop scheduling, cancel jobs and wait for the one running (an engine call
+        cannot be interrupted; a thread left running at exit aborts the process)."""
+        self.closed = True
+        for t in self.debounce.timers.values():
+            t.stop()
+        self.runner.cancel_all()
+        return self.runner.wait(wait_ms)
+
     def schedule_now(self, cue_id: str) -> None:
         need = self.session.needs(cue_id)
-        if need is None:
+        if need is None or self.closed:
             return
         self.statusChanged.emit(cue_id, "rendering")
         self.activity.emit(f"{need}ing {cue_id}…")

@@ -315,12 +315,13 @@ class MainWindow(FileActions, JobActions, QMainWindow):
             ev.ignore()
             return
         self.transport.pause()
-        self.editor.runner.cancel_all()
+        self.activity.setText("finishing the current render…")
+        self.editor.shutdown(wait_ms=0)
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/split", self.split.saveState())
         self.settings.setValue("listen/mode", self.transport.mode)
         if not self.dirty():
             target = autosave_path(self.path) if self.path else project_io.untitled_autosave()
             target.unlink(missing_ok=True)
-        self.editor.runner.wait(3000)
+        self.editor.runner.wait()               # the running engine call, seconds at most
         ev.accept()
