@@ -344,20 +344,7 @@ def test_opening_another_project_while_rendering_does_not_wait(win, project_path
     assert win.session.audio("c1") is not None and win.timeline.mel.mel.shape[0] > 0
 
 
-@pytest.fixture
-def free_whisper():
-    """Cloning scores with Whisper (CTranslate2). Free it while Python still runs: left to
-    the interpreter's exit, its worker threads abort the process (exit status 134)."""
-    yield
-    import gc
-    import sys
-    wer = sys.modules.get("core.evaluate.wer")
-    if wer is not None and hasattr(wer, "_model"):
-        wer._model.cache_clear()
-    gc.collect()
-
-
-def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot, free_whisper):
+def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot):
     pytest.importorskip("core.voice_clone")
     from app.project_io import demo_path
     win.open_project(project_path)
