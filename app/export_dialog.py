@@ -1,12 +1,11 @@
-"""The export dialog: what to write, where, loudness; runs in the background with progress."""
+"""The export dialog: what to write, where, and the loudness (the window runs the export)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QProgressBar, QPushButton, QVBoxLayout)
+                               QPushButton, QVBoxLayout)
 
 from core.export import ExportOptions, planned_files
 
@@ -51,8 +50,6 @@ class ExportDialog(QDialog):
             form.addRow(cb)
         form.addRow("Integrated loudness", self.target)
         form.addRow("True-peak ceiling", self.ceiling)
-        self.bar = QProgressBar()
-        self.bar.setVisible(False)
         self.info = QLabel("")
         self.info.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok |
@@ -61,7 +58,6 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
-        lay.addWidget(self.bar)
         lay.addWidget(self.info)
         lay.addWidget(buttons)
 
@@ -97,9 +93,3 @@ class ExportDialog(QDialog):
         self.chosen = opts
         self.accept()
 
-
-def show_progress(bar: QProgressBar, fraction: float, text: str) -> None:
-    bar.setVisible(True)
-    bar.setValue(int(round(100 * fraction)))
-    bar.setFormat(f"{text} %p%")
-    bar.setAlignment(Qt.AlignmentFlag.AlignCenter)
