@@ -75,7 +75,9 @@ class Alignment:
         return self
 
     def copy(self) -> "Alignment":
-        return Alignment.from_dict(json.loads(json.dumps(self.to_dict())))
+        """An exact deep copy (no rounding: render_edit compares values exactly)."""
+        import copy
+        return copy.deepcopy(self)
 
     def to_dict(self) -> dict:
         d = asdict(self)

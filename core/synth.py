@@ -25,7 +25,7 @@ from core.voices import DEFAULT_VOICE, style_tensor
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
-EDIT_CONTEXT = 12      # frames decoded on each side of an edited span
+EDIT_CONTEXT = 6       # frames decoded on each side of an edited span (bench/edit_latency.py --sweep)
 EDIT_FADE = 2          # frames of crossfade where new audio meets old
 
 

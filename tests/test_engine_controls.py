@@ -91,3 +91,13 @@ def test_bad_alignments_are_refused(engine, short_line):
         Alignment.from_dict({"phonemes": ["a"]})
     with pytest.raises(UserError, match="unknown voice"):
         engine.predict(["a"], voice="nobody")
+
+
+def test_copy_is_exact_so_an_edit_touches_only_its_frames(engine, short_line):
+    from core.synth import _changed_frames
+    al, _ = short_line
+    edited = al.copy()
+    assert edited.f0 == al.f0 and edited.energy == al.energy     # no rounding on copy
+    edited.f0[2 * 20] += 10.0
+    lo, hi_new, hi_old = _changed_frames(al, edited)
+    assert (lo, hi_new, hi_old) == (20, 21, 21)
