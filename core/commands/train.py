@@ -30,6 +30,8 @@ def register(subparsers) -> None:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--mse-weight", type=float, default=0.0,
+                   help="extra MSE term on durations (0 = the paper's loss; see docs/instructions.md)")
     p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
     p.add_argument("--iters", type=int, default=3, help="slot-attention iterations T")
     p.add_argument("--bank-size", type=int, default=3000,
@@ -58,7 +60,7 @@ def command_line(args) -> str:
         parts += ["--corpus", c]
     for c in args.val_corpus or []:
         parts += ["--val-corpus", c]
-    for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "slots", "iters",
+    for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "mse_weight", "slots", "iters",
                  "bank_size", "analyzer_steps", "lora_rank", "voices", "seed", "threads"):
         parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
     for flag in ("no_ablation", "analyzer_only"):

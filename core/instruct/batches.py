@@ -87,16 +87,15 @@ def real_entry(rec: dict, rng: random.Random) -> BankEntry:
 
 def sample_idd_batch(records, bank, rng: random.Random, size: int) -> dict:
     recs = [rng.choice(records) for _ in range(size)]
-    entries, targets = [], []
-    for rec in recs:
+    entries = [rng.choice(bank) if bank else None for _ in range(size)]
+    targets = []
+    for i, rec in enumerate(recs):
         if "duration_gt" in rec:                      # real timing: no synthetic profile
-            entries.append(real_entry(rec, rng))
+            entries[i] = real_entry(rec, rng)
             targets.append(rec["duration_gt"].float())
             continue
-        entry = rng.choice(bank)
         mix = corpus.sample_mixture(rng)
-        entries.append(entry)
-        targets.append(rate_target(rec, entry, rng, corpus.mixture_params(mix)[3]))
+        targets.append(rate_target(rec, entries[i], rng, corpus.mixture_params(mix)[3]))
     return idd_batch(recs, entries, targets)
 
 

@@ -69,7 +69,7 @@ def run_training(args, out: Path | None, command: str) -> dict:
         return data_info
     cfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, hidden=args.hidden,
                       n_slots=args.slots, iters=args.iters, seed=args.seed,
-                      bank_size=args.bank_size)
+                      bank_size=args.bank_size, mse_weight=args.mse_weight)
     sidecar.update(data=data_info, synthetic_targets=(
                        "rule-generated: the backbone's own durations/F0/energy for real script "
                        "lines, transformed by sampled rate profiles and emotion prosody rules "
