@@ -188,14 +188,19 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=120, help="held-out lines to score")
     ap.add_argument("--analyzer-n", type=int, default=70, help="held-out emotion instructions")
     ap.add_argument("--skip-analyzer", action="store_true")
+    ap.add_argument("--checkpoint-dir", default=None,
+                    help="score IDD/IEC from another folder (results then go to stdout only)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     rng = random.Random(0)
     recs = val_records(args)
-    idd, iec = checkpoints.load_idd(), checkpoints.load_iec()
+    folder = Path(args.checkpoint_dir) if args.checkpoint_dir else checkpoints.CHECKPOINT_DIR
+    idd = checkpoints.load_idd(folder / checkpoints.IDD_PATH.name)
+    iec = checkpoints.load_iec(folder / checkpoints.IEC_PATH.name)
     models = {"IDD (slot attention)": idd}
-    if checkpoints.IDD_RAW_PATH.is_file():
-        models["raw-instruction cross-attention"] = checkpoints.load_idd(checkpoints.IDD_RAW_PATH)
+    raw_path = checkpoints.IDD_RAW_PATH if not args.checkpoint_dir else folder / checkpoints.IDD_RAW_PATH.name
+    if raw_path.is_file():
+        models["raw-instruction cross-attention"] = checkpoints.load_idd(raw_path)
     report = dict(lines=len(recs))
     report["rate_control"] = rate_control(idd, recs, rng)
     report["rate_control_train_families"] = rate_control(idd, recs, rng, phrasing.TRAIN_FAMILIES)
@@ -204,16 +209,21 @@ def main() -> None:
     report["ablation_train_phrasing"] = ablation(models, recs, phrasing.TRAIN_FAMILIES, 2)
     if not args.skip_analyzer:
         report["analyzer"] = analyzer_accuracy(args.analyzer_n, 0)
-    report["cost"] = dict(prediction_cost(), training=training_cost())
+    report["cost"] = dict(prediction_cost(), training=training_cost(folder))
     text = to_markdown(report)
     print(text)
+    if args.checkpoint_dir:
+        return
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")
     (RESULTS.with_suffix(".json")).write_text(json.dumps(report, indent=1, default=float))
 
 
-def training_cost() -> dict:
-    side = checkpoints.read_sidecar()
+def training_cost(folder: Path) -> dict:
+    try:
+        side = json.loads((folder / checkpoints.SIDECAR.name).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        side = {}
     files = side.get("files", {})
     return {name: files[name].get("seconds") for name in files} | {
         "feature_build_s": side.get("data", {}).get("feature_build_seconds"),
