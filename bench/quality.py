@@ -57,7 +57,8 @@ def plot_metric(results: dict, key: str, out: Path) -> None:
         ax.scatter(np.full(len(vals), i) + np.linspace(-0.2, 0.2, len(vals)), vals, s=10, color="k")
     title, higher = METRICS[key]
     ax.set_xticks(range(len(systems)), [s.replace(" (ours)", "\n(ours)") for s in systems], fontsize=8)
-    ax.set_title(f"{title} ({'higher' if higher else 'lower'} is better; bars = mean, dots = clips)")
+    ax.set_title(f"{title} ({'higher' if higher else 'lower'} is better; {len(results['clips'])} clips: "
+                 "bars = mean, dots = clips)")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)

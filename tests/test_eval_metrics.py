@@ -161,12 +161,12 @@ def test_mos_and_wer_models_answer():
 def test_trim_edges_keeps_curves_in_step():
     from core.alignment import Alignment
     from core.evaluate.dub import trim_edges, trimmed_frames
-    al = Alignment(phonemes=["$", "h", "i", ".", "$"], durations=[5, 2, 3, 6, 4],
-                   f0=[float(i) for i in range(40)], energy=[1.0] * 40)
+    al = Alignment(phonemes=["$", "h", "i", ".", "$"], durations=[5, 2, 12, 6, 4],
+                   f0=[float(i) for i in range(58)], energy=[1.0] * 58)
     out = trim_edges(al)
-    assert out.durations == [1, 2, 3, 2, 2]
-    assert out.f0 == [8.0, 9.0] + [float(i) for i in range(10, 20)] + [20.0, 21.0, 22.0, 23.0,
-                                                                        32.0, 33.0, 34.0, 35.0]
+    assert out.durations == [1, 2, 8, 2, 2]           # lead 1, last phoneme 8, silences 2
+    f = [float(i) for i in range(58)]
+    assert out.f0 == f[8:10] + f[10:14] + f[14:30] + f[38:42] + f[50:54]
     out.validate()
-    assert trimmed_frames(al.phonemes, al.durations) == al.n_frames - out.n_frames == 10
-    assert al.durations == [5, 2, 3, 6, 4]          # the input is not changed
+    assert trimmed_frames(al.phonemes, al.durations) == al.n_frames - out.n_frames == 14
+    assert al.durations == [5, 2, 12, 6, 4]         # the input is not changed

@@ -70,20 +70,25 @@ def _oracle_span(video: Path, info: dict) -> tuple[float, float]:
 SILENT = set("$.,!?;:\"'()-—… ")                 # tokens that make no sound
 
 
+FINAL_MAX = 8          # frames: the backbone gives a line's last phoneme ~0.4 s, mostly fade
+
+
 def _kept(phonemes, durations, lead: int, tail: int) -> list[int]:
     keep = [int(d) for d in durations]
     keep[0] = min(keep[0], lead)
     last = max((i for i, p in enumerate(phonemes) if p not in SILENT), default=0)
+    if last > 0:
+        keep[last] = min(keep[last], FINAL_MAX)
     for i in range(max(last + 1, 1), len(keep)):
         keep[i] = min(keep[i], tail)
     return keep
 
 
 def trim_edges(al: Alignment, lead: int = 1, tail: int = 2) -> Alignment:
-    """Shorten the leading pad to `lead` frames and each silent token after the last
-    sounding phoneme to `tail` frames. Kokoro opens a line with ~0.4 s of silence and
-    closes it with a pause for the full stop; a dub must speak from its cue's in-time
-    to its out-time."""
+    """Shorten the leading pad to `lead` frames, the last sounding phoneme to FINAL_MAX
+    and each silent token after it to `tail` frames. Kokoro opens a line with ~0.4 s of
+    silence and closes it with a long final phoneme and a pause for the full stop; a
+    dub must speak from its cue's in-time to its out-time."""
     out = al.copy()
     keep = _kept(out.phonemes, out.durations, lead, tail)
     c = 2                                          # two curve values per frame
