@@ -42,10 +42,12 @@ def _model():
 
 
 def transcribe(audio: np.ndarray) -> str:
-    """English transcript of 16 kHz audio (greedy, no VAD filter, no context)."""
+    """English transcript of 16 kHz audio: greedy at temperature 0 only (no sampling
+    fallback, so a file always gets the same transcript), no VAD filter, no context."""
     check_audible(audio, "audio to transcribe")
     segments, _ = _model().transcribe(np.asarray(audio, np.float32), language="en", beam_size=1,
-                                      condition_on_previous_text=False, vad_filter=False)
+                                      temperature=0.0, condition_on_previous_text=False,
+                                      vad_filter=False)
     return " ".join(s.text.strip() for s in segments).strip()
 
 
