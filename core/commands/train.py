@@ -23,7 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--corpus", required=True, action="append",
                    help="corpus file or folder (repeat for several)")
     p.add_argument("--val-corpus", action="append", default=None,
-                   help="held-out corpus (default: the *val* files of each folder)")
+                   help="held-out corpus; without it, the *val*/*test* files of each --corpus folder")
     p.add_argument("--lines", type=int, default=1500, help="training lines (balanced over files)")
     p.add_argument("--val-lines", type=int, default=210, help="held-out lines")
     p.add_argument("--steps", type=int, default=3000, help="IDD+IEC training steps")
