@@ -13,7 +13,8 @@ from PySide6.QtGui import QUndoStack
 
 from app.commands import AlignmentEdit, EntitiesEdit, FieldEdit
 from app.workers import Debouncer, JobRunner
-from core.session import Session, merge_curve, with_durations
+from core.alignment import retime
+from core.session import Session, merge_curve
 
 _drag_ids = itertools.count(1_000_000)
 DEBOUNCE_MS = 150
@@ -79,7 +80,7 @@ class Editor(QObject):
             return
         durations = list(al.durations)
         durations[k] = max(1, int(frames))
-        new = with_durations(al, durations)
+        new = retime(al, durations)
         self._immediate = finished
         self.undo.push(AlignmentEdit(self, cue_id, al, new, cue.edited,
                                      {**cue.edited, "durations": True}, drag, "move boundary"))

@@ -114,7 +114,7 @@ def sweep(eng, s, repeats: int) -> None:
 
     import core.synth as synth
     from core.audio import mel_spectrogram
-    from core.session import with_durations
+    from core.alignment import retime
     base_al = s.project.cue("c1").alignment
     base_audio = eng.render(base_al)             # also records the norm statistics
     edits = []
@@ -123,7 +123,7 @@ def sweep(eng, s, repeats: int) -> None:
         d = list(base_al.durations)
         k = 2 + (i * 7) % (n - 4)
         d[k] += 2
-        new = with_durations(base_al, d)
+        new = retime(base_al, d)
         edits.append((new, eng.render(new)))     # the full render to compare against
     eng.render(base_al)
     default = synth.EDIT_CONTEXT

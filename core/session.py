@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from core.alignment import CURVE_PER_FRAME, FRAMES_PER_SECOND, Alignment
+from core.alignment import Alignment, retime
 from core.errors import UserError
 from core.project import Project
 
@@ -67,53 +67,6 @@ def predict_key(cue) -> str:
 
 
 # ---------------------------------------------------------------- alignment maths
-def rescale_durations(durations, target_frames: int) -> list[int]:
-    """Scale durations to sum to `target_frames` (largest remainder), keeping >=1 where >0."""
-    d = np.asarray(durations, dtype=np.float64)
-    if d.sum() <= 0 or target_frames <= 0:
-        return [int(x) for x in d]
-    exact = d * (target_frames / d.sum())
-    out = np.floor(exact).astype(int)
-    out[(d > 0) & (out == 0)] = 1
-    left = target_frames - out.sum()
-    order = np.argsort(-(exact - np.floor(exact)))
-    i = 0
-    while left != 0 and i < 10 * len(out):
-        k = order[i % len(out)]
-        if left > 0:
-            out[k] += 1
-            left -= 1
-        elif out[k] > 1:
-            out[k] -= 1
-            left += 1
-        i += 1
-    return [int(x) for x in out]
-
-
-def retime_curve(curve, old_durations, new_durations) -> list[float]:
-    """Stretch a 12.5 ms curve phoneme by phoneme to new durations (linear)."""
-    c = np.asarray(curve, dtype=np.float64)
-    out, pos = [], 0
-    for d_old, d_new in zip(old_durations, new_durations):
-        seg = c[pos:pos + CURVE_PER_FRAME * d_old]
-        pos += CURVE_PER_FRAME * d_old
-        n = CURVE_PER_FRAME * int(d_new)
-        if n == 0:
-            continue
-        if len(seg) == 0:
-            fill = out[-1] if out else (c[pos] if pos < len(c) else 0.0)
-            out.extend([fill] * n)
-        elif len(seg) == n:
-            out.extend(seg.tolist())
-        else:
-            x = np.linspace(0, len(seg) - 1, n)
-            vals = np.interp(x, np.arange(len(seg)), seg)
-            if np.any(seg == 0):   # keep unvoiced (0 Hz) regions unvoiced
-                vals[seg[np.round(x).astype(int)] == 0] = 0.0
-            out.extend(vals.tolist())
-    return out
-
-
 def merge_curve(old, values, tol: float = 1e-3) -> list[float]:
     """`values` where they differ from `old` by more than `tol`, else `old` exactly, so
     an edit drawn in float32 changes only the points it really moved."""
@@ -123,14 +76,6 @@ def merge_curve(old, values, tol: float = 1e-3) -> list[float]:
         raise ValueError(f"the curve has {len(o)} values; got {len(v)}")
     moved = np.abs(v - o) > tol
     return [round(float(b), 5) if m else a for a, b, m in zip(old, v, moved)]
-
-
-def with_durations(al: Alignment, durations) -> Alignment:
-    new = al.copy()
-    new.durations = [int(x) for x in durations]
-    new.f0 = retime_curve(al.f0, al.durations, new.durations)
-    new.energy = retime_curve(al.energy, al.durations, new.durations)
-    return new
 
 
 # ---------------------------------------------------------------- the session
@@ -242,7 +187,7 @@ class Session:
 
     def set_durations(self, cue_id: str, durations) -> Alignment:
         cue = self.project.cue(cue_id)
-        al = with_durations(self._require_alignment(cue), durations)
+        al = retime(self._require_alignment(cue), durations)
         self.set_alignment(cue_id, al, {**cue.edited, "durations": True})
         return al
 
@@ -384,43 +329,12 @@ class _CueSnapshot:
 
 
 # ---------------------------------------------------------------- engine calls
-def instructed_predictor():
-    """core.instruct.pipeline.instructed_predict, or None while it is not there."""
-    try:
-        from core.instruct.pipeline import instructed_predict
-        return instructed_predict
-    except ImportError:
-        return None
-
-
 def predict_cue(eng, cue) -> tuple[Alignment, str]:
-    """Timing and prosody for a cue; a note says when instructions could not be used."""
-    phonemes = eng.phonemize(cue.text)
-    has_instructions = bool(cue.rate_instruction or cue.emotion_instruction or cue.entities)
-    idd = instructed_predictor() if has_instructions else None
-    note = ""
-    if idd is not None:
-        al = idd(eng, phonemes, cue.voice, cue.rate_instruction, cue.emotion_instruction,
-                 cue.entities or None, cue.slot)
-        note = "; ".join(al.extra.get("notes", []))
-    else:
-        if has_instructions:
-            note = ("instructions not applied: the instruction models (IDD/IEC) are not "
-                    "available, so the backbone's timing was rescaled to the cue's slot")
-        al = eng.predict(phonemes, voice=cue.voice)
-        target = int(round(cue.slot * FRAMES_PER_SECOND))
-        if target > 0 and target != al.n_frames:
-            enc = eng.encode(phonemes, voice=cue.voice)
-            durations = rescale_durations(al.durations, target)
-            f0, energy = eng.prosody(enc, durations)
-            al = Alignment(list(al.phonemes), durations, [float(x) for x in f0],
-                           [float(x) for x in energy], cue.voice)
-    al.instructions = {"rate": cue.rate_instruction, "emotion": cue.emotion_instruction}
-    al.entities = al.entities or dict(cue.entities) or None
-    # copy() rounds the curves as saved (3 decimals for F0, 5 for energy); rendering the
-    # rounded form means later edits (also copies) differ only where they were edited,
-    # so the partial re-render touches only those frames
-    return al.copy().validate(), note
+    """Timing and prosody for a cue, fitted to its slot; the note says what was used."""
+    from core.instruct.pipeline import instructed_predict
+    al = instructed_predict(eng, eng.phonemize(cue.text), cue.voice, cue.rate_instruction,
+                            cue.emotion_instruction, cue.entities or None, cue.slot)
+    return al.validate(), "; ".join(al.extra.get("notes", []))
 
 
 def render_alignment(eng, al: Alignment, prev) -> tuple[np.ndarray, bool]:
