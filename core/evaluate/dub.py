@@ -118,10 +118,12 @@ def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: d
     if instructed_predict is not None:
         info["predictor"] = "core.instruct.pipeline.instructed_predict (IDD/IEC)"
         al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)
-        extra = trimmed_frames(al.phonemes, al.durations)
-        if extra > 0:       # predict for the slot plus the edge silences, then drop them
+        for _ in range(4):  # predict for the slot plus the edge silences, which are dropped
+            speech = al.n_frames - trimmed_frames(al.phonemes, al.durations)
+            if abs(speech - n_frames) <= 1:
+                break
             al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None,
-                                    slot + extra / FRAMES_PER_SECOND)
+                                    (al.n_frames + n_frames - speech) / FRAMES_PER_SECOND)
         info["predictor_notes"] = list(al.extra.get("notes", []))
         info["entities_used"] = al.entities
         return trim_edges(al)
