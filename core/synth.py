@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 PAD = g2p.PAD
 EDIT_CONTEXT = 6       # frames decoded on each side of an edited span (bench/edit_latency.py --sweep)
 EDIT_FADE = 2          # frames of crossfade where new audio meets old
+UNVOICED_HZ = 10.0     # the decoder's harmonic source treats F0 below this as unvoiced
 
 
 @dataclass
@@ -131,7 +132,8 @@ class Engine:
                 raise AlignmentError(f"{len(enc.tokens)} tokens but {durs.numel()} durations")
             f0, energy = self.model.f0_energy(enc.dur_feats.to(self.device), durs,
                                               enc.style.to(self.device))
-            f0 = f0[0].clamp(min=0).float().cpu().numpy()
+            f0 = f0[0].float().cpu().numpy()
+            f0[f0 < UNVOICED_HZ] = 0.0          # the contract: 0 = unvoiced
             return f0, energy[0].float().cpu().numpy()
 
     def predict(self, phonemes, voice=DEFAULT_VOICE, speed: float = 1.0) -> Alignment:

@@ -101,3 +101,10 @@ def test_copy_is_exact_so_an_edit_touches_only_its_frames(engine, short_line):
     edited.f0[2 * 20] += 10.0
     lo, hi_new, hi_old = _changed_frames(al, edited)
     assert (lo, hi_new, hi_old) == (20, 21, 21)
+
+
+def test_unvoiced_frames_have_zero_f0(short_line):
+    al, _ = short_line
+    f0 = np.asarray(al.f0)
+    assert (f0 == 0).any() and (f0 > 50).any()
+    assert not ((f0 > 0) & (f0 < 10)).any()

@@ -6,7 +6,7 @@ import pytest
 
 from core.alignment import FRAME_SECONDS
 from core.evaluate.audio_io import resample
-from core.evaluate.dub import fit_durations
+from core.instruct.idd import rescale_to_slot
 
 TEXT = "Your father is out there entertaining them."
 
@@ -21,7 +21,7 @@ def renders():
     enc = eng.encode(phon, "jm_kumo")
     base = eng.predict(phon, "jm_kumo")
     slow = base.copy()
-    slow.durations = fit_durations(base.durations, int(round(base.n_frames * 1.3)))
+    slow.durations = rescale_to_slot(base.durations, base.n_frames * 1.3 / 40)
     f0, energy = eng.prosody(enc, slow.durations)
     slow.f0, slow.energy = f0.tolist(), energy.tolist()
     return [(al, resample(eng.render(al), 24000, 16000)) for al in (base, slow)]

@@ -5,7 +5,6 @@ from scipy.signal import lfilter
 
 from core.evaluate.audio_io import EVAL_SR, MetricError
 from core.evaluate.dd import duration_divergence
-from core.evaluate.dub import fit_durations
 from core.evaluate.textnorm import normalize_text
 from core.evaluate.wer import edit_distance, word_error_rate
 
@@ -69,14 +68,6 @@ def test_dd_identical_is_zero_and_known_value():
 def test_dd_rejects_different_phone_counts():
     with pytest.raises(MetricError, match="phone counts differ"):
         duration_divergence([1, 2, 3], [1, 2])
-
-
-def test_fit_durations_exact_sum():
-    for n in (7, 40, 123):
-        out = fit_durations([3.2, 0.4, 7.9, 2.5, 1.0, 6.6, 2.2], n)
-        assert sum(out) == n and min(out) >= 1
-    with pytest.raises(MetricError):
-        fit_durations([2, 2, 2], 2)
 
 
 # ---------------------------------------------------------------- sync (VAD)
@@ -158,15 +149,3 @@ def test_mos_and_wer_models_answer():
     assert isinstance(res["transcript"], str) and res["wer"] >= 0
 
 
-def test_trim_edges_keeps_curves_in_step():
-    from core.alignment import Alignment
-    from core.evaluate.dub import trim_edges, trimmed_frames
-    al = Alignment(phonemes=["$", "h", "i", ".", "$"], durations=[5, 2, 12, 6, 4],
-                   f0=[float(i) for i in range(58)], energy=[1.0] * 58)
-    out = trim_edges(al)
-    assert out.durations == [1, 2, 8, 2, 2]           # lead 1, last phoneme 8, silences 2
-    f = [float(i) for i in range(58)]
-    assert out.f0 == f[8:10] + f[10:14] + f[14:30] + f[38:42] + f[50:54]
-    out.validate()
-    assert trimmed_frames(al.phonemes, al.durations) == al.n_frames - out.n_frames == 14
-    assert al.durations == [5, 2, 12, 6, 4]         # the input is not changed

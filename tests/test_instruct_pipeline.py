@@ -88,3 +88,22 @@ def test_emotion_direction(engine, phon):
     assert (sad.mean() - neutral.mean()) * semitone < -0.7
     assert (happy.mean() - neutral.mean()) * semitone > 0.7
     assert sad.std() < 0.9 * neutral.std() < happy.std()
+
+
+def test_speech_fills_the_slot_from_its_first_frame():
+    from core.instruct.idd import FINAL_MAX_FRAMES, fit_speech_to_slot
+    tokens = ["$", "h", "i", ".", "$"]
+    out = fit_speech_to_slot(tokens, [15.0, 2.0, 12.0, 6.0, 4.0], 1.0)
+    assert sum(out) == 40
+    assert out[0] == 1 and out[3] == out[4] == 2        # edges capped, not stretched
+    assert out[1] + out[2] == 35                        # the speech takes the rest
+    # the last sounding phoneme is first capped, then scaled with the rest
+    assert out[2] / out[1] == pytest.approx(FINAL_MAX_FRAMES / 2.0, rel=0.15)
+    # a tight slot still sums exactly (everything scaled)
+    assert sum(fit_speech_to_slot(tokens, [15.0, 2.0, 12.0, 6.0, 4.0], 0.15)) == 6
+
+
+def test_instructed_line_starts_speaking_at_the_slot_start(engine):
+    phon = engine.phonemize("Wait, we can look at that.")
+    al = instructed_predict(engine, phon, "jm_kumo", rate_instruction="steady", slot_seconds=2.0)
+    assert al.n_frames == 80 and al.durations[0] == 1

@@ -5,9 +5,8 @@ instructions), predict with the instructed predictor (IDD/IEC, durations fitted 
 the cue's slot), render with the voice, and lay the line on a silent track of the
 clip's length at the cue's in-time.
 
-Fallbacks, each recorded in `info`: without core.analyze the slot is the ground
-truth's speech span (VAD on the original track: oracle timing); without the
-instructed predictor the backbone's own durations are scaled to the slot.
+Without core.analyze (or with timing="oracle") the slot is the ground truth's
+speech span (VAD on the original track), recorded in `info`.
 """
 from __future__ import annotations
 
@@ -16,32 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.alignment import FRAME_SAMPLES, FRAMES_PER_SECOND, SAMPLE_RATE, Alignment
+from core.alignment import FRAME_SAMPLES, SAMPLE_RATE, Alignment
 from core.evaluate.audio_io import EVAL_SR, MetricError, load_audio
 
 log = logging.getLogger(__name__)
-
-
-def fit_durations(durations, n_frames: int) -> list[int]:
-    """Scale durations so they sum to exactly n_frames, each at least 1 frame."""
-    d = np.asarray(durations, dtype=np.float64)
-    if n_frames < len(d):
-        raise MetricError(f"slot of {n_frames} frames is shorter than {len(d)} phonemes")
-    scaled = np.maximum(1.0, d * n_frames / max(d.sum(), 1e-9))
-    out = np.maximum(1, np.floor(scaled)).astype(int)
-    rest = n_frames - out.sum()
-    order = np.argsort(-(scaled - np.floor(scaled)))       # largest remainders first
-    i = 0
-    while rest != 0:
-        k = order[i % len(order)]
-        if rest > 0:
-            out[k] += 1
-            rest -= 1
-        elif out[k] > 1:
-            out[k] -= 1
-            rest += 1
-        i += 1
-    return out.tolist()
 
 
 def _analysis_cue(video: Path, script: str, use_guide_audio: bool, info: dict):
@@ -67,75 +44,14 @@ def _oracle_span(video: Path, info: dict) -> tuple[float, float]:
     return speech_span(gt, "ground truth")
 
 
-SILENT = set("$.,!?;:\"'()-—… ")                 # tokens that make no sound
-
-
-FINAL_MAX = 8          # frames: the backbone gives a line's last phoneme ~0.4 s, mostly fade
-
-
-def _kept(phonemes, durations, lead: int, tail: int) -> list[int]:
-    keep = [int(d) for d in durations]
-    keep[0] = min(keep[0], lead)
-    last = max((i for i, p in enumerate(phonemes) if p not in SILENT), default=0)
-    if last > 0:
-        keep[last] = min(keep[last], FINAL_MAX)
-    for i in range(max(last + 1, 1), len(keep)):
-        keep[i] = min(keep[i], tail)
-    return keep
-
-
-def trim_edges(al: Alignment, lead: int = 1, tail: int = 2) -> Alignment:
-    """Shorten the leading pad to `lead` frames, the last sounding phoneme to FINAL_MAX
-    and each silent token after it to `tail` frames. Kokoro opens a line with ~0.4 s of
-    silence and closes it with a long final phoneme and a pause for the full stop; a
-    dub must speak from its cue's in-time to its out-time."""
-    out = al.copy()
-    keep = _kept(out.phonemes, out.durations, lead, tail)
-    c = 2                                          # two curve values per frame
-    f0, energy, t = [], [], 0
-    for i, (d, k) in enumerate(zip(out.durations, keep)):
-        a = t + d - k if i == 0 else t             # the lead pad keeps its end, others their start
-        f0 += out.f0[c * a: c * (a + k)]
-        energy += out.energy[c * a: c * (a + k)]
-        t += d
-    out.durations, out.f0, out.energy = keep, f0, energy
-    return out
-
-
-def trimmed_frames(phonemes, durations) -> int:
-    """Frames trim_edges would remove."""
-    return int(sum(durations)) - sum(_kept(phonemes, durations, 1, 2))
-
-
 def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: dict) -> Alignment:
-    """An alignment whose speech fills `slot` seconds from its first frame."""
-    n_frames = max(1, int(round(slot * FRAMES_PER_SECOND)))
-    try:
-        from core.instruct.pipeline import instructed_predict
-    except ImportError as e:
-        instructed_predict = None
-        info["predictor"] = f"backbone durations scaled to the slot (instructed predictor unavailable: {e})"
-    if instructed_predict is not None:
-        info["predictor"] = "core.instruct.pipeline.instructed_predict (IDD/IEC)"
-        al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)
-        for _ in range(4):  # predict for the slot plus the edge silences, which are dropped
-            speech = al.n_frames - trimmed_frames(al.phonemes, al.durations)
-            if abs(speech - n_frames) <= 1:
-                break
-            al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None,
-                                    (al.n_frames + n_frames - speech) / FRAMES_PER_SECOND)
-        info["predictor_notes"] = list(al.extra.get("notes", []))
-        info["entities_used"] = al.entities
-        return trim_edges(al)
-    enc = eng.encode(phonemes, voice)
-    base = enc.base_durations.cpu().numpy()
-    rounded = [max(1, int(round(float(d)))) for d in base]
-    speech = sum(rounded) - trimmed_frames(enc.tokens, rounded)
-    total = int(round(sum(rounded) * n_frames / max(1, speech)))   # the slot plus edge silences
-    durs = fit_durations(base, max(len(base), total))
-    f0, energy = eng.prosody(enc, durs)
-    return trim_edges(Alignment(phonemes=enc.tokens, durations=durs, f0=f0.tolist(),
-                                energy=energy.tolist(), voice=voice))
+    """An alignment whose speech fills `slot` seconds (idd.fit_speech_to_slot)."""
+    from core.instruct.pipeline import instructed_predict
+    info["predictor"] = "core.instruct.pipeline.instructed_predict (IDD/IEC)"
+    al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)
+    info["predictor_notes"] = list(al.extra.get("notes", []))
+    info["entities_used"] = al.entities
+    return al
 
 
 def dub_clip(video: str | Path, script: str, voice="jm_kumo", *, eng=None,

@@ -129,3 +129,33 @@ def rescale_to_slot(durations, slot_seconds: float) -> list[int]:
     out = out.astype(int).tolist()
     assert sum(out) == target and min(out) >= 1
     return out
+
+
+SILENT_TOKENS = set("$.,!?;:\"'()-—…“” ")      # tokens that make no sound
+LEAD_FRAMES, TAIL_FRAMES, FINAL_MAX_FRAMES = 1, 2, 8
+
+
+def fit_speech_to_slot(tokens, durations, slot_seconds: float) -> list[int]:
+    """Like rescale_to_slot, but the speech itself fills the slot: a dub must start at
+    its cue's in-time and end at its out-time. The backbone opens a line with ~0.4 s of
+    silence and holds the last phoneme and the full stop long; those edges are capped
+    (lead pad 1 frame, last sounding phoneme 8, silent tokens after it 2 each) and kept
+    as they are, and only the rest is scaled."""
+    d = np.asarray(durations, dtype=np.float64).copy()
+    sounding = [i for i, t in enumerate(tokens) if t not in SILENT_TOKENS]
+    if not sounding or len(d) != len(tokens):
+        return rescale_to_slot(d, slot_seconds)
+    last = sounding[-1]
+    d[last] = min(d[last], FINAL_MAX_FRAMES)
+    edges = [0] + list(range(last + 1, len(d)))
+    fixed = {0: LEAD_FRAMES, **{i: TAIL_FRAMES for i in edges[1:]}}
+    fixed = {i: int(max(1, min(round(d[i]), cap))) for i, cap in fixed.items()}
+    inner = [i for i in range(len(d)) if i not in fixed]
+    inner_seconds = slot_seconds - sum(fixed.values()) / FRAMES_PER_SECOND
+    if not inner or round(inner_seconds * FRAMES_PER_SECOND) < len(inner):
+        return rescale_to_slot(d, slot_seconds)          # too tight: scale everything
+    out = np.zeros(len(d), dtype=int)
+    out[inner] = rescale_to_slot(d[inner], inner_seconds)
+    for i, frames in fixed.items():
+        out[i] = frames
+    return out.tolist()
