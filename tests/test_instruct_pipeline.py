@@ -90,20 +90,29 @@ def test_emotion_direction(engine, phon):
     assert sad.std() < 0.9 * neutral.std() < happy.std()
 
 
-def test_speech_fills_the_slot_from_its_first_frame():
-    from core.instruct.idd import FINAL_MAX_FRAMES, fit_speech_to_slot
+def test_slot_plan_keeps_the_lead_in_for_prediction_and_trims_it_after():
+    from core.instruct.idd import FINAL_MAX_FRAMES, slot_plan, trim_to_plan
     tokens = ["$", "h", "i", ".", "$"]
-    out = fit_speech_to_slot(tokens, [15.0, 2.0, 12.0, 6.0, 4.0], 1.0)
-    assert sum(out) == 40
-    assert out[0] == 1 and out[3] == out[4] == 2        # edges capped, not stretched
-    assert out[1] + out[2] == 35                        # the speech takes the rest
-    # the last sounding phoneme is first capped, then scaled with the rest
-    assert out[2] / out[1] == pytest.approx(FINAL_MAX_FRAMES / 2.0, rel=0.15)
-    # a tight slot still sums exactly (everything scaled)
-    assert sum(fit_speech_to_slot(tokens, [15.0, 2.0, 12.0, 6.0, 4.0], 0.15)) == 6
+    predict, keep = slot_plan(tokens, [15.0, 2.0, 12.0, 6.0, 4.0], 1.0)
+    assert sum(keep) == 40
+    assert keep[0] == 1 and keep[3] == keep[4] == 2          # edges trimmed
+    assert keep[1] + keep[2] == 35                           # the speech takes the rest
+    assert keep[2] / keep[1] == pytest.approx(FINAL_MAX_FRAMES / 2.0, rel=0.15)
+    assert predict[0] == 15 and predict[3:] == [6, 4]        # predicted with natural edges
+    curve = [float(i) for i in range(2 * sum(predict))]
+    kept = trim_to_plan(curve, predict, keep)
+    assert len(kept) == 2 * sum(keep)
+    assert kept[:2] == curve[28:30]                          # the lead pad keeps its end
+    assert kept[2:4] == curve[30:32]                         # speech starts right after
+    # a tight slot still sums exactly (everything scaled, nothing trimmed)
+    predict, keep = slot_plan(tokens, [15.0, 2.0, 12.0, 6.0, 4.0], 0.15)
+    assert sum(keep) == 6 and predict == keep
 
 
-def test_instructed_line_starts_speaking_at_the_slot_start(engine):
-    phon = engine.phonemize("Wait, we can look at that.")
+def test_instructed_line_speaks_from_the_slot_start(engine):
+    phon = engine.phonemize("Bin blue with e four now.")
     al = instructed_predict(engine, phon, "jm_kumo", rate_instruction="steady", slot_seconds=2.0)
     assert al.n_frames == 80 and al.durations[0] == 1
+    audio = engine.render(al)
+    first_word = audio[600:sum(al.durations[:5]) * 600]       # "bˈɪn" right after the pad
+    assert np.sqrt(np.mean(first_word ** 2)) > 0.02             # voiced, not a silent lead-in

@@ -45,7 +45,7 @@ def _oracle_span(video: Path, info: dict) -> tuple[float, float]:
 
 
 def _predict(eng, phonemes, voice, rate, emotion, entities, slot: float, info: dict) -> Alignment:
-    """An alignment whose speech fills `slot` seconds (idd.fit_speech_to_slot)."""
+    """An alignment whose speech fills `slot` seconds (idd.slot_plan)."""
     from core.instruct.pipeline import instructed_predict
     info["predictor"] = "core.instruct.pipeline.instructed_predict (IDD/IEC)"
     al = instructed_predict(eng, phonemes, voice, rate, emotion, entities or None, slot)

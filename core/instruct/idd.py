@@ -135,27 +135,49 @@ SILENT_TOKENS = set("$.,!?;:\"'()-—…“” ")      # tokens that make no sou
 LEAD_FRAMES, TAIL_FRAMES, FINAL_MAX_FRAMES = 1, 2, 8
 
 
-def fit_speech_to_slot(tokens, durations, slot_seconds: float) -> list[int]:
-    """Like rescale_to_slot, but the speech itself fills the slot: a dub must start at
-    its cue's in-time and end at its out-time. The backbone opens a line with ~0.4 s of
-    silence and holds the last phoneme and the full stop long; those edges are capped
-    (lead pad 1 frame, last sounding phoneme 8, silent tokens after it 2 each) and kept
-    as they are, and only the rest is scaled."""
-    d = np.asarray(durations, dtype=np.float64).copy()
+def slot_plan(tokens, durations, slot_seconds: float) -> tuple[list[int], list[int]]:
+    """Durations so that the speech itself fills the slot: a dub starts at its cue's
+    in-time and ends at its out-time. Returns (predict, keep):
+
+    - `predict`: the lengths to predict F0/energy with. The backbone opens a line with
+      ~0.4 s of silence and holds the last phoneme and the full stop long; its prosody
+      predictor needs that lead-in (with a short one the first words come out unvoiced),
+      so the edges keep their natural lengths here;
+    - `keep`: what stays after trimming: lead pad 1 frame, last sounding phoneme at most
+      8, silent tokens after it 2 each; sum(keep) == round(slot_seconds * 40).
+    Use trim_to_plan() to cut the predicted curves down to `keep`.
+    """
+    d = np.asarray(durations, dtype=np.float64)
     sounding = [i for i, t in enumerate(tokens) if t not in SILENT_TOKENS]
-    if not sounding or len(d) != len(tokens):
-        return rescale_to_slot(d, slot_seconds)
+    if not sounding or len(d) != len(tokens) or sounding[0] == 0:
+        out = rescale_to_slot(d, slot_seconds)
+        return out, out
     last = sounding[-1]
-    d[last] = min(d[last], FINAL_MAX_FRAMES)
-    edges = [0] + list(range(last + 1, len(d)))
-    fixed = {0: LEAD_FRAMES, **{i: TAIL_FRAMES for i in edges[1:]}}
-    fixed = {i: int(max(1, min(round(d[i]), cap))) for i, cap in fixed.items()}
-    inner = [i for i in range(len(d)) if i not in fixed]
-    inner_seconds = slot_seconds - sum(fixed.values()) / FRAMES_PER_SECOND
-    if not inner or round(inner_seconds * FRAMES_PER_SECOND) < len(inner):
-        return rescale_to_slot(d, slot_seconds)          # too tight: scale everything
-    out = np.zeros(len(d), dtype=int)
-    out[inner] = rescale_to_slot(d[inner], inner_seconds)
-    for i, frames in fixed.items():
-        out[i] = frames
-    return out.tolist()
+    natural = [max(1, int(round(x))) for x in d]
+    keep_edges = {0: LEAD_FRAMES}
+    keep_edges.update({i: min(TAIL_FRAMES, natural[i]) for i in range(last + 1, len(d))})
+    inner = d[1:last + 1].copy()
+    inner[-1] = min(inner[-1], FINAL_MAX_FRAMES)
+    inner_seconds = slot_seconds - sum(keep_edges.values()) / FRAMES_PER_SECOND
+    if round(inner_seconds * FRAMES_PER_SECOND) < len(inner):
+        out = rescale_to_slot(d, slot_seconds)            # too tight: scale everything
+        return out, out
+    inner_keep = rescale_to_slot(inner, inner_seconds)
+    keep = [keep_edges[0], *inner_keep, *[keep_edges[i] for i in range(last + 1, len(d))]]
+    predict = list(keep)
+    predict[0] = max(natural[0], keep[0])
+    predict[last] = max(natural[last], keep[last])
+    for i in range(last + 1, len(d)):
+        predict[i] = natural[i]
+    return predict, keep
+
+
+def trim_to_plan(curve, predict, keep, per_frame: int = 2) -> list[float]:
+    """Cut a curve predicted at `predict` lengths down to `keep`: the lead pad keeps its
+    end (the frames just before speech), every other token its start."""
+    out, t = [], 0
+    for i, (p, k) in enumerate(zip(predict, keep)):
+        start = t + p - k if i == 0 else t
+        out.extend(curve[per_frame * start: per_frame * (start + k)])
+        t += p
+    return out

@@ -19,7 +19,7 @@ from core.errors import ModelMissingError
 from core.instruct import checkpoints
 from core.instruct.embed import token_embeddings
 from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
-from core.instruct.idd import fit_speech_to_slot
+from core.instruct.idd import slot_plan, trim_to_plan
 from core.project import ENTITIES
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _iec_curves(enc, f0, energy, durations, weights: dict[str, float]):
 def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instruction="",
                        entities=None, slot_seconds=None) -> Alignment:
     """Durations from the rate instruction (exactly filling slot_seconds when given, the
-    speech itself spanning the slot: see idd.fit_speech_to_slot),
+    speech itself spanning the slot: see idd.slot_plan),
     F0/energy from the emotion instruction or explicit entities (which win)."""
     t0 = time.perf_counter()
     rate_instruction = (rate_instruction or "").strip()
@@ -113,10 +113,13 @@ def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instru
         raw = base
         notes.append(NO_RATE_NOTE)
     if slot_seconds is not None:
-        durations = fit_speech_to_slot(enc.tokens, raw, float(slot_seconds))
+        predict_durs, durations = slot_plan(enc.tokens, raw, float(slot_seconds))
     else:
-        durations = [max(1, int(round(float(d)))) for d in raw]
-    f0, energy = eng.prosody(enc, durations)
+        predict_durs = durations = [max(1, int(round(float(d)))) for d in raw]
+    f0, energy = eng.prosody(enc, predict_durs)
+    if predict_durs != durations:
+        f0 = np.asarray(trim_to_plan(f0, predict_durs, durations), dtype=np.float32)
+        energy = np.asarray(trim_to_plan(energy, predict_durs, durations), dtype=np.float32)
 
     if entities:
         weights, source = parse_entities(entities), "explicit"
