@@ -234,7 +234,7 @@ def to_markdown(r: dict) -> str:
     L = [f"# Instruction control: IDD / IEC / analyzer\n",
          f"Held-out lines (the corpus *val* lists): {r['lines']}. Command: "
          "`python bench/instruct_eval.py --corpus ../shared/corpus`. All targets are the "
-         "rule-made ones the models were trained towards (see docs/instructions.md).\n",
+         "rule-made ones the models were trained towards (see README.md, Instructions).\n",
          "## Speaking rate\n",
          "Trend contrast = (IDD/backbone duration ratio, second half) / (same, first half); "
          "the rule-made training targets average about 0.81 (accelerating) and 1.25 (slowing) on "

@@ -19,7 +19,7 @@ def register(subparsers) -> None:
                     "an EMO-SIM stand-in (prosodic+spectral cosine), speech onset/offset error "
                     "(silero-vad) and F0 correlation (swift-f0). Prints a table of means and "
                     "writes per-clip values. A metric that fails on a clip is recorded as null "
-                    "with the reason. See docs/evaluation.md for the manifest format.",
+                    "with the reason. See README.md (Evaluation) for the manifest format.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("manifest", help="manifest.json (clips, scripts, references, peer outputs)")
     p.add_argument("-o", "--output", required=True, help="results file to write (.json)")

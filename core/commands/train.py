@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--mse-weight", type=float, default=0.0,
-                   help="extra MSE term on durations (0 = the paper's loss; see docs/instructions.md)")
+                   help="extra MSE term on durations (0 = the paper's loss; see README.md, Instructions)")
     p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
     p.add_argument("--iters", type=int, default=3, help="slot-attention iterations T")
     p.add_argument("--bank-size", type=int, default=3000,

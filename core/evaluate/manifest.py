@@ -114,7 +114,7 @@ def load_manifest(path: str | Path, check_files: bool = True) -> Manifest:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ManifestError(f"{path} is not valid JSON ({e})") from None
     if not isinstance(data, dict) or "clips" not in data:
-        raise ManifestError(f"{path} has no 'clips' list (see docs/evaluation.md for the format)")
+        raise ManifestError(f"{path} has no 'clips' list (see the Evaluation section of README.md for the format)")
     if not isinstance(data["clips"], list) or not data["clips"]:
         raise ManifestError(f"{path}: 'clips' must be a non-empty list")
     clips = [_parse_clip(d, i, path.parent) for i, d in enumerate(data["clips"])]

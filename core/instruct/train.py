@@ -6,7 +6,7 @@ Optional (--mse-weight, off for the shipped checkpoints): an MSE term on the
 durations. On a trend-only set, L1 alone left the half/half contrast of
 "speed up toward the end" at 1.00 after 150 steps (target 0.81); with MSE it
 reached 0.79. In a full run it helped seen phrasings but hurt held-out ones
-(docs/instructions.md), so the shipped models use the paper's loss.
+(README.md, Instructions), so the shipped models use the paper's loss.
 """
 from __future__ import annotations
 
