@@ -50,3 +50,16 @@ def check_writable(path: str | Path) -> Path:
     if path.exists() and path.is_dir():
         raise OSError(f"{path} is a folder")
     return path
+
+
+def prepare_output(path: str | Path, force: bool, what: str = "file") -> Path:
+    """Check an output path before long work: refuse to overwrite without `force`,
+    and say why it cannot be written. Raises UserError."""
+    from core.errors import UserError
+    path = Path(path)
+    if path.exists() and not force:
+        raise UserError(f"{path} exists; pass --force to overwrite it")
+    try:
+        return check_writable(path)
+    except OSError as e:
+        raise UserError(f"cannot write the {what}: {e}") from None

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from core.errors import UserError
 
 
 def register(subparsers) -> None:
@@ -37,16 +35,10 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from core.analyze import AnalysisOptions, analyze
-    from core.fileio import check_writable
+    from core.fileio import prepare_output
     from core.script import load_script
 
-    out = Path(args.output)
-    if out.exists() and not args.force:
-        raise UserError(f"{out} exists; pass --force to overwrite it")
-    try:
-        check_writable(out)
-    except OSError as e:
-        raise UserError(f"cannot write the project: {e}") from None
+    out = prepare_output(args.output, args.force, "project")
     script = load_script(path=args.script) if args.script else load_script(text=args.text)
     for w in script.warnings:
         print(f"warning: {w}", file=sys.stderr)

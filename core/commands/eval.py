@@ -61,15 +61,9 @@ def run(args) -> int:
 
     from core.evaluate.manifest import load_manifest
     from core.evaluate.runner import METRIC_GROUPS, EvalOptions, format_table, run_eval
-    from core.fileio import check_writable
+    from core.fileio import prepare_output
     torch.set_num_threads(int(os.environ.get("INSTRUCTDUB_THREADS", "1")))
-    out = Path(args.output)
-    if out.exists() and not args.force:
-        raise UserError(f"{out} exists; pass --force to overwrite it")
-    try:
-        check_writable(out)
-    except OSError as e:
-        raise UserError(f"cannot write the results: {e}") from None
+    out = prepare_output(args.output, args.force, "results")
     groups = _csv(args.metrics) or ()
     bad = [g for g in groups if g not in METRIC_GROUPS]
     if bad or not groups:

