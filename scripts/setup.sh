@@ -9,7 +9,9 @@ stamp=.venv/.instructdub-stamp
 want=$(cat pyproject.toml scripts/constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "instructdub: installing dependencies into .venv (first run takes a few minutes)..." >&2
-  pip_() { .venv/bin/python -m pip install --disable-pip-version-check -q "$@"; }
+  # (sed drops pip's notes about unreachable local index folders some machines configure)
+  pip_() { .venv/bin/python -m pip install --disable-pip-version-check -q "$@" 2>&1 \
+             | sed '/^WARNING: Location .* is ignored/d'; }
   pip_ -c scripts/constraints.txt "torch==2.13.0"
   # The project itself is not installed: it runs from this folder (python main.py).
   mapfile -t deps < <(.venv/bin/python - <<'PYEOF'
