@@ -136,7 +136,7 @@ def long_run(video: str, loops: int, text: str) -> dict:
     in a child process; returns its duration, speed and peak memory."""
     import subprocess
     import tempfile
-    from core.video.decode import ffmpeg_exe
+    from core.audio import ffmpeg_exe
     with tempfile.TemporaryDirectory() as tmp:
         long_v = Path(tmp) / "long.mp4"
         subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-stream_loop", str(loops - 1),

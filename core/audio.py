@@ -47,19 +47,25 @@ def ffmpeg_exe() -> str:
 
 def read_media_audio(path: str | Path, sample_rate: int) -> np.ndarray:
     """Decode the first audio stream of any media file with the bundled ffmpeg."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-vn",
+    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:a:0", "-vn",
            "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise AudioError(f"cannot decode audio from {path}: {msg[-1] if msg else 'ffmpeg failed'}")
+        reason = msg[-1] if msg else f"ffmpeg exit status {proc.returncode}"
+        if "matches no streams" in reason:
+            reason = "the file has no audio track"
+        raise AudioError(f"cannot decode audio from {path}: {reason}")
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
 def wav_bytes(audio: np.ndarray, sample_rate: int, subtype: str = "PCM_24") -> bytes:
     import soundfile as sf
+    audio = np.asarray(audio, dtype=np.float32)
+    if not np.isfinite(audio).all():
+        raise AudioError("audio contains NaN or infinite samples")
     buf = io.BytesIO()
-    sf.write(buf, np.asarray(audio, dtype=np.float32), sample_rate, subtype=subtype, format="WAV")
+    sf.write(buf, np.clip(audio, -1, 1), sample_rate, subtype=subtype, format="WAV")
     return buf.getvalue()
 
 
@@ -73,11 +79,17 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int,
 
 # ---------------------------------------------------------------- resample, mix
 def resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
+    """Band-limited resampling (soxr when installed, else polyphase scipy)."""
+    audio = np.asarray(audio, dtype=np.float32)
     if sr_from == sr_to:
-        return np.asarray(audio, dtype=np.float32)
-    from scipy.signal import resample_poly
-    g = gcd(int(sr_from), int(sr_to))
-    return resample_poly(audio, sr_to // g, sr_from // g).astype(np.float32)
+        return audio
+    try:
+        import soxr
+        return soxr.resample(audio, sr_from, sr_to).astype(np.float32)
+    except ImportError:
+        from scipy.signal import resample_poly
+        g = gcd(int(sr_from), int(sr_to))
+        return resample_poly(audio, sr_to // g, sr_from // g).astype(np.float32)
 
 
 def db_to_gain(db: float) -> float:

@@ -46,7 +46,7 @@ def mel_basis() -> np.ndarray:
 
 
 def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
-    from core.evaluate.audio_io import resample
+    from core.audio import resample
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or audio.size == 0:
         raise SpeakerError("speaker embedding needs non-empty mono audio")

@@ -88,7 +88,7 @@ class Engine:
 
     def tokens(self, phonemes) -> list[str]:
         """Phonemes (list or string, pads optional) -> tokens with "$" pads, validated."""
-        toks = list(phonemes) if not isinstance(phonemes, str) else list(phonemes)
+        toks = list(phonemes)
         while toks and toks[0] == PAD:
             toks.pop(0)
         while toks and toks[-1] == PAD:

@@ -81,7 +81,7 @@ class _Measure:
     def wer(self, audio24: np.ndarray, text: str) -> float | None:
         if not self.use_wer:
             return None
-        from core.evaluate.audio_io import resample
+        from core.audio import resample
         from core.evaluate.wer import transcribe, word_error_rate
         return word_error_rate(text, transcribe(resample(audio24, 24000, 16000)))
 
@@ -113,7 +113,8 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     """Tune a style vector to the reference's voice. Returns {"vector": [256], "clone": {...}}."""
     import torch
 
-    from core.evaluate.audio_io import check_audible, resample
+    from core.audio import resample
+    from core.evaluate.audio_io import check_audible
     from core.speaker import build_torch_dvector, resample_torch
     from core.voices import style_vector
     report = progress or (lambda f, m: None)

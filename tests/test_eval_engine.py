@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core.alignment import FRAME_SECONDS
-from core.evaluate.audio_io import resample
+from core.audio import resample
 from core.instruct.idd import rescale_to_slot
 
 TEXT = "Your father is out there entertaining them."

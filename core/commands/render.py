@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from core.alignment import Alignment, AlignmentError
-    from core.audio_io import write_wav
+    from core.audio import write_wav
     from core.fileio import check_writable
     from core.synth import get_engine
     from core.voices import parse_voice_arg
@@ -35,6 +35,6 @@ def run(args) -> int:
         audio = engine.render(al)
     except AlignmentError as e:
         raise UserError(str(e)) from None
-    write_wav(args.output, audio, al.sample_rate)
+    write_wav(args.output, audio, al.sample_rate, "PCM_16")
     print(f"wrote {args.output}: {len(audio) / al.sample_rate:.2f} s")
     return 0

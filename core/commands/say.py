@@ -48,7 +48,7 @@ def parse_entities(text: str | None) -> dict | None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from core.audio_io import write_wav
+    from core.audio import write_wav
     from core.fileio import check_writable
     from core.synth import get_engine
     from core.voices import parse_voice_arg
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         ratio = 2 ** (args.pitch_shift / 12)
         al.f0 = [f * ratio for f in al.f0]
     audio = engine.render(al)
-    write_wav(args.output, audio, al.sample_rate)
+    write_wav(args.output, audio, al.sample_rate, "PCM_16")
     if args.alignment_out:
         al.save(args.alignment_out)
     notes = al.extra.get("notes") if al.extra else None

@@ -1,11 +1,12 @@
-"""Audio for the metrics: decode any file's audio track (wav, mp4, ...) to mono
-float32 at a chosen rate with imageio-ffmpeg's bundled ffmpeg, and resample arrays."""
+"""Audio for the metrics: any file's audio track (wav, mp4, ...) as mono float32 at a
+chosen rate, and checks that a signal can be measured. Decoding is core.audio's."""
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
+
+from core.audio import AudioError, read_media_audio
 
 EVAL_SR = 16000          # every metric model here runs at 16 kHz
 
@@ -14,48 +15,18 @@ class MetricError(ValueError):
     """A metric cannot be computed for this input; the message says why."""
 
 
-def ffmpeg_exe() -> str:
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        from core.errors import ModelMissingError
-        raise ModelMissingError("imageio-ffmpeg is not installed: run `bash scripts/setup.sh`") from None
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
 def load_audio(path: str | Path, sr: int = EVAL_SR) -> np.ndarray:
     """The first audio track of `path` as mono float32 at `sr` Hz."""
     path = Path(path)
     if not path.is_file():
         raise MetricError(f"no such audio or video file: {path}")
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:a:0",
-           "-vn", "-ac", "1", "-ar", str(sr), "-f", "f32le", "-"]
-    proc = subprocess.run(cmd, capture_output=True)
-    if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        reason = msg[-1] if msg else f"ffmpeg exit status {proc.returncode}"
-        if "matches no streams" in reason:
-            reason = "the file has no audio track"
-        raise MetricError(f"cannot read audio from {path.name}: {reason}")
-    audio = np.frombuffer(proc.stdout, dtype=np.float32).copy()
+    try:
+        audio = read_media_audio(path, sr)
+    except AudioError as e:
+        raise MetricError(str(e)) from None
     if audio.size == 0:
         raise MetricError(f"{path.name} has an empty audio track")
     return audio
-
-
-def resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
-    """Band-limited resampling (soxr when installed, else polyphase scipy)."""
-    audio = np.asarray(audio, dtype=np.float32)
-    if sr_from == sr_to:
-        return audio
-    try:
-        import soxr
-        return soxr.resample(audio, sr_from, sr_to).astype(np.float32)
-    except ImportError:
-        from math import gcd
-        from scipy.signal import resample_poly
-        g = gcd(sr_from, sr_to)
-        return resample_poly(audio, sr_to // g, sr_from // g).astype(np.float32)
 
 
 def check_audible(audio: np.ndarray, what: str = "audio", min_seconds: float = 0.1,
@@ -71,14 +42,3 @@ def check_audible(audio: np.ndarray, what: str = "audio", min_seconds: float = 0
     if float(np.max(np.abs(audio))) < 1e-4:
         raise MetricError(f"{what} is silent (peak below -80 dBFS): nothing to measure")
     return audio
-
-
-def write_wav(path: str | Path, audio: np.ndarray, sr: int) -> None:
-    import io
-
-    import soundfile as sf
-
-    from core.fileio import atomic_write_bytes
-    buf = io.BytesIO()
-    sf.write(buf, np.asarray(audio, dtype=np.float32), sr, format="WAV", subtype="PCM_16")
-    atomic_write_bytes(path, buf.getvalue())

@@ -15,7 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from core.evaluate.audio_io import EVAL_SR, MetricError, load_audio, resample
+from core.audio import resample
+from core.evaluate.audio_io import EVAL_SR, MetricError, load_audio
 from core.evaluate.manifest import Clip, Manifest, load_manifest
 
 log = logging.getLogger(__name__)
@@ -136,9 +137,9 @@ def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
     else:
         info["voice"] = voice
     if opts.save_audio:
-        from core.evaluate.audio_io import write_wav
+        from core.audio import write_wav
         safe = re.sub(r"[^\w@.-]+", "_", f"{clip.id}__{name}")
-        write_wav(Path(opts.save_audio) / f"{safe}.wav", audio24, 24000)
+        write_wav(Path(opts.save_audio) / f"{safe}.wav", audio24, 24000, "PCM_16")
     return resample(audio24, 24000, EVAL_SR), info
 
 

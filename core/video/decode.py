@@ -11,6 +11,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from core.audio import ffmpeg_exe
 from core.errors import UserError
 
 AUDIO_SR = 16000            # every audio measurement here runs at 16 kHz mono
@@ -37,15 +38,6 @@ class Frame:
     time: float              # seconds
     small: np.ndarray        # BGR, downscaled to at most `max_width` wide
     full: np.ndarray         # BGR, as decoded (used for face crops)
-
-
-def ffmpeg_exe() -> str:
-    try:
-        import imageio_ffmpeg
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as e:  # package missing or its binary damaged
-        raise UserError(f"the ffmpeg that ships with imageio-ffmpeg is unavailable ({e}); "
-                        "reinstall with `bash scripts/setup.sh`") from None
 
 
 def _ffmpeg_info(path: str) -> str:
