@@ -1,0 +1,23 @@
+"""Numbers and names used across the engine, in one place.
+
+Units are Kokoro's: 24 kHz audio; one duration frame is 600 samples (25 ms);
+F0 and energy have two values per duration frame (12.5 ms).
+"""
+SAMPLE_RATE = 24000                       # the backbone's audio rate
+FRAME_SAMPLES = 600                       # one duration frame, 25 ms
+FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+FRAMES_PER_SECOND = SAMPLE_RATE // FRAME_SAMPLES   # 40
+CURVE_PER_FRAME = 2                       # f0/energy values per duration frame
+ANALYSIS_SR = 16000                       # VAD, pitch tracking, ASR and speaker embeddings
+
+DEFAULT_VOICE = "jm_kumo"                 # the voice a new cue or `say` uses
+STYLE_DIM = 256                           # 128 acoustic dims, then 128 prosodic
+
+# F0 below this counts as unvoiced, everywhere: the decoder's harmonic source is
+# silent under it, and the predictor's "unvoiced" frames sit far below it.
+UNVOICED_HZ = 10.0
+
+# The original track under the dub, in the editor's preview and in the exported mix.
+ORIGINAL_GAIN_DB = -12.0
+
+MAX_TOKENS = 510                          # the backbone's phoneme limit, pads included
