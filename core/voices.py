@@ -5,17 +5,17 @@ Packs hold one style per utterance length; the vector form is length-independent
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from core.constants import DEFAULT_VOICE, STYLE_DIM
 from core.errors import UserError
-
-DEFAULT_VOICE = "jm_kumo"   # the most intelligible pack in English (MODELS.md)
-STYLE_DIM = 256
 
 
 @lru_cache(maxsize=1)
@@ -34,13 +34,51 @@ def load_voice_file(path: str | Path) -> dict:
         voice = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
         raise UserError(f"cannot read voice file {path}: {e}") from None
-    return {"vector": style_vector(voice, 1).tolist()}
+    out = {"vector": style_vector(voice, 1).tolist()}
+    ratio = f0_ratio_of(voice)
+    if ratio != 1.0:                  # a cloned voice keeps the register it was tuned in
+        out["clone"] = {"f0_ratio": ratio}
+    return out
+
+
+@dataclass(frozen=True)
+class ResolvedVoice:
+    style: np.ndarray          # [256] float32: 128 acoustic dims, then 128 prosodic
+    f0_ratio: float = 1.0      # the register: predicted F0 is scaled by this
+
+
+def resolve_voice(voice, n_tokens: int) -> ResolvedVoice:
+    """The one place a voice becomes numbers: its style for an utterance of n_tokens
+    phonemes (without pads) and its register (cloned voices record an F0 ratio)."""
+    if isinstance(voice, str) and voice.endswith(".json"):
+        voice = load_voice_file(voice)
+    return ResolvedVoice(style_vector(voice, n_tokens), f0_ratio_of(voice))
+
+
+def f0_ratio_of(voice) -> float:
+    """The register a voice was tuned in: `voice["clone"]["f0_ratio"]`, else 1."""
+    clone = voice.get("clone") if isinstance(voice, dict) else None
+    ratio = float(clone.get("f0_ratio", 1.0)) if isinstance(clone, dict) else 1.0
+    if not (np.isfinite(ratio) and 0.25 <= ratio <= 4.0):
+        raise UserError(f"a voice's f0_ratio must be between 0.25 and 4; got {ratio}")
+    return ratio
+
+
+def voice_key(voice) -> str:
+    """A short content key of a voice (cache keys), without serialising its vector."""
+    if isinstance(voice, dict) and "vector" in voice:
+        vec = np.asarray(voice["vector"], dtype=np.float32)
+        digest = hashlib.blake2b(vec.tobytes(), digest_size=12).hexdigest()
+        return f"vector:{digest}:{f0_ratio_of(voice)}"
+    if isinstance(voice, dict) and "blend" in voice:
+        return "blend:" + repr(sorted(voice["blend"].items()))
+    return f"name:{voice}"
 
 
 def style_vector(voice, n_tokens: int) -> np.ndarray:
     """The 256-d style for an utterance of n_tokens phonemes (without pads)."""
     if isinstance(voice, str) and voice.endswith(".json"):
-        voice = load_voice_file(voice)
+        return resolve_voice(voice, n_tokens).style
     if isinstance(voice, str):
         packs = _packs()
         if voice not in packs:

@@ -35,7 +35,7 @@ def test_shipped_checkpoints_load():
 def test_empty_instructions_mean_neutral_and_steady(engine, phon):
     al = instructed_predict(engine, phon, "jm_kumo")
     base = engine.predict(phon, "jm_kumo")
-    assert al.durations == base.durations
+    assert np.array_equal(al.durations, base.durations)
     assert np.allclose(al.f0, base.f0) and np.allclose(al.energy, base.energy)
     assert NO_RATE_NOTE in al.extra["notes"] and NO_EMOTION_NOTE in al.extra["notes"]
     assert al.entities == {"neutral": 1.0}

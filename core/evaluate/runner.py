@@ -126,11 +126,9 @@ def _own_voices(clip: Clip, opts: EvalOptions, eng, report: Progress) -> list[tu
 
 def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
     from core.evaluate.dub import dub_clip
-    from core.voice_clone import voice_f0_ratio
     info: dict = {}
-    engine_voice = {"vector": voice["vector"]} if isinstance(voice, dict) else voice
-    audio24 = dub_clip(clip.video, clip.script, engine_voice, eng=eng, timing=opts.timing,
-                       f0_ratio=voice_f0_ratio(voice), info=info)
+    audio24 = dub_clip(clip.video, clip.script, voice, eng=eng, timing=opts.timing,
+                       info=info)             # a cloned voice carries its register
     if isinstance(voice, dict):
         info["voice"] = {"cloned_from": voice.get("clone", {}).get("reference"),
                          "clone": {k: v for k, v in voice.get("clone", {}).items() if k != "history"}}

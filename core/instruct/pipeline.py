@@ -140,7 +140,7 @@ def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instru
                  seconds=round(time.perf_counter() - t0, 3))
     if slot_seconds is not None:
         extra["slot_seconds"] = float(slot_seconds)
-    return Alignment(phonemes=list(enc.tokens), durations=[int(d) for d in durations],
-                     f0=[float(x) for x in f0], energy=[float(x) for x in energy], voice=voice,
+    return Alignment(phonemes=list(enc.tokens), durations=durations, f0=f0, energy=energy,
+                     voice=voice,
                      instructions={"rate": rate_instruction, "emotion": emotion_instruction},
                      entities=weights, extra=extra)
