@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.constants import DEFAULT_VOICE, STYLE_DIM
+from core.constants import DEFAULT_VOICE, STYLE_DIM  # noqa: F401 - DEFAULT_VOICE re-exported
 from core.errors import UserError
 
 

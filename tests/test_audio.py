@@ -2,16 +2,8 @@
 import numpy as np
 import pytest
 
+from _signals import voiced
 from core import audio as au
-
-
-def voiced(seconds=2.0, sr=24000, f0=140.0, seed=0):
-    """A speech-like test signal: harmonics with a syllable-rate envelope and pauses."""
-    t = np.arange(int(seconds * sr)) / sr
-    x = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 12))
-    env = np.clip(np.sin(2 * np.pi * 3.0 * t), 0, None) ** 2
-    rng = np.random.default_rng(seed)
-    return (0.3 * x * env + 0.002 * rng.standard_normal(len(t))).astype(np.float32)
 
 
 def test_resample_keeps_duration_and_pitch():

@@ -1,27 +1,16 @@
 """core.export: stem, per-cue files, SRT, muxed video; no overwrite; failures say why."""
 import os
-import subprocess
 
 import numpy as np
 import pytest
 import soundfile as sf
 import srt
 
+from _signals import make_video, voiced
 from core import audio as au
 from core.export import (ExportError, ExportExistsError, ExportOptions, export_project,
                          planned_files, timecode)
 from core.project import Cue, Project, VideoInfo
-from tests.test_audio import voiced
-
-
-def make_video(path, seconds=3.0):
-    """A small real H.264/AAC clip made with the bundled ffmpeg."""
-    cmd = [au.ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-           f"testsrc=size=160x120:rate=25:duration={seconds}", "-f", "lavfi", "-i",
-           f"sine=frequency=330:sample_rate=44100:duration={seconds}",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)]
-    subprocess.run(cmd, check=True)
-    return path
 
 
 def project_with_cues(video_path=None, duration=3.0):

@@ -5,7 +5,7 @@ import torch
 
 from core.speaker import (SpeakerError, build_torch_dvector, cosine, get_dvector,
                           resample_torch, speaker_similarity)
-from tests.test_eval_metrics import SR, speechlike
+from _signals import SR, speechlike
 
 
 def test_embedding_is_unit_length_and_self_similar():
