@@ -17,14 +17,9 @@ from typing import Callable
 
 import numpy as np
 
-from core.errors import UserError
+from core.errors import Cancelled, UserError   # Cancelled: the job runner says "cancelled"
 from core.project import Cue, Project, VideoInfo, file_sha256
 from core.script import Script, load_script
-try:                         # the editor's job runner treats this as "cancelled", not "failed"
-    from core.session import Cancelled
-except ImportError:          # pragma: no cover - core.session is the editor's; stay usable without it
-    class Cancelled(Exception):
-        pass
 
 log = logging.getLogger(__name__)
 

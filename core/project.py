@@ -10,13 +10,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.alignment import Alignment
+from core.errors import UserError
 from core.fileio import atomic_write_text
 
 PROJECT_VERSION = 1
 ENTITIES = ("happy", "angry", "disgust", "fear", "neutral", "sad", "surprise")
 
 
-class ProjectError(ValueError):
+class ProjectError(UserError, ValueError):
     """A project file that cannot be read; the message says why."""
 
 

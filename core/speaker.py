@@ -15,13 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import UserError
+
 SPEAKER_SR = 16000
 N_FFT, WIN, HOP, N_MELS = 512, 400, 160, 40
 WINDOW_FRAMES, WINDOW_STRIDE = 80, 40
 HIDDEN, LAYERS, EMB_DIM = 768, 3, 256
 
 
-class SpeakerError(ValueError):
+class SpeakerError(UserError, ValueError):
     """Audio from which no speaker embedding can be made."""
 
 

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from core.errors import UserError
 from core.instruct import checkpoints
 from core.instruct.idd import SlotTooShortError
 from core.instruct.pipeline import (NO_EMOTION_NOTE, NO_RATE_NOTE, instructed_predict,
@@ -58,9 +59,9 @@ def test_absurd_slot_is_a_clear_error(engine, phon):
 
 
 def test_bad_entities_are_clear():
-    with pytest.raises(ValueError, match="unknown emotion entity"):
+    with pytest.raises(UserError, match="unknown emotion entity"):
         parse_entities("grumpy=1")
-    with pytest.raises(ValueError, match="angry=0.7"):
+    with pytest.raises(UserError, match="angry=0.7"):
         parse_entities("angry=lots")
 
 

@@ -76,7 +76,10 @@ def run(args) -> int:
     for w in res.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.save:
-        project.save(args.project)
+        try:
+            project.save(args.project)
+        except OSError as e:
+            raise UserError(f"cannot save {args.project}: {e}") from None
     print(f"wrote {len(res.files)} files to {opts.outdir} "
           f"(stem {res.loudness_lufs:.1f} LUFS, gain {res.gain_db:+.1f} dB)")
     for p in res.files:

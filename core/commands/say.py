@@ -40,10 +40,7 @@ def parse_entities(text: str | None) -> dict | None:
     if not text:
         return None
     from core.instruct.pipeline import parse_entities as parse
-    try:
-        return parse(text)
-    except ValueError as e:
-        raise UserError(str(e)) from None
+    return parse(text)
 
 
 def run(args: argparse.Namespace) -> int:

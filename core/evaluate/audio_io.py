@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from core.audio import AudioError, read_media_audio
+from core.errors import UserError
 
 EVAL_SR = 16000          # every metric model here runs at 16 kHz
 
 
-class MetricError(ValueError):
+class MetricError(UserError, ValueError):
     """A metric cannot be computed for this input; the message says why."""
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from core.alignment import Alignment
-from core.errors import ModelMissingError
+from core.errors import ModelMissingError, UserError
 from core.instruct import checkpoints
 from core.instruct.embed import token_embeddings
 from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
@@ -62,9 +62,12 @@ def parse_entities(entities) -> dict[str, float]:
             try:
                 pairs[name.strip()] = float(value) if value else 1.0
             except ValueError:
-                raise ValueError(f"bad entity weight in {part!r}; write e.g. angry=0.7,sad=0.3") from None
+                raise UserError(f"bad entity weight in {part!r}; write e.g. angry=0.7,sad=0.3") from None
         entities = pairs
-    w = weights_vector(entities)            # validates names, normalises
+    try:
+        w = weights_vector(entities)        # validates names, normalises
+    except ValueError as e:
+        raise UserError(str(e)) from None
     return {e: round(float(v), 3) for e, v in zip(ENTITIES, w) if v > 0}
 
 
