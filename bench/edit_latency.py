@@ -32,6 +32,7 @@ def main() -> int:
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
+    from core.edits import Retime, SetInstruction
     from core.project import Cue, Project
     from core.session import Session
     from core.synth import get_engine
@@ -71,7 +72,7 @@ def main() -> int:
         k = 2 + (i * 7) % (n - 4)
         d = list(s.project.cue("c1").alignment.durations)
         d[k] += 2 if i % 2 == 0 else 1          # always a real change (no cache hit)
-        ms, r = timed(lambda d=d: s.set_durations("c1", d))
+        ms, r = timed(lambda d=d: s.apply(Retime("c1", tuple(d))))
         drags.append(ms)
         partial += r.partial and not r.cached
     print(f"boundary drag -> audio ready:    median {statistics.median(drags):7.1f} ms, "
@@ -83,7 +84,7 @@ def main() -> int:
     instr = []
     for i in range(max(3, args.repeats // 2)):
         rate = f"{RATES[i % 2]} ({i})"
-        ms, r = timed(lambda rate=rate: s.set_instructions("c1", rate=rate))
+        ms, r = timed(lambda rate=rate: s.apply(SetInstruction("c1", "rate", rate)))
         instr.append(ms)
     print(f"instruction edit -> audio ready: median {statistics.median(instr):7.1f} ms, "
           f"min {min(instr):.1f}, max {max(instr):.1f}"
@@ -93,7 +94,7 @@ def main() -> int:
     forced = []
     for i in range(3):
         def edit(i=i):
-            s.set_instructions("c1", rate=f"{RATES[i % 2]} [{i}]")
+            s.apply(SetInstruction("c1", "rate", f"{RATES[i % 2]} [{i}]"))
             st = s.state("c1")
             st.audio, st.alignment = None, None     # no earlier audio to patch
         ms, r = timed(edit)

@@ -237,23 +237,6 @@ class Engine:
             window = window[0].float().cpu().numpy()
             return _splice(old_audio, window, a, lo, hi_new, hi_old, n_new)
 
-    def render_span(self, al: Alignment, audio: np.ndarray, frame_lo: int, frame_hi: int,
-                    previous: Alignment | None = None) -> np.ndarray:
-        """Re-render frames [frame_lo, frame_hi) of a same-length alignment into `audio`.
-
-        With `previous` (the alignment `audio` was rendered from) this is render_edit.
-        """
-        if previous is not None:
-            return self.render_edit(previous, audio, al)
-        if len(audio) != al.n_samples:
-            raise AlignmentError("render_span needs audio of the alignment's length; "
-                                 "use render_edit for timing changes")
-        fake_old = al.copy()
-        c = CURVE_PER_FRAME
-        for t in range(max(0, frame_lo), min(al.n_frames, frame_hi)):
-            fake_old.f0[c * t] = -1.0          # force these frames to count as changed
-        return self.render_edit(fake_old, audio, al)
-
 
 def _frame_table(al: Alignment) -> np.ndarray:
     token_of_frame = np.repeat(np.arange(len(al.durations)), al.durations)
@@ -310,14 +293,3 @@ def get_engine(device: str | None = None) -> Engine:
         if _engine is None:
             _engine = Engine(device)
         return _engine
-
-
-def predict(phonemes, voice=DEFAULT_VOICE) -> Alignment:
-    return get_engine().predict(phonemes, voice)
-
-
-def render(alignment: Alignment, voice=None) -> np.ndarray:
-    if voice is not None:
-        alignment = alignment.copy()
-        alignment.voice = voice
-    return get_engine().render(alignment)

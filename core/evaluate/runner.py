@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from core.audio import resample
+from core.constants import DEFAULT_VOICE, SAMPLE_RATE
 from core.evaluate.audio_io import EVAL_SR, MetricError, load_audio
 from core.evaluate.manifest import Clip, Manifest, load_manifest
 
@@ -43,7 +44,7 @@ class EvalOptions:
     clips: tuple | None = None            # clip ids; None = all
     own: bool = True                      # produce and score the project's own dubs
     ground_truth: bool = True             # score the original track (WER, MOS, SECS)
-    voice: str = "jm_kumo"                # voice when a clip has no reference (or --no-clone)
+    voice: str = DEFAULT_VOICE            # voice when a clip has no reference (or --no-clone)
     clone: bool = True
     clone_steps: int = 30
     gt_reference: bool = False            # no reference: clone from the clip's own track (Dub 1.0)
@@ -137,8 +138,8 @@ def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
     if opts.save_audio:
         from core.audio import write_wav
         safe = re.sub(r"[^\w@.-]+", "_", f"{clip.id}__{name}")
-        write_wav(Path(opts.save_audio) / f"{safe}.wav", audio24, 24000, "PCM_16")
-    return resample(audio24, 24000, EVAL_SR), info
+        write_wav(Path(opts.save_audio) / f"{safe}.wav", audio24, SAMPLE_RATE, "PCM_16")
+    return resample(audio24, SAMPLE_RATE, EVAL_SR), info
 
 
 def evaluate_clip(clip: Clip, opts: EvalOptions, eng_getter, report: Progress) -> dict:
