@@ -3,12 +3,10 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from core.evaluate.audio_io import EVAL_SR, MetricError
+from core.constants import ANALYSIS_SR as SR
 from core.evaluate.dd import duration_divergence
-from core.evaluate.textnorm import normalize_text
-from core.evaluate.wer import edit_distance, word_error_rate
-
-SR = EVAL_SR
+from core.speech.checks import MeasurementError
+from core.speech.transcript import edit_distance, normalize_text, word_error_rate
 
 
 def speechlike(seconds: float, seed: int = 0, f0: float = 120.0, f0c=None) -> np.ndarray:
@@ -49,7 +47,7 @@ def test_normalisation_and_wer():
     assert word_error_rate("Sly fox, dumb bunny.", "sly fox... DUMB bunny") == 0.0
     assert word_error_rate("a b c d", "a x c") == pytest.approx(0.5)   # 1 sub + 1 del
     assert edit_distance(["a"], ["a", "b", "c"]) == 2
-    with pytest.raises(MetricError):
+    with pytest.raises(MeasurementError):
         word_error_rate("?!", "anything")
 
 
@@ -66,7 +64,7 @@ def test_dd_identical_is_zero_and_known_value():
 
 
 def test_dd_rejects_different_phone_counts():
-    with pytest.raises(MetricError, match="phone counts differ"):
+    with pytest.raises(MeasurementError, match="phone counts differ"):
         duration_divergence([1, 2, 3], [1, 2])
 
 
@@ -84,7 +82,7 @@ def test_sync_identical_and_shifted():
 
 def test_sync_stretched_copy():
     from core.evaluate.sync import sync_error
-    from core.evaluate.vad import speech_span
+    from core.speech.vad import speech_span
     speech = speechlike(1.5)
     gt = placed(speech, 0.512, 3.5)
     # the same speech, 1.4x slower (resampled), starting at the same time
@@ -105,13 +103,13 @@ def test_silence_gives_clear_errors():
     from core.evaluate.sync import sync_error
     silence = np.zeros(SR * 2, np.float32)
     speech = placed(speechlike(1.0), 0.5, 2.0)
-    with pytest.raises(MetricError, match="silent"):
+    with pytest.raises(MeasurementError, match="silent"):
         sync_error(speech, silence)
-    with pytest.raises(MetricError, match="silent"):
+    with pytest.raises(MeasurementError, match="silent"):
         secs_metric(silence, speech)
-    with pytest.raises(MetricError, match="silent"):
+    with pytest.raises(MeasurementError, match="silent"):
         mos_metric(silence)
-    with pytest.raises(MetricError, match="no speech"):   # audible, but not speech
+    with pytest.raises(MeasurementError, match="no speech"):   # audible, but not speech
         sync_error(speech, 0.1 * np.sin(2 * np.pi * 1000 * np.arange(2 * SR) / SR).astype(np.float32))
 
 
