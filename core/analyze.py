@@ -227,7 +227,7 @@ def _guide(meta, start: float, end: float, models: _Models, margin: float) -> di
     """Guide-track measurements of [start, end) (with VAD run on the cue's audio)."""
     if not (meta.has_audio and models.opts.use_audio):
         return None
-    from core.constants import ANALYSIS_SR as SR
+    from core.constants import ANALYSIS_SR
     from core.guide_audio import measure
     from core.speech.vad import speech_segments
     a0 = max(0.0, start - margin)
@@ -236,7 +236,7 @@ def _guide(meta, start: float, end: float, models: _Models, margin: float) -> di
     probs = models.vad.feed(audio)
     segs = [(s + a0, e + a0) for s, e in speech_segments(probs)]
     segs = [(max(s, start), min(e, end)) for s, e in segs if e > start and s < end]
-    lo, hi = int((start - a0) * SR), int((end - a0) * SR)
+    lo, hi = int((start - a0) * ANALYSIS_SR), int((end - a0) * ANALYSIS_SR)
     out = measure(audio[lo:hi], segs, offset=start)
     if models.opts.asr and out.get("speech_found"):
         from core.speech.asr import word_pauses, word_timings
