@@ -78,7 +78,7 @@ class _Models:
     @property
     def vad(self):
         if self._vad is None:
-            from core.guide_audio import Vad
+            from core.speech.vad import Vad
             self._vad = Vad()
         return self._vad
 
@@ -222,17 +222,19 @@ def _guide(meta, start: float, end: float, models: _Models, margin: float) -> di
     """Guide-track measurements of [start, end) (with VAD run on the cue's audio)."""
     if not (meta.has_audio and models.opts.use_audio):
         return None
-    from core.guide_audio import SR, measure, speech_segments
+    from core.constants import ANALYSIS_SR
+    from core.guide_audio import measure
+    from core.speech.vad import speech_segments
     a0 = max(0.0, start - margin)
     audio = models.audio_span(meta, a0, end + margin)
     models.vad.reset()
     probs = models.vad.feed(audio)
     segs = [(s + a0, e + a0) for s, e in speech_segments(probs)]
     segs = [(max(s, start), min(e, end)) for s, e in segs if e > start and s < end]
-    lo, hi = int((start - a0) * SR), int((end - a0) * SR)
+    lo, hi = int((start - a0) * ANALYSIS_SR), int((end - a0) * ANALYSIS_SR)
     out = measure(audio[lo:hi], segs, offset=start)
     if models.opts.asr and out.get("speech_found"):
-        from core.video.asr import word_pauses, word_timings
+        from core.speech.asr import word_pauses, word_timings
         out["words"] = word_timings(audio[lo:hi], offset=start)
         out["word_pauses"] = word_pauses(out["words"])
     return out
@@ -351,7 +353,7 @@ def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None)
                                 f"({meta.duration:.2f} s): is this the subtitle file for this video?")
         return [(ln.start, ln.end) for ln in script.lines], "srt", None
     if meta.has_audio and models.opts.use_audio:
-        from core.guide_audio import detect_speech
+        from core.speech.vad import detect_speech
         if progress:
             progress(0.0, "finding speech in the audio")
         spans = detect_speech(_watched(models.audio_blocks(meta), meta.duration, progress, cancel),

@@ -5,8 +5,8 @@ import pytest
 from _signals import SR, placed, speechlike
 from core.evaluate.audio_io import MetricError
 from core.evaluate.dd import duration_divergence
-from core.evaluate.textnorm import normalize_text
-from core.evaluate.wer import edit_distance, word_error_rate
+from core.speech.transcript import normalize_text
+from core.speech.transcript import edit_distance, word_error_rate
 
 
 def test_normalisation_and_wer():

@@ -16,9 +16,9 @@ from typing import Callable
 import numpy as np
 
 from core.audio import resample
-from core.constants import DEFAULT_VOICE, SAMPLE_RATE
-from core.evaluate.audio_io import EVAL_SR, MetricError, load_audio
+from core.constants import ANALYSIS_SR, DEFAULT_VOICE, SAMPLE_RATE
 from core.evaluate.manifest import Clip, Manifest, load_manifest
+from core.speech.checks import MeasurementError, load_audio
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _run_group(group: str, audio, gt, script, target) -> dict:
     if group == "secs":
         from core.evaluate.secs import secs_metric
         if target is None:
-            raise MetricError("no target voice: the clip has no reference recording")
+            raise MeasurementError("no target voice: the clip has no reference recording")
         return secs_metric(audio, target)
     if group == "emo_sim":
         from core.evaluate.emo_sim import emo_sim_metric
@@ -94,7 +94,7 @@ def score_audio(audio: np.ndarray, gt: np.ndarray, script: str, target: np.ndarr
         keys = METRIC_GROUPS[group]
         try:
             if skip and group in skip:
-                raise MetricError(skip[group])
+                raise MeasurementError(skip[group])
             values = _run_group(group, audio, gt, script, target)
         except Exception as e:  # noqa: BLE001 - one failing metric must not stop the run
             reason = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
@@ -139,14 +139,14 @@ def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
         from core.audio import write_wav
         safe = re.sub(r"[^\w@.-]+", "_", f"{clip.id}__{name}")
         write_wav(Path(opts.save_audio) / f"{safe}.wav", audio24, SAMPLE_RATE, "PCM_16")
-    return resample(audio24, SAMPLE_RATE, EVAL_SR), info
+    return resample(audio24, SAMPLE_RATE, ANALYSIS_SR), info
 
 
 def evaluate_clip(clip: Clip, opts: EvalOptions, eng_getter, report: Progress) -> dict:
     row = {"id": clip.id, "script": clip.script, "source": clip.source, "systems": {}}
     try:
         gt = load_audio(clip.video)
-    except MetricError as e:
+    except MeasurementError as e:
         row["error"] = f"ground truth unreadable: {e}"
         return row
     ref_cache: dict = {}
