@@ -39,6 +39,7 @@ class LoadEngine(BackgroundJob):
     then offer its voices in the voice panel."""
 
     label = "loading the voice engine"
+    cancellable = False                       # a load cannot be stopped; its result is needed
 
     def __init__(self, state, voice_panel):
         super().__init__()

@@ -16,6 +16,7 @@ class BackgroundJob:
     """One piece of background work and what to do with its outcome."""
 
     label = ""
+    cancellable = True        # False: Esc and opening another project leave it running
 
     def __init__(self):
         self.controller: JobController | None = None
@@ -78,8 +79,11 @@ class JobController(QObject):
         return self.runner.busy()
 
     def cancel_all(self) -> None:
-        self.runner.cancel_all()
-        self.active.clear()
+        """Cancel every job that can be cancelled; their results are dropped."""
+        for key, job in list(self.active.items()):
+            if job.cancellable:
+                job.handle.cancel()
+                del self.active[key]
 
     def wait(self, msecs: int = -1) -> bool:
         return self.runner.wait(msecs)

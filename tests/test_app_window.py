@@ -160,11 +160,13 @@ def test_voice_list_arrives_after_the_window_and_keeps_the_cue_voice(qtbot):
     assert chosen == ["jm_kumo"]
 
 
-def test_the_engine_state_is_shown_above_the_cue_list(win, qtbot):
+def test_the_engine_state_is_shown_above_the_cue_list(win, qtbot, tmp_path):
     from app.job_kinds import LoadEngine
     assert win.engine_state.text() == ""
     win.start_engine()
     assert "Loading the voice engine" in win.engine_state.text()
+    win.open_project(cueless_project(tmp_path))     # as the launcher does, while it loads
+    win.stop_work()                                  # Esc: the load goes on
     qtbot.waitUntil(lambda: win.jobs.last(LoadEngine) is not None or win.engine_state.error,
                     timeout=300_000)
     assert win.engine_state.text() == "Voice engine ready."
