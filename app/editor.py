@@ -192,3 +192,15 @@ class Editor(QObject):
                 process()
             time.sleep(0.01)
         return not self.busy()
+
+    # ------------------------------------------------ for the window (app/window.py, app/jobs.py)
+    # Added by the window's rewrite so that it needs no internals; keep these public.
+    def stop_all(self) -> None:
+        """Cancel every render and pending re-render; cues render again when selected."""
+        self.runner.cancel_all()
+        for t in self.debounce.timers.values():
+            t.stop()
+
+    def on_idle(self, slot) -> None:
+        """Call `slot` each time the last background render has finished."""
+        self.runner.idle.connect(slot)
