@@ -35,10 +35,10 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from core.analyze import AnalysisOptions, analyze
-    from core.fileio import prepare_output
+    from core.fileio import guard_outputs
     from core.script import load_script
 
-    out = prepare_output(args.output, args.force, "project")
+    out = guard_outputs({"project": args.output}, [args.video, args.script], args.force)[0]
     script = load_script(path=args.script) if args.script else load_script(text=args.text)
     for w in script.warnings:
         print(f"warning: {w}", file=sys.stderr)

@@ -32,6 +32,7 @@ def register(sub) -> None:
     p.add_argument("--alignment-out", default=None, metavar="A.json",
                    help="also write the alignment (phonemes, durations, F0, energy) as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise source (default 0)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.set_defaults(func=run)
 
 
@@ -49,18 +50,14 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from core.audio import write_wav
-    from core.fileio import check_writable
+    from core.fileio import guard_outputs
     from core.synth import get_engine
     from core.voices import parse_voice_arg
 
     if not args.text.strip():
         raise UserError("the text is empty")
-    try:
-        check_writable(args.output)
-        if args.alignment_out:
-            check_writable(args.alignment_out)
-    except OSError as e:
-        raise UserError(str(e)) from None
+    guard_outputs({"WAV": args.output, "alignment": args.alignment_out},
+                  [args.voice if args.voice.endswith(".json") else None], args.force)
     voice = parse_voice_arg(args.voice)
     entities = parse_entities(args.entities)
     engine = get_engine()
