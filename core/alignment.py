@@ -9,6 +9,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.limits import check_alignment_values
+
 SAMPLE_RATE = 24000
 FRAME_SAMPLES = 600                      # one duration frame, 25 ms
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
@@ -72,6 +74,7 @@ class Alignment:
             raise AlignmentError("f0 must be >= 0 Hz (0 = unvoiced)")
         if self.sample_rate != SAMPLE_RATE:
             raise AlignmentError(f"sample_rate must be {SAMPLE_RATE}")
+        check_alignment_values(self)          # finite curves, bounded length (core/limits.py)
         return self
 
     def copy(self) -> "Alignment":
@@ -107,7 +110,7 @@ class Alignment:
             )
         except KeyError as e:
             raise AlignmentError(f"alignment JSON lacks the field {e.args[0]!r}") from None
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise AlignmentError(f"alignment JSON has a bad value: {e}") from None
 
     def save(self, path: str | Path) -> None:

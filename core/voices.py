@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from core.errors import UserError
+from core.limits import check_weights
 
 DEFAULT_VOICE = "jm_kumo"   # the most intelligible pack in English (MODELS.md)
 STYLE_DIM = 256
@@ -53,7 +54,7 @@ def style_vector(voice, n_tokens: int) -> np.ndarray:
             raise UserError(f"a voice vector must have {STYLE_DIM} finite numbers")
         return vec
     if isinstance(voice, dict) and "blend" in voice:
-        parts = voice["blend"]
+        parts = check_weights(voice["blend"], "the voice blend")   # finite, >= 0 (core/limits.py)
         total = sum(float(w) for w in parts.values())
         if not parts or total <= 0:
             raise UserError("a voice blend needs positive weights")

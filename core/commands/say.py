@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     from core.audio import write_wav
     from core.fileio import guard_outputs
+    from core.limits import check_slot
     from core.synth import get_engine
     from core.voices import parse_voice_arg
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("the text is empty")
     guard_outputs({"WAV": args.output, "alignment": args.alignment_out},
                   [args.voice if args.voice.endswith(".json") else None], args.force)
+    check_slot(args.slot, "--slot")
     voice = parse_voice_arg(args.voice)
     entities = parse_entities(args.entities)
     engine = get_engine()
