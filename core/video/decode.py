@@ -138,20 +138,8 @@ def read_audio(path: str, start: float = 0.0, duration: float | None = None,
 
 def iter_audio_blocks(path: str, block_seconds: float = 20.0, sr: int = AUDIO_SR) -> Iterator[np.ndarray]:
     """The whole audio track as consecutive mono float32 blocks (streamed from ffmpeg)."""
-    proc = subprocess.Popen(_ffmpeg_audio_cmd(path, sr, 0.0, None),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    nbytes = int(block_seconds * sr) * 4
-    finished = False
+    from core.audio import AudioError, iter_media_audio
     try:
-        while True:
-            buf = proc.stdout.read(nbytes)
-            if not buf:
-                finished = True
-                break
-            yield np.frombuffer(buf[: len(buf) // 4 * 4], dtype="<f4").astype(np.float32)
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace").strip()
-        proc.stderr.close()
-        if proc.wait() != 0 and err and finished:
-            raise VideoError(f"cannot read the audio of {path}: {err.splitlines()[-1]}")
+        yield from iter_media_audio(path, sr, block_seconds, _ffmpeg_audio_cmd(path, sr, 0.0, None))
+    except AudioError as e:
+        raise VideoError(str(e).replace("cannot decode audio from", "cannot read the audio of")) from None
