@@ -127,19 +127,9 @@ def guard_outputs(outputs: dict, inputs: Iterable = (), force: bool = False,
     - an existing output file needs `force`;
     - the folder must exist and be writable.
     Returns the output paths, in order. Raises UserError."""
-    ins = [Path(p) for p in inputs if p]
     outs = [(what, Path(p)) for what, p in outputs.items() if p]
     dirs = [(what, Path(p)) for what, p in (folders or {}).items() if p]
-    for what, out in outs + dirs:
-        for src in ins:
-            if same_file(out, src):
-                raise UserError(f"the {what} {out} is one of this command's inputs ({src}); "
-                                "choose another name (an input is never overwritten, even with --force)")
-    for i, (w1, a) in enumerate(outs):
-        for w2, b in outs[i + 1:]:
-            if same_file(a, b):
-                raise UserError(f"the {w1} and the {w2} would both be written to {a}; "
-                                "give them different names")
+    refuse_inputs(dict(outs), inputs, dict(dirs))
     for what, out in outs:
         if out.exists() and not out.is_dir() and not force:
             raise UserError(f"{out} exists; pass --force to overwrite it")
@@ -153,7 +143,35 @@ def guard_outputs(outputs: dict, inputs: Iterable = (), force: bool = False,
     return [p for _, p in outs]
 
 
+def refuse_inputs(outputs: dict, inputs: Iterable = (), folders: dict | None = None) -> None:
+    """No output (file or folder) may be one of the inputs, and no two output files
+    may be one file. Always enforced, whatever --force says. Raises UserError."""
+    ins = [Path(p) for p in inputs if p]
+    outs = [(what, Path(p)) for what, p in outputs.items() if p]
+    for what, out in outs + [(w, Path(p)) for w, p in (folders or {}).items() if p]:
+        for src in ins:
+            if same_file(out, src):
+                raise UserError(f"the {what} {out} is one of this command's inputs ({src}); "
+                                "choose another name (an input is never overwritten, even with --force)")
+    for i, (w1, a) in enumerate(outs):
+        for w2, b in outs[i + 1:]:
+            if same_file(a, b):
+                raise UserError(f"the {w1} and the {w2} would both be written to {a}; "
+                                "give them different names")
+
+
 def prepare_output(path: str | Path, force: bool, what: str = "file",
                    inputs: Iterable = ()) -> Path:
     """One output file: guard_outputs for a single path."""
     return guard_outputs({what: path}, inputs, force)[0]
+
+
+def probe_folder(folder: str | Path) -> Path:
+    """Create `folder` if needed and prove it takes files (a real write, not a
+    permission guess). Raises OSError."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".instructdub-probe.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    os.unlink(tmp)
+    return folder
