@@ -21,7 +21,7 @@ from core import audio as au
 from core.constants import FRAMES_PER_SECOND, SAMPLE_RATE
 from core.errors import UserError
 from core.fileio import atomic_target, atomic_write_text, probe_folder, refuse_inputs, remove_stale_temps
-from core.loudness import limited, loudness_of, normalized, plan_normalization
+from core.loudness import LoudnessMeter, limited, normalized, plan_normalization
 from core.project import Project
 from core.stem import BLOCK_SECONDS, Stem, stem_length  # noqa: F401
 
@@ -220,11 +220,14 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
 
     def final_stem():
         return normalized(stem.blocks(), sr, res.gain_db, limit, ceiling)
-    res.loudness_lufs = loudness_of(final_stem(), sr)
+    meter = LoudnessMeter(sr)              # measured as it is written (one pass less)
     stem_file = files[0] if opts.stem else None
     if opts.stem:
         step(0.15, "writing the dialogue stem")
-        write(stem_file, lambda p: au.write_wav_blocks(p, final_stem(), sr))
+        write(stem_file, lambda p: au.write_wav_blocks(p, meter.tee(final_stem()), sr))
+    else:
+        meter.tee_all(final_stem())
+    res.loudness_lufs = meter.integrated()
     if opts.per_cue:
         for i, c in enumerate(project.cues):
             step(0.2 + 0.4 * i / max(1, len(project.cues)), f"writing cue {c.id}")

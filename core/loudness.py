@@ -50,6 +50,16 @@ class LoudnessMeter:
         self.hops.extend(y[:full].reshape(-1, self.hop).sum(axis=1).tolist())
         self.rest = y[full:]
 
+    def tee(self, blocks: Blocks) -> Iterator[np.ndarray]:
+        """Pass blocks through, measuring them on the way."""
+        for b in blocks:
+            self.feed(b)
+            yield b
+
+    def tee_all(self, blocks: Blocks) -> None:
+        for b in blocks:
+            self.feed(b)
+
     def integrated(self) -> float:
         """LUFS; -inf for silence. Tracks under 400 ms count as padded with silence."""
         hops = np.array(self.hops + ([float(self.rest.sum())] if len(self.rest) else []))
@@ -69,8 +79,7 @@ class LoudnessMeter:
 
 def loudness_of(blocks: Blocks, sr: int) -> float:
     meter = LoudnessMeter(sr)
-    for b in blocks:
-        meter.feed(b)
+    meter.tee_all(blocks)
     return meter.integrated()
 
 
