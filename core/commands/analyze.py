@@ -55,6 +55,8 @@ def run(args) -> int:
         print(file=sys.stderr)
     project.save(out)
     a = project.settings["analysis"]
+    for w in a["warnings"][len(script.warnings):]:        # found by the analysis itself
+        print(f"warning: {w}", file=sys.stderr)
     print(f"{out}: {len(project.cues)} cue(s), timing from {a['timing']}, "
           f"{project.video.duration:.1f} s of video analysed in {a['seconds']:.1f} s")
     for c in project.cues:
