@@ -78,3 +78,20 @@ def check_alignment_values(al) -> None:
     high = next((i for i, v in enumerate(al.f0) if v > MAX_F0_HZ), None)
     if high is not None:
         raise LimitError(f"f0 value {high} is {al.f0[high]:g} Hz; at most {MAX_F0_HZ:g} Hz")
+
+
+MIN_SPEECH_SECONDS = 0.5
+
+
+def check_speech(audio16k, what: str, min_seconds: float = MIN_SPEECH_SECONDS) -> float:
+    """Seconds of speech silero-vad finds in 16 kHz audio; LimitError when under
+    `min_seconds` (noise, music or silence given where a voice is needed)."""
+    import numpy as np
+
+    from core.evaluate.vad import CHUNK_SECONDS, speech_mask
+    found = float(np.count_nonzero(speech_mask(audio16k))) * CHUNK_SECONDS
+    if found < min_seconds:
+        total = len(audio16k) / 16000
+        raise LimitError(f"{what} holds no speech the voice-activity detector can find "
+                         f"({found:.1f} s of {total:.1f} s): give a recording of the speaker talking")
+    return found

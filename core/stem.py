@@ -27,6 +27,10 @@ class Stem:
         for at, _, cid in self.items:
             if at + self._len(cid) > self.length:
                 self.warnings.append(f"cue {cid} runs past the end of the video and is cut")
+        for (a, _, c1), (b, _, c2) in zip(self.items, self.items[1:]):
+            if a + self._len(c1) > b:
+                self.warnings.append(f"cues {c1} and {c2} overlap by {(a + self._len(c1) - b) / sr:.2f} s: "
+                                     "both play there, mixed in the stem")
 
     def _len(self, cid: str) -> int:
         return int(round(len(self.clips[cid]) * self.sr / SAMPLE_RATE))
