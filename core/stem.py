@@ -9,6 +9,7 @@ import numpy as np
 
 from core import audio as au
 from core.constants import SAMPLE_RATE
+from core.errors import UserError
 
 BLOCK_SECONDS = 5.0
 
@@ -21,6 +22,9 @@ class Stem:
         self.clips = cue_audio
         self.items = sorted((int(round(c.start * sr)), i, c.id) for i, c in enumerate(project.cues)
                             if cue_audio.get(c.id) is not None)
+        for _, _, cid in self.items:
+            if not np.isfinite(cue_audio[cid]).all():
+                raise UserError(f"cue {cid}: its audio holds NaN or infinite samples; render it again")
         self.length = stem_length(project, cue_audio, sr)
         self.warnings = [f"cue {c.id} has no audio and is silent in the stem"
                          for c in project.cues if cue_audio.get(c.id) is None]
