@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -20,10 +18,11 @@ import numpy as np
 from core import audio as au
 from core.constants import FRAMES_PER_SECOND, SAMPLE_RATE
 from core.errors import UserError
-from core.fileio import atomic_target, atomic_write_text, probe_folder, refuse_inputs, remove_stale_temps
-from core.loudness import LoudnessMeter, limited, normalized, plan_normalization
+from core.fileio import atomic_write_text, probe_folder, refuse_inputs, remove_stale_temps
+from core.loudness import LoudnessMeter, normalized, plan_normalization
+from core.export_video import export_videos, mux  # noqa: F401
 from core.project import Project
-from core.stem import BLOCK_SECONDS, Stem, stem_length  # noqa: F401
+from core.stem import Stem, stem_length  # noqa: F401
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -130,19 +129,6 @@ def write_srt(path: Path, project: Project) -> None:
     atomic_write_text(path, srt.compose(subs))
 
 
-def mux(video: Path, wav: Path, out: Path, duration: float) -> None:
-    """Video stream copied, `wav` as the AAC audio track; atomic via a hidden temp file."""
-    cmd = [au.ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-i", str(video), "-i", str(wav),
-           "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k"]
-    if duration > 0:
-        cmd += ["-t", f"{duration:.3f}"]
-    with atomic_target(out, suffix=".tmp" + out.suffix) as tmp:
-        proc = subprocess.run(cmd + ["-f", "mp4", str(tmp)], capture_output=True)
-        if proc.returncode != 0:
-            lines = proc.stderr.decode(errors="replace").strip().splitlines()
-            raise OSError(f"ffmpeg failed: {lines[-1] if lines else proc.returncode}")
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -243,49 +229,11 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
         step(0.65, "writing subtitles")
         write(outdir / f"{opts.basename}.srt", lambda p: write_srt(p, project))
     if opts.video and has_video(project):
-        _export_videos(project, final_stem, stem_file, opts, step, write)
+        export_videos(project, final_stem, stem_file, opts, step, write)
     elif opts.video:
         res.warnings.append("no video file: the muxed video was skipped")
     step(1.0, "export finished")
     return res
-
-
-def _export_videos(project, final_stem, stem_file, opts, step, write):
-    sr, outdir, video = opts.sample_rate, Path(opts.outdir), Path(project.video.path)
-    with tempfile.TemporaryDirectory(prefix="instructdub-export-") as tmp:
-        dub_wav = stem_file
-        if dub_wav is None:
-            dub_wav = au.write_wav_blocks(Path(tmp) / "dub.wav", final_stem(), sr)
-        step(0.7, "muxing the video with the dub")
-        write(outdir / f"{opts.basename}_dub.mp4",
-              lambda p: mux(video, dub_wav, p, project.video.duration))
-        if opts.mix_original and project.video.has_audio:
-            step(0.85, "mixing with the original audio")
-            mix_wav = au.write_wav_blocks(Path(tmp) / "mix.wav", _mixed(final_stem(), video, opts), sr)
-            write(outdir / f"{opts.basename}_mix.mp4",
-                  lambda p: mux(video, mix_wav, p, project.video.duration))
-
-
-def _mixed(stem_blocks, video: Path, opts: ExportOptions):
-    """The dub over the original track (at `original_gain_db`), limited to the ceiling."""
-    sr = opts.sample_rate
-    orig = au.iter_media_audio(video, sr, BLOCK_SECONDS)
-    gain = au.db_to_gain(opts.original_gain_db)
-    carry = np.zeros(0, dtype=np.float32)
-
-    def blocks():
-        nonlocal carry
-        for b in stem_blocks:
-            while len(carry) < len(b):
-                nxt = next(orig, None)
-                if nxt is None:
-                    carry = au.fit_length(carry, len(b))
-                    break
-                carry = np.concatenate([carry, nxt])
-            yield b + gain * carry[:len(b)]
-            carry = carry[len(b):]
-        orig.close()
-    return limited(blocks(), sr, opts.ceiling_dbtp)
 
 
 def export_session(session, opts: ExportOptions, progress: Progress | None = None,
@@ -302,19 +250,21 @@ def export_session(session, opts: ExportOptions, progress: Progress | None = Non
 
 
 def check_cues(session) -> None:
-    """Each cue that must be predicted can be: its text has phonemes and its slot gives
-    each of them a 25 ms frame. The error names the cue."""
+    """Each cue can be rendered: its voice exists and, when it must be predicted, its text
+    has phonemes and its slot gives each of them a 25 ms frame. The error names the cue."""
     from core.g2p import phonemize
     from core.limits import check_slot
+    from core.voices import style_vector
     for cue in session.project.cues:
-        if cue.alignment is not None and session.needs(cue.id) != "predict":
-            continue
         where = f"cue {cue.id} ({cue.text[:40]!r})"
+        predict = cue.alignment is None or session.needs(cue.id) == "predict"
         try:
-            check_slot(cue.end - cue.start, "its slot")
-            n = len(phonemize(cue.text)) + 2
-        except UserError as e:
+            style_vector(cue.voice, 1)
+            if predict:
+                check_slot(cue.end - cue.start, "its slot")
+                n = len(phonemize(cue.text)) + 2
+        except (UserError, ValueError) as e:
             raise ExportError(f"{where}: {e}") from None
-        if round(cue.slot * FRAMES_PER_SECOND) < n:
+        if predict and round(cue.slot * FRAMES_PER_SECOND) < n:
             raise ExportError(f"{where}: its slot of {cue.slot:.3f} s cannot hold its {n} phonemes "
                               f"(at least {n / FRAMES_PER_SECOND:.3f} s); lengthen the cue or shorten the line")
