@@ -15,6 +15,7 @@ import numpy as np
 from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES,  # noqa: F401 - re-exported
                             FRAME_SECONDS, FRAMES_PER_SECOND, SAMPLE_RATE)
 from core.errors import UserError
+from core.limits import check_alignment_values
 
 _ARRAYS = {"durations": np.int64, "f0": np.float32, "energy": np.float32}
 
@@ -95,6 +96,7 @@ class Alignment:
             raise AlignmentError("f0 must be >= 0 Hz (0 = unvoiced)")
         if self.sample_rate != SAMPLE_RATE:
             raise AlignmentError(f"sample_rate must be {SAMPLE_RATE}")
+        check_alignment_values(self)          # finite curves, bounded length (core/limits.py)
         return self
 
     def copy(self) -> "Alignment":
@@ -135,7 +137,7 @@ class Alignment:
             )
         except KeyError as e:
             raise AlignmentError(f"alignment JSON lacks the field {e.args[0]!r}") from None
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise AlignmentError(f"alignment JSON has a bad value: {e}") from None
 
     def save(self, path: str | Path) -> None:

@@ -8,6 +8,7 @@ find the cues) and only per-frame numbers are kept, never frames.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from contextlib import contextmanager
@@ -18,12 +19,15 @@ from typing import Callable
 import numpy as np
 
 from core.errors import Cancelled, UserError   # Cancelled: the job runner says "cancelled"
+from core.limits import is_number
 from core.project import Cue, Project, VideoInfo, file_sha256
 from core.script import Script, load_script
+from core.video.cues import crowded
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+MIN_CUE_SECONDS = 0.04          # one video frame at 25 fps
 AUDIO_CACHE_SECONDS = 600.0     # a track up to this long (38 MB at 16 kHz) is read once
 
 
@@ -43,6 +47,22 @@ class AnalysisOptions:
     mllm_dir: str | None = None     # a local transformers model directory (optional backend)
     mllm_frames: int = 8
     asr: bool = False               # word timings of the guide track (Whisper tiny.en; slower)
+
+
+OPTION_RANGES = {"analysis_fps": (0.0, 1000.0, "--analysis-fps"), "expression_fps": (0.0, 1000.0, None),
+                 "max_width": (0.0, 100000.0, None)}
+
+
+def check_options(opts: AnalysisOptions) -> AnalysisOptions:
+    """Refuse rates and sizes the analysis cannot work with, before any decoding."""
+    for name, (lo, hi, flag) in OPTION_RANGES.items():
+        v = getattr(opts, name)
+        if not (is_number(v) and math.isfinite(v) and lo < v <= hi):
+            what = name.replace("_", " ") + (f" ({flag})" if flag else "")
+            raise UserError(f"the {what} must be a number above {lo:g} and at most {hi:g}, got {v}")
+    if not (is_number(opts.margin) and math.isfinite(opts.margin) and opts.margin >= 0):
+        raise UserError(f"the analysis margin must be 0 s or more, got {opts.margin}")
+    return opts
 
 
 def _cancelled(cancel) -> bool:
@@ -310,7 +330,7 @@ def analyze_cue(project: Project, cue_id: str, progress: Progress | None = None,
     if options is None:       # the options the project was analysed with (known fields only)
         saved = project.settings.get("analysis", {}).get("options") or {}
         options = AnalysisOptions(**{k: v for k, v in saved.items() if k in AnalysisOptions.__dataclass_fields__})
-    with _pooled_models(options) as models:
+    with _pooled_models(check_options(options)) as models:
         work = Cue.from_dict(cue.to_dict())          # untouched until the run succeeds
         _run_cue(work, meta, models, progress=progress, cancel=cancel, face_at=face_at)
     cue.measurements, cue.entities = work.measurements, work.entities
@@ -379,7 +399,7 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
             progress: Progress | None = None, cancel=None) -> Project:
     """Analyse a video and its script into a new Project."""
     from core.video.decode import probe
-    opts = options or AnalysisOptions()
+    opts = check_options(options or AnalysisOptions())
     t_start = time.perf_counter()
     meta = probe(video)
     if not isinstance(script, Script):
@@ -391,11 +411,15 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
     with _pooled_models(opts) as models:
         times, how, tracks = cue_times(script, meta, models,
                                        (lambda f, m: report(0.2 * f, m)), cancel)
+        timing_warnings = crowded(times, [ln.text for ln in script.lines])
+        for w in timing_warnings:
+            log.info(w)
         cues = []
         for i, (ln, (s, e)) in enumerate(zip(script.lines, times)):
             if _cancelled(cancel):
                 raise AnalysisCancelled("analysis cancelled")
             e = min(float(e), meta.duration) if meta.duration > 0 else float(e)
+            e = max(e, float(s) + MIN_CUE_SECONDS)        # a cue always has a length
             cue = Cue(id=f"c{i + 1:03d}", text=ln.text, start=round(float(s), 3), end=round(e, 3))
             report(0.2 + 0.8 * i / n, f"cue {i + 1}/{n}")
             sub = (lambda f, m, i=i: report(0.2 + 0.8 * (i + f) / n, f"cue {i + 1}/{n}: {m}"))
@@ -405,7 +429,7 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
     info = VideoInfo(path=str(Path(video).resolve()), sha256=file_sha256(video), fps=meta.fps,
                      duration=round(meta.duration, 4), has_audio=meta.has_audio)
     elapsed = time.perf_counter() - t_start
-    settings = {"analysis": {"timing": how, "warnings": script.warnings,
+    settings = {"analysis": {"timing": how, "warnings": script.warnings + timing_warnings,
                              "options": asdict(opts), "seconds": round(elapsed, 2),
                              "size": [meta.width, meta.height]}}
     report(1.0, "done")

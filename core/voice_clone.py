@@ -115,6 +115,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
 
     from core.audio import resample
     from core.evaluate.audio_io import check_audible
+    from core.limits import check_speech
     from core.speaker import build_torch_dvector, resample_torch
     from core.voices import style_vector
     report = progress or (lambda f, m: None)
@@ -125,6 +126,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
         check_audible(ref16, "reference recording", min_seconds=1.0)
     except ValueError as e:
         raise UserError(f"{e}; a voice needs at least 1 s of clear speech") from None
+    check_speech(ref16, "the reference recording")       # noise is not a voice (core/limits.py)
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()

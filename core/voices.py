@@ -16,6 +16,7 @@ import torch
 
 from core.constants import DEFAULT_VOICE, STYLE_DIM  # noqa: F401 - DEFAULT_VOICE re-exported
 from core.errors import UserError
+from core.limits import check_weights
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +92,7 @@ def style_vector(voice, n_tokens: int) -> np.ndarray:
             raise UserError(f"a voice vector must have {STYLE_DIM} finite numbers")
         return vec
     if isinstance(voice, dict) and "blend" in voice:
-        parts = voice["blend"]
+        parts = check_weights(voice["blend"], "the voice blend")   # finite, >= 0 (core/limits.py)
         total = sum(float(w) for w in parts.values())
         if not parts or total <= 0:
             raise UserError("a voice blend needs positive weights")

@@ -35,10 +35,10 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from core.analyze import AnalysisOptions, analyze
-    from core.fileio import prepare_output
+    from core.fileio import guard_outputs
     from core.script import load_script
 
-    out = prepare_output(args.output, args.force, "project")
+    out = guard_outputs({"project": args.output}, [args.video, args.script], args.force)[0]
     script = load_script(path=args.script) if args.script else load_script(text=args.text)
     for w in script.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -55,6 +55,8 @@ def run(args) -> int:
         print(file=sys.stderr)
     project.save(out)
     a = project.settings["analysis"]
+    for w in a["warnings"][len(script.warnings):]:        # found by the analysis itself
+        print(f"warning: {w}", file=sys.stderr)
     print(f"{out}: {len(project.cues)} cue(s), timing from {a['timing']}, "
           f"{project.video.duration:.1f} s of video analysed in {a['seconds']:.1f} s")
     for c in project.cues:

@@ -57,6 +57,8 @@ def run(args) -> int:
         project = Project.load(args.project)
     except ProjectError as e:
         raise UserError(str(e)) from None
+    for w in project.check_video(required=not args.no_video):   # missing: error; changed: warning
+        print(f"warning: {w}", file=sys.stderr)
     if not project.cues:
         raise UserError(f"{args.project} has no cues: nothing to dub")
     opts = ExportOptions(outdir=Path(args.export), basename=args.name,

@@ -62,9 +62,10 @@ def run(args) -> int:
 
     from core.evaluate.manifest import load_manifest
     from core.evaluate.runner import METRIC_GROUPS, EvalOptions, format_table, run_eval
-    from core.fileio import prepare_output
+    from core.fileio import guard_outputs
     torch.set_num_threads(int(os.environ.get("INSTRUCTDUB_THREADS", "1")))
-    out = prepare_output(args.output, args.force, "results")
+    out = guard_outputs({"results": args.output}, [args.manifest], args.force,
+                        {"audio folder": args.save_audio})[0]
     groups = _csv(args.metrics) or ()
     bad = [g for g in groups if g not in METRIC_GROUPS]
     if bad or not groups:

@@ -33,6 +33,7 @@ def register(sub) -> None:
     p.add_argument("--alignment-out", default=None, metavar="A.json",
                    help="also write the alignment (phonemes, durations, F0, energy) as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise source (default 0)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.set_defaults(func=run)
 
 
@@ -48,18 +49,16 @@ def run(args: argparse.Namespace) -> int:
 
     from core.audio import write_wav
     from core.cue_audio import CueSpec, predict_cue, render_alignment
-    from core.fileio import check_writable
+    from core.fileio import guard_outputs
+    from core.limits import check_slot
     from core.synth import get_engine
     from core.voices import parse_voice_arg
 
     if not args.text.strip():
         raise UserError("the text is empty")
-    try:
-        check_writable(args.output)
-        if args.alignment_out:
-            check_writable(args.alignment_out)
-    except OSError as e:
-        raise UserError(str(e)) from None
+    guard_outputs({"WAV": args.output, "alignment": args.alignment_out},
+                  [args.voice if args.voice.endswith(".json") else None], args.force)
+    check_slot(args.slot, "--slot")
     voice = parse_voice_arg(args.voice)
     entities = parse_entities(args.entities)
     spec = CueSpec("say", args.text, args.rate_instruction or "", args.emotion_instruction or "",

@@ -72,7 +72,9 @@ def command_line(args) -> str:
 def run(args) -> int:
     from pathlib import Path
 
+    from core.fileio import guard_outputs
     from core.instruct import train_run
+    guard_outputs({}, [*args.corpus, *(args.val_corpus or [])], folders={"checkpoint folder": args.out})
     out = Path(args.out) if args.out else None
     train_run.run_training(args, out, command_line(args))
     return 0

@@ -43,13 +43,13 @@ def run_clone(args) -> int:
     import torch
 
     from core.evaluate.audio_io import MetricError, load_audio
-    from core.fileio import prepare_output
+    from core.fileio import guard_outputs
     from core.voice_clone import clone_voice, save_voice
     torch.set_num_threads(int(os.environ.get("INSTRUCTDUB_THREADS", "1")))
     out = Path(args.output)
     if out.suffix.lower() != ".json":
         raise UserError("the voice file must end in .json")
-    prepare_output(out, args.force, "voice file")
+    guard_outputs({"voice file": out}, [args.reference], args.force)
     if args.steps < 0:
         raise UserError("--steps must be 0 or more")
     try:

@@ -20,6 +20,7 @@ from core.instruct import checkpoints
 from core.instruct.embed import token_embeddings
 from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
 from core.instruct.idd import slot_plan, trim_to_plan
+from core.limits import check_weights
 from core.project import ENTITIES
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def parse_entities(entities) -> dict[str, float]:
             except ValueError:
                 raise UserError(f"bad entity weight in {part!r}; write e.g. angry=0.7,sad=0.3") from None
         entities = pairs
+    check_weights(entities, "the emotion entities")   # finite, >= 0 (core/limits.py)
     try:
         w = weights_vector(entities)        # validates names, normalises
     except ValueError as e:
