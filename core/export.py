@@ -249,13 +249,20 @@ def _export_videos(project, stem, opts, step, write):
                   lambda p: mux(video, mix_wav, p, project.video.duration))
 
 
+def refuse_existing(project: Project, opts: ExportOptions) -> None:
+    """Raise ExportExistsError when outputs exist and overwriting is off (call it
+    before minutes of rendering)."""
+    existing = [p for p in planned_files(project, opts) if p.exists()]
+    if existing and not opts.overwrite:
+        raise ExportExistsError(existing)
+
+
 def export_session(session, opts: ExportOptions, progress: Progress | None = None,
                    cancel: Cancel | None = None) -> ExportResult:
-    """Render every cue that is not up to date, then export (the editor and `dub`)."""
+    """Render every cue that is not up to date, then export (the editor and `dub`).
+    `dub --workers/--ray` renders with core.batch and calls export_project itself."""
     progress = progress or (lambda f, m: None)
-    existing = [p for p in planned_files(session.project, opts) if p.exists()]
-    if existing and not opts.overwrite:          # say so before minutes of rendering
-        raise ExportExistsError(existing)
+    refuse_existing(session.project, opts)
     audio = session.render_all(lambda f, m: progress(0.7 * f, m), cancel)
     return export_project(session.project, audio, opts,
                           lambda f, m: progress(0.7 + 0.3 * f, m), cancel)
