@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ class CueCache:
             with np.load(path, allow_pickle=False) as z:
                 audio = np.asarray(z["audio"], dtype=np.float32)
                 meta = json.loads(str(z["meta"]))
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
             log.warning("cache entry %s is unreadable (%s); rendering the cue again", path, e)
             return None
         return Rendered(cue_id, audio, meta["cue"], meta.get("note", ""),

@@ -19,6 +19,7 @@ class InProcess:
     name = "in-process"
     workers = 1
     capacity = 1
+    lost_workers = 0
 
     def __init__(self, threads: int | None = None, device: str | None = None):
         self.threads, self.device = threads, device
@@ -62,13 +63,14 @@ def _render(cue_ids: list[str]) -> list:
 
 class LocalPool:
     """N worker processes (spawned, so no torch state is forked)."""
-    name = "local processes"
+    name = "local"
 
     def __init__(self, workers: int, threads: int | None = None, device: str | None = None):
         self.workers, self.threads, self.device = max(1, int(workers)), threads, device
         self.capacity = IN_FLIGHT_PER_WORKER * self.workers
         self._pool: ProcessPoolExecutor | None = None
         self._gen: dict[Future, ProcessPoolExecutor] = {}
+        self.lost_workers = 0
 
     def start(self, project) -> None:
         self.project = project
@@ -93,6 +95,7 @@ class LocalPool:
         if not isinstance(exc, BrokenProcessPool):
             return False
         if pool is self._pool:
+            self.lost_workers += 1
             pool.shutdown(wait=False, cancel_futures=True)
             self._new_pool()
         return True

@@ -59,6 +59,7 @@ class RayPool:
         self._load: dict = {}           # actor -> tasks in flight
         self._owner: dict[Future, object] = {}
         self._started_ray = False
+        self.lost_workers = 0
 
     # ------------------------------------------------ start
     def start(self, project) -> None:
@@ -123,6 +124,7 @@ class RayPool:
         actor = self._owner.pop(fut, None)
         if actor in self._load:
             log.warning("a Ray worker was lost; its cues go to the other workers")
+            self.lost_workers += 1
             self.actors.remove(actor)
             del self._load[actor]
         return True
