@@ -68,7 +68,7 @@ class RayPool:
             env = {"working_dir": str(REPO_ROOT), "excludes": SHIP_EXCLUDES} if self.ship_code else None
             try:
                 ray.init(address=None if self.address == "auto" else self.address,
-                         runtime_env=env, log_to_driver=False)
+                         runtime_env=env, log_to_driver=False, logging_level=logging.ERROR)
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise UserError(f"could not reach the Ray cluster at {self.address}: {e}") from None
             self._started_ray = True
@@ -141,21 +141,23 @@ class RayPool:
             ray.shutdown()
 
 
-def task_overhead(n: int = 200) -> float:
-    """Seconds of Ray overhead per task: round trips to a warm actor doing nothing
-    (for bench/batch.py). Needs ray.init() first."""
+def task_overhead(n: int = 200, samples: int = 0) -> float:
+    """Seconds of Ray overhead per task: round trips to a warm actor that only returns
+    `samples` float32 samples (a cue's audio), one at a time (for bench/batch.py).
+    Needs ray.init() first."""
     import time
     ray = import_ray()
     actor = ray.remote(num_cpus=0)(_Pinger).remote()
-    ray.get(actor.ping.remote())
+    ray.get(actor.ping.remote(samples))
     t0 = time.perf_counter()
     for _ in range(n):
-        ray.get(actor.ping.remote())
+        ray.get(actor.ping.remote(samples))
     dt = (time.perf_counter() - t0) / n
     ray.kill(actor)
     return dt
 
 
 class _Pinger:
-    def ping(self) -> int:
-        return 0
+    def ping(self, samples: int):
+        import numpy as np
+        return np.zeros(samples, np.float32)

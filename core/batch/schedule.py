@@ -28,6 +28,7 @@ class BatchResult:
     audio: dict[str, np.ndarray] = field(default_factory=dict)   # cue id -> 24 kHz audio
     cues: dict[str, dict] = field(default_factory=dict)          # cue id -> cue after update
     notes: dict[str, str] = field(default_factory=dict)
+    cue_seconds: dict[str, float] = field(default_factory=dict)  # worker time, rendered ones
     rendered: list[str] = field(default_factory=list)            # rendered in this run
     cached: list[str] = field(default_factory=list)              # taken from the cache
     failed: list[Failed] = field(default_factory=list)
@@ -40,6 +41,8 @@ class BatchResult:
         if r.note:
             self.notes[r.cue_id] = r.note
         (self.cached if cached else self.rendered).append(r.cue_id)
+        if not cached:
+            self.cue_seconds[r.cue_id] = r.seconds
 
     @property
     def done(self) -> int:
