@@ -146,3 +146,21 @@ def test_dub_workers_reports_a_failing_cue_and_exits_3(tmp_path, capsys):
     assert (tmp_path / "out" / "dub_dialogue.wav").is_file()
     assert CueCache(cache_folder(tmp_path / "p.json")).count() == 1     # the good cue
     assert os.listdir(tmp_path / "out" / "cues") == ["001_00-00-00-05_ok.wav"]
+
+
+# ---------------------------------------------------------------- analysis by cue ranges
+def test_analysis_split_by_cue_ranges_matches_the_whole_run(local_ray, tmp_path):
+    from _synth_video import photo, syllable_openings, write_talking
+    from core.analyze import analyze
+    from core.batch.analysis import analyze_split
+    if photo() is None:
+        pytest.fail("matplotlib's sample photo is missing (mediapipe installs matplotlib)")
+    video = write_talking(tmp_path / "talk.avi", syllable_openings(3.0, 4.0, lead=0.3))
+    srt = tmp_path / "s.srt"
+    srt.write_text("1\n00:00:00,300 --> 00:00:01,300\nOne two three.\n\n"
+                   "2\n00:00:01,600 --> 00:00:02,800\nFour five six.\n")
+    whole = analyze(video, srt)
+    for kw in ({"workers": 2}, {"ray": "auto"}):
+        split = analyze_split(video, srt, cues_per_task=1, **kw)
+        assert [c.to_dict() for c in split.cues] == [c.to_dict() for c in whole.cues]
+        assert split.video == whole.video and split.settings["analysis"]["split"]["ranges"] == 2

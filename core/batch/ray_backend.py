@@ -34,6 +34,21 @@ def import_ray():
     return ray
 
 
+def connect(address: str, ship_code: bool = True):
+    """(ray, True when this call started the connection). Ships this checkout (code and
+    checkpoints, no venv) as the job's working directory, so every node runs this code."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return ray, False
+    env = {"working_dir": str(REPO_ROOT), "excludes": SHIP_EXCLUDES} if ship_code else None
+    try:
+        ray.init(address=None if address == "auto" else address, runtime_env=env,
+                 log_to_driver=False, logging_level=logging.ERROR)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        raise UserError(f"could not reach the Ray cluster at {address}: {e}") from None
+    return ray, True
+
+
 class _Actor:
     """A Ray actor around a CueWorker (made remote in RayPool.start)."""
 
@@ -63,15 +78,7 @@ class RayPool:
 
     # ------------------------------------------------ start
     def start(self, project) -> None:
-        ray = import_ray()
-        if not ray.is_initialized():
-            env = {"working_dir": str(REPO_ROOT), "excludes": SHIP_EXCLUDES} if self.ship_code else None
-            try:
-                ray.init(address=None if self.address == "auto" else self.address,
-                         runtime_env=env, log_to_driver=False, logging_level=logging.ERROR)
-            except (ConnectionError, RuntimeError, ValueError) as e:
-                raise UserError(f"could not reach the Ray cluster at {self.address}: {e}") from None
-            self._started_ray = True
+        ray, self._started_ray = connect(self.address, self.ship_code)
         n, options, device = self.layout(ray.cluster_resources())
         ref = ray.put(project)                              # shipped once
         actor_cls = ray.remote(**options)(_Actor)
