@@ -49,6 +49,8 @@ _start_error: str | None = None
 
 def _init(project, threads, device) -> None:
     global _worker, _start_error
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl+C stops the driver, which ends us
     try:
         _worker = CueWorker(project, threads, device)
     except Exception as e:          # reported with every cue this process is given
@@ -81,7 +83,11 @@ class LocalPool:
                                          (self.project, self.threads, self.device))
 
     def submit(self, cue_ids: list[str]) -> Future:
-        fut = self._pool.submit(_render, cue_ids)
+        try:
+            fut = self._pool.submit(_render, cue_ids)
+        except BrokenProcessPool:            # a worker died while idle
+            self._replace_pool()
+            fut = self._pool.submit(_render, cue_ids)
         self._gen[fut] = self._pool
         return fut
 
@@ -95,10 +101,13 @@ class LocalPool:
         if not isinstance(exc, BrokenProcessPool):
             return False
         if pool is self._pool:
-            self.lost_workers += 1
-            pool.shutdown(wait=False, cancel_futures=True)
-            self._new_pool()
+            self._replace_pool()
         return True
+
+    def _replace_pool(self) -> None:
+        self.lost_workers += 1
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._new_pool()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -41,8 +41,9 @@ def render_batch(project: Project, project_path: str | Path, workers: int | None
     finally:
         if bar is not None:
             bar.close()
+    lost = f", {backend.lost_workers} worker(s) lost" if backend.lost_workers else ""
     print(f"{len(res.rendered)} cue(s) rendered by {res.workers} {backend.name} worker(s) "
-          f"in {res.seconds:.1f} s, {len(res.cached)} from the cache ({cache.folder})",
+          f"in {res.seconds:.1f} s{lost}, {len(res.cached)} from the cache ({cache.folder})",
           file=stream)
     for f in res.failed:
         print(f"failed: {f.cue_id}: {f.reason}", file=stream)
