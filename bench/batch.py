@@ -70,7 +70,8 @@ def measure(project, mode: str, threads: int) -> dict:
     first, last = stamps[0] - t0, stamps[-1] - t0
     steady = 60.0 * (n - 1) / (last - first) if n > 1 and last > first else float("nan")
     return dict(mode=mode, workers=res.workers, wall=wall, first=first, steady=steady,
-                overall=60.0 * n / wall, cue_s=statistics.median(res.cue_seconds.values()))
+                overall=60.0 * n / wall, cue_s=statistics.median(res.cue_seconds.values()),
+                cpu_s=statistics.median(res.cue_cpu.values()))
 
 
 def ray_overhead(cue_samples: int) -> tuple[float, float]:
@@ -111,8 +112,9 @@ def estimate(args, cue_s: float, per_task: float, driver_s: float, startup: floa
     print(f"\nWorked estimate for a {n:,}-cue film of {SLOT:.0f} s cues -- NOT RUN, arithmetic only:")
     print(f"  per-cue cost c = {c:.2f} s "
           + ("(given with --gpu-cue-seconds)" if gpu else
-             "(measured here: one CPU thread per worker; no GPU was available, so a GPU "
-             "worker's cost is unmeasured: pass --gpu-cue-seconds)"))
+             "(measured here: median CPU time of a cue in a 1-worker run, one torch thread; "
+             "no GPU was available, so a GPU worker's cost is unmeasured: pass "
+             "--gpu-cue-seconds)"))
     print(f"  Ray overhead o = {per_task * 1e3:.1f} ms per task (measured), driver d = "
           f"{driver_s * 1e3:.1f} ms per cue (measured, serial), start-up s0 = {startup:.0f} s "
           "(measured: Ray start + engine load)")
@@ -142,23 +144,25 @@ def main() -> None:
     print(f"project: {args.cues} cues, {SLOT:.0f} s slots, rate instructions and entities "
           "as an analysed project has them; each mode starts from an empty cache\n")
     print(f"{'mode':<12} {'workers':>7} {'wall s':>7} {'1st cue s':>9} {'cues/min':>9} "
-          f"{'steady':>7} {'s/cue in worker':>16}")
+          f"{'steady':>7} {'s/cue in worker':>16} {'CPU s/cue':>10}")
     rows = []
     for mode in args.modes.split(","):
         r = measure(project, mode, args.threads)
         rows.append(r)
         name = "--ray auto" if mode == "ray" else f"--workers {mode[1:]}"
         print(f"{name:<12} {r['workers']:>7} {r['wall']:7.1f} {r['first']:9.1f} "
-              f"{r['overall']:9.1f} {r['steady']:7.1f} {r['cue_s']:16.2f}", flush=True)
+              f"{r['overall']:9.1f} {r['steady']:7.1f} {r['cue_s']:16.2f} {r['cpu_s']:10.2f}",
+              flush=True)
     print("(cues/min over the whole run, start-up included; steady: from the first cue "
-          "to the last)")
+          "to the last;\n s/cue in worker: median wall time of one cue inside its worker; CPU s/cue: "
+          "its CPU time, which contention from other jobs inflates far less)")
     samples = int(SLOT * 24000)
     per_task, ray_start = ray_overhead(samples)
     driver_s = driver_cost(samples)
     one = next((r for r in rows if r["workers"] == 1), rows[0])
     ray_row = next((r for r in rows if r["mode"] == "ray"), None)
     startup = ray_row["first"] - ray_row["cue_s"] if ray_row else ray_start + one["first"]
-    estimate(args, one["cue_s"], per_task, driver_s, max(startup, 0.0))
+    estimate(args, one["cpu_s"], per_task, driver_s, max(startup, 0.0))
 
 
 if __name__ == "__main__":

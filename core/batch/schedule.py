@@ -28,7 +28,8 @@ class BatchResult:
     audio: dict[str, np.ndarray] = field(default_factory=dict)   # cue id -> 24 kHz audio
     cues: dict[str, dict] = field(default_factory=dict)          # cue id -> cue after update
     notes: dict[str, str] = field(default_factory=dict)
-    cue_seconds: dict[str, float] = field(default_factory=dict)  # worker time, rendered ones
+    cue_seconds: dict[str, float] = field(default_factory=dict)  # worker wall time per cue
+    cue_cpu: dict[str, float] = field(default_factory=dict)      # worker CPU time per cue
     rendered: list[str] = field(default_factory=list)            # rendered in this run
     cached: list[str] = field(default_factory=list)              # taken from the cache
     failed: list[Failed] = field(default_factory=list)
@@ -42,7 +43,7 @@ class BatchResult:
             self.notes[r.cue_id] = r.note
         (self.cached if cached else self.rendered).append(r.cue_id)
         if not cached:
-            self.cue_seconds[r.cue_id] = r.seconds
+            self.cue_seconds[r.cue_id], self.cue_cpu[r.cue_id] = r.seconds, r.cpu
 
     @property
     def done(self) -> int:

@@ -26,6 +26,7 @@ class Rendered:
     note: str = ""
     seconds: float = 0.0
     where: str = ""             # "cpu x1 @host" - device and threads that rendered it
+    cpu: float = 0.0            # CPU seconds the worker process spent on it (all threads)
 
 
 @dataclass
@@ -78,7 +79,7 @@ class CueWorker:
 
     def render_one(self, cue_id: str):
         from core.session import Session
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             cue = copy.deepcopy(self.cues[cue_id])
             session = Session(Project(video=self.video, cues=[cue]),
@@ -89,5 +90,5 @@ class CueWorker:
                 raise ValueError("the rendered audio has NaN or infinite samples")
         except Exception as e:     # a failing cue is reported; the batch goes on
             return Failed(cue_id, reason_of(e))
-        return Rendered(cue_id, audio, cue.to_dict(), res.note,
-                        time.perf_counter() - t0, self.where())
+        return Rendered(cue_id, audio, cue.to_dict(), res.note, time.perf_counter() - t0,
+                        self.where(), time.process_time() - c0)
