@@ -30,6 +30,11 @@ def register(subparsers) -> None:
     p.add_argument("--analysis-fps", type=float, default=30.0,
                    help="frames per second given to the face tracker")
     p.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="analyse ranges of cues in N local processes (see docs/batch.md)")
+    p.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="analyse ranges of cues on a Ray cluster (HOST:6379, or auto); the "
+                        "video must be at the same path on every node")
     p.set_defaults(func=run)
 
 
@@ -50,7 +55,11 @@ def run(args) -> int:
         if tty:
             print(f"\r{frac:4.0%} {msg[:70]:<70}", end="", file=sys.stderr, flush=True)
 
-    project = analyze(args.video, script, opts, progress)
+    if args.workers > 1 or args.ray:
+        from core.batch.analysis import analyze_split
+        project = analyze_split(args.video, script, opts, args.workers, args.ray, progress=progress)
+    else:
+        project = analyze(args.video, script, opts, progress)
     if tty:
         print(file=sys.stderr)
     project.save(out)
