@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from core.instruct.paths import CHECKPOINT_DIR
 from core.project import Cue, Project
-from core.session import alignment_key, predict_key
+from core.cue_audio import CueSpec, alignment_key
 
 CACHE_FORMAT = 1      # bump when a cache entry's meaning changes
 MODEL_FILES = ("idd.pt", "iec.pt", "analyzer_lora.safetensors")
@@ -41,7 +41,7 @@ def model_fingerprint() -> str:
 def cue_key(cue: Cue) -> str:
     """The cue's content key (hex): what it would render, not where it sits in the film."""
     content = (["render", alignment_key(cue.alignment)] if cue.alignment is not None
-               else ["predict", predict_key(cue)])
+               else ["predict", CueSpec.of(cue).key()])
     blob = json.dumps([*content, model_fingerprint()]).encode()
     return hashlib.sha256(blob).hexdigest()[:40]
 
