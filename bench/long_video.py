@@ -47,14 +47,14 @@ def measured(args: list[str], threads: int) -> tuple[float, float, int]:
     env = {**os.environ, "INSTRUCTDUB_THREADS": str(threads), "OMP_NUM_THREADS": str(threads),
            "INSTRUCTDUB_DEVICE": os.environ.get("INSTRUCTDUB_DEVICE", "cpu")}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        print(err[-2000:], file=sys.stderr)
+    with tempfile.TemporaryFile() as err:            # a file, not a pipe: no deadlock on chatter
+        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            print(err.read().decode(errors="replace")[-2000:], file=sys.stderr)
     return usage.ru_maxrss / 1024, time.perf_counter() - t0, proc.returncode
 
 
