@@ -20,7 +20,7 @@ from core.limits import check_alignment_values
 _ARRAYS = {"durations": np.int64, "f0": np.float32, "energy": np.float32}
 
 
-class AlignmentError(UserError):
+class AlignmentError(UserError, ValueError):
     """An alignment that cannot be rendered; the message says why."""
 
 
@@ -90,13 +90,14 @@ class Alignment:
             if got != want:
                 raise AlignmentError(
                     f"{name} has {got} values; {want} expected (2 per 25 ms frame)")
-        if not (np.isfinite(self.f0).all() and np.isfinite(self.energy).all()):
-            raise AlignmentError("f0 and energy must be finite numbers")
         if (self.f0 < 0).any():
             raise AlignmentError("f0 must be >= 0 Hz (0 = unvoiced)")
         if self.sample_rate != SAMPLE_RATE:
             raise AlignmentError(f"sample_rate must be {SAMPLE_RATE}")
-        check_alignment_values(self)          # finite curves, bounded length (core/limits.py)
+        try:
+            check_alignment_values(self)      # finite curves, bounded length (core/limits.py)
+        except UserError as e:
+            raise AlignmentError(str(e)) from None
         return self
 
     def copy(self) -> "Alignment":

@@ -200,15 +200,3 @@ def envelope(audio: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(1, np.float32), np.zeros(1, np.float32)
     blocks = audio[:usable].reshape(bins, -1)
     return blocks.min(axis=1), blocks.max(axis=1)
-
-
-# ---------------------------------------------------------------- loudness
-_LOUDNESS = ("loudness", "true_peak_db", "limit_peaks", "normalize_loudness")
-
-
-def __getattr__(name):
-    """Loudness, true peak and limiting live in core/loudness.py (streaming forms there)."""
-    if name in _LOUDNESS:
-        import core.loudness
-        return getattr(core.loudness, name)
-    raise AttributeError(f"module 'core.audio' has no attribute {name!r}")

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from core import audio as au
+from core import loudness as ld
 from core.constants import FRAMES_PER_SECOND, SAMPLE_RATE
 from core.errors import UserError
 from core.fileio import atomic_write_text, probe_folder, refuse_inputs, remove_stale_temps
@@ -221,8 +222,8 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
             if clip is None:
                 continue
             clip = au.resample(clip, SAMPLE_RATE, sr) * au.db_to_gain(res.gain_db)
-            if opts.normalize and au.true_peak_db(clip, sr) > opts.ceiling_dbtp:
-                clip = au.limit_peaks(clip, sr, opts.ceiling_dbtp)
+            if opts.normalize and ld.true_peak_db(clip, sr) > opts.ceiling_dbtp:
+                clip = ld.limit_peaks(clip, sr, opts.ceiling_dbtp)
             name = outdir / "cues" / cue_filename(i, c, project.video.fps)
             write(name, lambda p, a=clip: au.write_wav(p, a, sr))
     if opts.srt:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from core.constants import CURVE_PER_FRAME, FRAMES_PER_SECOND, MAX_TOKENS
+from core.constants import ANALYSIS_SR, CURVE_PER_FRAME, FRAMES_PER_SECOND, MAX_TOKENS
 from core.errors import UserError
 
 MAX_LINE_SECONDS = 180.0            # one line of dialogue (a slot, a cue, a rendered line)
@@ -88,10 +88,10 @@ def check_speech(audio16k, what: str, min_seconds: float = MIN_SPEECH_SECONDS) -
     `min_seconds` (noise, music or silence given where a voice is needed)."""
     import numpy as np
 
-    from core.evaluate.vad import CHUNK_SECONDS, speech_mask
+    from core.speech.vad import CHUNK_SECONDS, speech_mask
     found = float(np.count_nonzero(speech_mask(audio16k))) * CHUNK_SECONDS
     if found < min_seconds:
-        total = len(audio16k) / 16000
+        total = len(audio16k) / ANALYSIS_SR
         raise LimitError(f"{what} holds no speech the voice-activity detector can find "
                          f"({found:.1f} s of {total:.1f} s): give a recording of the speaker talking")
     return found

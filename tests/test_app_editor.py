@@ -10,6 +10,7 @@ import srt  # noqa: E402
 from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 
 from core import audio as au  # noqa: E402
+from core import loudness as ld  # noqa: E402
 from core.alignment import FRAME_SAMPLES  # noqa: E402
 from app.job_kinds import Export  # noqa: E402
 from core.export import ExportOptions  # noqa: E402
@@ -154,7 +155,7 @@ def test_export_from_the_editor(win, project_path, qtbot, tmp_path):
     stem, sr = sf.read(str(out / "dub_dialogue.wav"), dtype="float32")
     assert sr == 48000 and sf.info(str(out / "dub_dialogue.wav")).subtype == "PCM_24"
     assert len(stem) == 2 * 48000
-    assert abs(au.loudness(stem, sr) + 23.0) < 0.5
+    assert abs(ld.loudness(stem, sr) + 23.0) < 0.5
     subs = list(srt.parse((out / "dub.srt").read_text()))
     assert subs[0].content == "Bin blue." and subs[0].start.total_seconds() == pytest.approx(0.5)
     assert (out / "dub_dub.mp4").stat().st_size > 0 and (out / "dub_mix.mp4").exists()

@@ -8,6 +8,7 @@ import srt
 
 from _signals import make_video, voiced
 from core import audio as au
+from core import loudness as ld
 from core.export import (ExportError, ExportExistsError, ExportOptions, export_project,
                          planned_files, timecode)
 from core.project import Cue, Project, VideoInfo
@@ -41,8 +42,8 @@ def test_export_writes_valid_files(tmp_path):
     info = sf.info(str(opts.outdir / "dub_dialogue.wav"))
     assert (sr, info.subtype) == (48000, "PCM_24")
     assert len(stem) == 3 * 48000                              # the whole video
-    assert abs(au.loudness(stem, sr) + 23.0) < 0.5
-    assert au.true_peak_db(stem, sr) <= -0.95
+    assert abs(ld.loudness(stem, sr) + 23.0) < 0.5
+    assert ld.true_peak_db(stem, sr) <= -0.95
     assert not stem[: int(0.39 * sr)].any()                   # nothing before the first in-time
     cue1, sr1 = sf.read(str(opts.outdir / "cues/001_00-00-00-10_c1.wav"), dtype="float32")
     assert sr1 == 48000 and len(cue1) == int(1.1 * 48000)
@@ -122,7 +123,7 @@ def test_dub_command_renders_and_exports_headless(tmp_path, capsys):
     assert "wrote 4 files" in captured.out and "100.0%" in captured.err     # the progress bar
     stem, sr = sf.read(str(out / "dub_dialogue.wav"), dtype="float32")
     assert sr == 48000 and len(stem) == 2 * 48000
-    assert abs(au.loudness(stem, sr) + 23.0) < 0.5
+    assert abs(ld.loudness(stem, sr) + 23.0) < 0.5
     cue, _ = sf.read(str(out / "cues/001_00-00-00-10_c1.wav"), dtype="float32")
     assert len(cue) == int(0.8 * 48000)                                   # fitted to the slot
     assert main(["dub", str(tmp_path / "p.json"), "--export", str(out)]) == 2
