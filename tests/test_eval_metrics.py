@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from _signals import SR, placed, speechlike
-from core.evaluate.audio_io import MetricError
+from core.speech.checks import MeasurementError as MetricError
 from core.evaluate.dd import duration_divergence
 from core.speech.transcript import normalize_text
 from core.speech.transcript import edit_distance, word_error_rate
@@ -51,7 +51,7 @@ def test_sync_identical_and_shifted():
 
 def test_sync_stretched_copy():
     from core.evaluate.sync import sync_error
-    from core.evaluate.vad import speech_span
+    from core.speech.vad import speech_span
     speech = speechlike(1.5)
     gt = placed(speech, 0.512, 3.5)
     # the same speech, 1.4x slower (resampled), starting at the same time

@@ -147,7 +147,8 @@ def test_overlapping_subtitles_warn_in_the_script_and_in_the_stem():
 
 # ---------------------------------------------------------------- voices and eval
 def test_a_video_without_sound_says_so(tmp_path, capsys):
-    from core.evaluate.audio_io import MetricError, load_audio
+    from core.speech.checks import MeasurementError as MetricError
+    from core.speech.checks import load_audio
     silent = tmp_path / "silent.mp4"
     _ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=1", "-c:v", "mpeg4", silent)
     with pytest.raises(MetricError, match="has no audio track"):

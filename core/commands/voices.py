@@ -42,7 +42,9 @@ def run_clone(args) -> int:
 
     import torch
 
-    from core.evaluate.audio_io import MetricError, load_audio
+    from core.constants import SAMPLE_RATE
+    from core.speech.checks import MeasurementError as MetricError
+    from core.speech.checks import load_audio
     from core.fileio import guard_outputs
     from core.voice_clone import clone_voice, save_voice
     torch.set_num_threads(int(os.environ.get("INSTRUCTDUB_THREADS", "1")))
@@ -53,7 +55,7 @@ def run_clone(args) -> int:
     if args.steps < 0:
         raise UserError("--steps must be 0 or more")
     try:
-        audio = load_audio(args.reference, 24000)
+        audio = load_audio(args.reference, SAMPLE_RATE)
     except MetricError as e:
         raise UserError(str(e)) from None
     tty = sys.stderr.isatty()
@@ -63,7 +65,7 @@ def run_clone(args) -> int:
         print(f"{chr(13) if tty else ''}{frac:4.0%} {msg[:70]:<70}", end=end, file=sys.stderr,
               flush=True)
 
-    voice = clone_voice(audio, 24000, steps=args.steps, progress=progress,
+    voice = clone_voice(audio, SAMPLE_RATE, steps=args.steps, progress=progress,
                         use_wer=not args.no_wer_check, name=Path(args.reference).name)
     if tty:
         print(file=sys.stderr)

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from core.constants import DEFAULT_VOICE, FRAME_SAMPLES, SAMPLE_RATE
-from core.evaluate.audio_io import EVAL_SR, MetricError, load_audio
+from core.constants import ANALYSIS_SR as EVAL_SR
+from core.speech.checks import MeasurementError as MetricError
+from core.speech.checks import load_audio
 from core.project import Cue, Project
 from core.session import Session
 
@@ -35,7 +37,7 @@ def _analysed_cue(video: Path, script: str, use_guide_audio: bool, info: dict) -
 
 
 def _oracle_cue(video: Path, script: str, info: dict) -> Cue:
-    from core.evaluate.vad import speech_span
+    from core.speech.vad import speech_span
     gt = load_audio(video, EVAL_SR)
     info["timing"] = "ground-truth speech span (VAD, oracle)"
     start, end = speech_span(gt, "ground truth")
