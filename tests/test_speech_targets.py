@@ -102,7 +102,7 @@ def test_cache_returns_the_same_without_aligning(targets, monkeypatch):
 
 
 def test_a_wrong_transcript_or_silence_is_refused(tmp_path):
-    from core.evaluate.audio_io import load_audio
+    from core.speech.checks import load_audio
     path, _, _ = clips()[0]
     audio = load_audio(path, 24000)
     with pytest.raises(TargetsError):

@@ -112,7 +112,8 @@ def speech_targets(audio: np.ndarray, sr: int, text: str, *, eng=None,
         eng = get_engine()
     tokens = eng.tokens(eng.phonemize(text))
     audio16 = resample(audio24, SAMPLE_RATE, 16000)
-    from core.evaluate.audio_io import MetricError, check_audible
+    from core.speech.checks import MeasurementError as MetricError
+    from core.speech.checks import check_audible
     try:
         check_audible(audio16, what, min_seconds=0.3)
     except MetricError as e:
@@ -138,7 +139,8 @@ def speech_targets(audio: np.ndarray, sr: int, text: str, *, eng=None,
 
 
 def targets_for_file(path: str | Path, text: str, **kw) -> SpeechTargets:
-    from core.evaluate.audio_io import MetricError, load_audio
+    from core.speech.checks import MeasurementError as MetricError
+    from core.speech.checks import load_audio
     try:
         audio = load_audio(path, SAMPLE_RATE)
     except MetricError as e:
@@ -153,7 +155,7 @@ def _cache_key(audio24: np.ndarray, text: str) -> str:
 
 
 def _cache_path(key: str) -> Path:
-    from core.backbone.assets import cache_dir
+    from core.locations import cache_dir
     return cache_dir() / "speech_targets" / f"{key}.npz"
 
 

@@ -25,7 +25,8 @@ class TargetsError(UserError):
 
 def align_tokens(audio16: np.ndarray, tokens: list[str], what: str = "recording") -> np.ndarray:
     """Per-token (start, end) in seconds of the recording, from forced alignment."""
-    from core.evaluate.audio_io import EVAL_SR, MetricError
+    from core.constants import ANALYSIS_SR as EVAL_SR
+    from core.speech.checks import MeasurementError as MetricError
     from core.evaluate.phone_align import BEAM_CASCADE, PAD_SECONDS
     words = token_words(tokens)
     if not words:
@@ -59,7 +60,8 @@ def _align_once(audio16, words, beams) -> list[tuple[int, int]]:
 
     from pocketsphinx import Decoder
 
-    from core.evaluate.audio_io import EVAL_SR, MetricError
+    from core.constants import ANALYSIS_SR as EVAL_SR
+    from core.speech.checks import MeasurementError as MetricError
     from core.evaluate.phone_align import PAD_SECONDS, _model_dir
     names = [f"w{i}" for i in range(len(words))]
     fd, dict_path = tempfile.mkstemp(suffix=".dict", text=True)

@@ -11,7 +11,7 @@ CURVE_SECONDS = FRAME_SECONDS / CURVE_PER_FRAME     # 12.5 ms
 def f0_curve(audio16: np.ndarray, n_curve: int) -> np.ndarray:
     """swift-f0 (16 ms hop) resampled to the 12.5 ms curve: log-interpolated where both
     neighbours are voiced, 0 where the nearest frame is unvoiced."""
-    from core.evaluate.pitch import PITCH_HOP_SECONDS, pitch_track
+    from core.speech.pitch import HOP_SECONDS as PITCH_HOP_SECONDS, pitch_track
     track = pitch_track(audio16).astype(np.float64)
     t_src = (np.arange(len(track)) + 0.5) * PITCH_HOP_SECONDS
     t = (np.arange(n_curve) + 0.5) * CURVE_SECONDS
