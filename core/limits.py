@@ -25,13 +25,13 @@ def is_number(v) -> bool:
 def finite(value, what: str) -> float:
     """`value` as a finite float, else LimitError naming `what`."""
     if not is_number(value):
-        raise LimitError(f"{what} must be a number, not {_kind(value)}")
+        raise LimitError(f"{what} must be a number, not {kind_of(value)}")
     if not math.isfinite(value):
         raise LimitError(f"{what} must be a finite number, got {value}")
     return float(value)
 
 
-def _kind(v) -> str:
+def kind_of(v) -> str:
     if v is None:
         return "null"
     if isinstance(v, str):
@@ -55,7 +55,7 @@ def check_slot(seconds, what: str = "the slot") -> float | None:
 def check_weights(weights: dict, what: str) -> dict:
     """{name: weight} with finite weights >= 0 (blends, emotion entities)."""
     if not isinstance(weights, dict):
-        raise LimitError(f"{what} must map names to weights, not {_kind(weights)}")
+        raise LimitError(f"{what} must map names to weights, not {kind_of(weights)}")
     for name, w in weights.items():
         w = finite(w, f"the weight of {name!r} in {what}")
         if w < 0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from core.constants import STYLE_DIM
-from core.limits import MAX_LINE_SECONDS, MAX_PROJECT_SECONDS, LimitError, _kind, is_number
+from core.limits import MAX_LINE_SECONDS, MAX_PROJECT_SECONDS, LimitError, kind_of, is_number
 
 ENTITIES = ("happy", "angry", "disgust", "fear", "neutral", "sad", "surprise")
 MAX_FPS = 1000.0
@@ -30,7 +30,7 @@ def _number(d: dict, key: str, where: str, lo: float | None = None, hi: float | 
         return None
     v = d[key]
     if not is_number(v):
-        raise SchemaError(f"{where}: the field {key!r} must be {kind}, not {_kind(v)}")
+        raise SchemaError(f"{where}: the field {key!r} must be {kind}, not {kind_of(v)}")
     if not math.isfinite(v):
         raise SchemaError(f"{where}: the field {key!r} must be a finite number, got {v}")
     if lo is not None and v < lo:
@@ -43,7 +43,7 @@ def _number(d: dict, key: str, where: str, lo: float | None = None, hi: float | 
 def _of_type(d: dict, key: str, where: str, types: tuple, what: str):
     v = d.get(key)
     if v is not None and not isinstance(v, types):
-        raise SchemaError(f"{where}: the field {key!r} must be {what}, not {_kind(v)}")
+        raise SchemaError(f"{where}: the field {key!r} must be {what}, not {kind_of(v)}")
     return v
 
 
@@ -51,7 +51,7 @@ def check_video(v, where: str = "video") -> None:
     if v is None:
         return
     if not isinstance(v, dict):
-        raise SchemaError(f"the field 'video' must be an object, not {_kind(v)}")
+        raise SchemaError(f"the field 'video' must be an object, not {kind_of(v)}")
     _of_type(v, "path", where, (str,), "a file path")
     _of_type(v, "sha256", where, (str,), "a hex digest")
     _of_type(v, "has_audio", where, (bool,), "true or false")
@@ -66,7 +66,7 @@ def check_cues(cues) -> None:
     if cues is None:
         return
     if not isinstance(cues, list):
-        raise SchemaError(f"the field 'cues' must be a list of cues, not {_kind(cues)}")
+        raise SchemaError(f"the field 'cues' must be a list of cues, not {kind_of(cues)}")
     seen: dict[str, int] = {}
     for i, c in enumerate(cues, 1):
         cid = check_cue(c, i)
@@ -79,16 +79,16 @@ def check_cues(cues) -> None:
 def check_cue(c, i: int) -> str:
     where = f"cue {i}"
     if not isinstance(c, dict):
-        raise SchemaError(f"{where} must be an object, not {_kind(c)}")
+        raise SchemaError(f"{where} must be an object, not {kind_of(c)}")
     cid = c.get("id")
     if isinstance(cid, bool) or not isinstance(cid, (str, int)) or str(cid).strip() == "":
-        raise SchemaError(f"{where}: the field 'id' must be a non-empty text, not {_kind(cid)}")
+        raise SchemaError(f"{where}: the field 'id' must be a non-empty text, not {kind_of(cid)}")
     cid = str(cid)
     where = f"cue {cid} (number {i})"
     if "text" not in c:
         raise SchemaError(f"{where}: the field 'text' is missing")
     if not isinstance(c["text"], str):
-        raise SchemaError(f"{where}: the field 'text' must be the line's text, not {_kind(c['text'])}")
+        raise SchemaError(f"{where}: the field 'text' must be the line's text, not {kind_of(c['text'])}")
     start = _number(c, "start", where, 0.0, MAX_PROJECT_SECONDS, unit=" s")
     end = _number(c, "end", where, 0.0, MAX_PROJECT_SECONDS, unit=" s")
     if end <= start:
@@ -111,7 +111,7 @@ def _check_entities(e, where: str) -> None:
         return
     if not isinstance(e, dict):
         raise SchemaError(f"{where}: the field 'entities' must map emotions to weights "
-                          f'(e.g. {{"angry": 0.7}}), not {_kind(e)}')
+                          f'(e.g. {{"angry": 0.7}}), not {kind_of(e)}')
     for name, w in e.items():
         if name not in ENTITIES:
             raise SchemaError(f"{where}: unknown emotion entity {name!r} in 'entities'; "
@@ -135,7 +135,7 @@ def _check_voice(v, where: str) -> None:
             raise SchemaError(f"{where}: a voice vector must be a list of {STYLE_DIM} finite numbers")
         return
     raise SchemaError(f"{where}: the field 'voice' must be a voice name, a blend or a vector, "
-                      f"not {_kind(v)}")
+                      f"not {kind_of(v)}")
 
 
 def _check_alignment(a, where: str) -> None:
@@ -143,17 +143,17 @@ def _check_alignment(a, where: str) -> None:
         return
     where = f"{where}, alignment"
     if not isinstance(a, dict):
-        raise SchemaError(f"{where}: must be an object, not {_kind(a)}")
+        raise SchemaError(f"{where}: must be an object, not {kind_of(a)}")
     for key in ("phonemes", "durations", "f0", "energy"):
         if not isinstance(a.get(key), list):
-            raise SchemaError(f"{where}: the field {key!r} must be a list, not {_kind(a.get(key))}")
+            raise SchemaError(f"{where}: the field {key!r} must be a list, not {kind_of(a.get(key))}")
     for k, d in enumerate(a["durations"]):
         if not (is_number(d) and math.isfinite(d) and d >= 0 and int(d) == d):
-            raise SchemaError(f"{where}: duration {k} must be a whole number of frames >= 0, not {_kind(d) if not is_number(d) else d}")
+            raise SchemaError(f"{where}: duration {k} must be a whole number of frames >= 0, not {kind_of(d) if not is_number(d) else d}")
     for key in ("f0", "energy"):
         for k, x in enumerate(a[key]):
             if not (is_number(x) and math.isfinite(x)):
-                raise SchemaError(f"{where}: {key} value {k} must be a finite number, not {_kind(x) if not is_number(x) else x}")
+                raise SchemaError(f"{where}: {key} value {k} must be a finite number, not {kind_of(x) if not is_number(x) else x}")
     from core.alignment import Alignment
     try:
         Alignment.from_dict(a).validate()
@@ -164,7 +164,7 @@ def _check_alignment(a, where: str) -> None:
 def check_project(d) -> None:
     """Raise SchemaError for the first problem found in a project dict."""
     if not isinstance(d, dict):
-        raise SchemaError(f"a project must be a JSON object, not {_kind(d)}")
+        raise SchemaError(f"a project must be a JSON object, not {kind_of(d)}")
     check_video(d.get("video"))
     check_cues(d.get("cues"))
     _of_type(d, "settings", "the project", (dict,), "an object")
