@@ -35,7 +35,8 @@ def loaded(engine, cache):
 @pytest.fixture(scope="module")
 def fitted(engine, loaded):
     calls = []
-    voice = fit_voice(loaded, TINY, eng=engine, progress=lambda f, m: calls.append((f, m)))
+    voice = fit_voice(loaded, TINY, eng=engine, progress=lambda f, m: calls.append((f, m)),
+                      start_packs=("jf_alpha", "jm_kumo"))
     return voice, calls
 
 

@@ -39,6 +39,7 @@ class FitSettings:
     acoustic_steps: int = 30
     acoustic_lr: float = 0.01
     crop_frames: int = 48             # 1.2 s of audio rendered per acoustic step
+    duration_weight: float = 1.0      # weight of the per-group duration loss
     speaker_weight: float = 0.5
     pull_weight: float = 0.1          # L2 pull of the acoustic half towards its start
     val_crops: int = 4
@@ -69,9 +70,9 @@ def _frozen(model):
 
 def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettings = FitSettings(),
               *, eng=None, progress: Progress | None = None, cancel=None,
-              start_packs=START_PACKS) -> dict:
+              start_packs=START_PACKS, start_vector=None) -> dict:
     """recordings: [(24 kHz mono audio, transcript, name)]. Returns a voice dict:
-    {"vector": [256], "fit": {...}}."""
+    {"vector": [256], "fit": {...}}. start_vector (256 numbers) skips the choice of packs."""
     from core.speech_targets import TargetsError, speech_targets
     report = progress or (lambda f, m: None)
     if not recordings:
@@ -99,7 +100,11 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
         pdata = [prosody.prepare(eng, t) for t in targets]
         adata = acoustic.LazyData(eng, targets, [a for a, _, _ in recordings], settings.seed)
         fit = _Fit(model, pdata, adata, settings, report, cancel)
-        s0, start = fit.start(start_packs, int(np.median([len(t.tokens) - 2 for t in targets])))
+        if start_vector is not None:
+            s0 = torch.as_tensor(np.asarray(start_vector, np.float32).reshape(1, -1))
+            start = {"prosody": "given vector", "acoustic": "given vector"}
+        else:
+            s0, start = fit.start(start_packs, int(np.median([len(t.tokens) - 2 for t in targets])))
         before = fit.figures(s0)
         s1 = fit.prosody(s0)
         s2 = fit.acoustic(s1)
@@ -127,7 +132,8 @@ class _Fit:
         self.history: dict = {"prosody": [], "acoustic": []}
 
     def _prosody_loss(self, style, datas) -> torch.Tensor:
-        return sum(prosody.loss(self.model, d, style)[0] for d in datas) / len(datas)
+        w = self.s.duration_weight
+        return sum(prosody.loss(self.model, d, style, w)[0] for d in datas) / len(datas)
 
     def _acoustic_loss(self, style, crop_list, dvec=None) -> torch.Tensor:
         total = 0.0

@@ -17,6 +17,7 @@ import torch
 from core.constants import CURVE_PER_FRAME, FRAME_SAMPLES, SAMPLE_RATE
 
 N_FFT, HOP, N_MELS = 1024, 300, 80
+SIM_RENDERS, SIM_FRAMES = 2, 160      # similarity figure: 2 recordings, up to 4 s each
 
 
 @dataclass
@@ -116,14 +117,15 @@ def speaker_target(audios: list[np.ndarray], spans: list[tuple[int, int]]) -> np
 
 @torch.no_grad()
 def figures(model, datas, style, val_crops, frames, target_emb) -> dict:
-    """Mel L1 on fixed crops, and speaker similarity (ONNX) of whole-speech renders."""
+    """Mel L1 on fixed crops, and speaker similarity (ONNX) of renders of the first
+    SIM_RENDERS recordings (their first SIM_FRAMES frames of speech)."""
     from core.speaker import cosine, get_dvector
     mel = [float(mel_l1(render(model, datas[r], style, s, frames), target_crop(datas[r], s, frames)))
            for r, s in val_crops]
     enc, sims = get_dvector(), []
-    for i in range(min(3, len(datas))):
+    for i in range(min(SIM_RENDERS, len(datas))):
         d = datas[i]
         a, b = d.span
-        audio = render(model, d, style, a, b - a).numpy()
+        audio = render(model, d, style, a, min(b - a, SIM_FRAMES)).numpy()
         sims.append(cosine(enc.embed(audio, SAMPLE_RATE), target_emb))
     return {"mel_l1": round(float(np.mean(mel)), 4), "similarity": round(float(np.mean(sims)), 4)}

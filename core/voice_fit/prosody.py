@@ -58,7 +58,8 @@ def predict(model, data: ProsodyData, style: torch.Tensor):
     return durs, f0[0], n[0]
 
 
-def loss(model, data: ProsodyData, style: torch.Tensor) -> tuple[torch.Tensor, dict]:
+def loss(model, data: ProsodyData, style: torch.Tensor,
+         w_dur: float = W_DUR) -> tuple[torch.Tensor, dict]:
     durs, f0, n = predict(model, data, style)
     got = data.group_matrix @ durs
     want = data.group_frames
@@ -72,7 +73,7 @@ def loss(model, data: ProsodyData, style: torch.Tensor) -> tuple[torch.Tensor, d
                  + 0.2 * torch.relu(f0[unvoiced] - UNVOICED_HZ).mean() / 100
                  if unvoiced.any() else torch.relu(2 * F0_FLOOR - f0[voiced]).mean() / F0_FLOOR)
     l_n = (n[data.span] - data.n[data.span]).abs().mean()
-    total = (W_DUR * l_dur + W_TOTAL * l_total + W_F0 * l_f0 + W_VOICING * l_voicing
+    total = (w_dur * l_dur + W_TOTAL * l_total + W_F0 * l_f0 + W_VOICING * l_voicing
              + W_N * l_n)
     return total, {"dur": l_dur.item(), "f0": l_f0.item(), "n": l_n.item()}
 
