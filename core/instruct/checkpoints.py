@@ -43,7 +43,8 @@ def _load(cls, path: Path):
     module = cls(**kwargs)
     missing, unexpected = module.load_state_dict(
         {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=False)
-    # An IEC saved before the line head (gain, tempo) loads with that head at zero.
+    # A model saved before its line head (IDD: tempo/trend; IEC: gain/tempo) loads with
+    # that zero-initialised head at zero, i.e. as it was trained.
     if unexpected or any(not k.startswith("line_head.") for k in missing):
         raise ModelMissingError(f"{path} does not match the {cls.__name__} model "
                                 f"(missing {missing[:3]}, unexpected {unexpected[:3]}); re-run training")

@@ -34,6 +34,10 @@ ENTITY_TEXT = {
 VOICED_HZ = 40.0    # the backbone's F0 never reaches 0; below this a frame counts as unvoiced
 SMOOTH = 5          # curve values (12.5 ms each) over which phoneme steps are smoothed
 LINE_EFFECTS = ("gain_db", "log_tempo")     # IEC.line_effects columns
+# A local rise of the energy curve by 1 unit made that stretch of the render about
+# 2.1 dB louder than the rest (jm_kumo; /tmp measurement, see bench/prosody_emotion.py),
+# so a per-token loudness shape in dB is written on the curve at this many units per dB.
+N_PER_RENDERED_DB = 0.47
 
 
 def entity_table() -> torch.Tensor:

@@ -130,7 +130,8 @@ def iec_targets(ch: real_measure.Change, tokens: list[str]) -> dict:
     shape = np.where(phone & np.isfinite(ch.d_db), ch.d_db - ch.line_db, 0.0)
     return dict(d_logf0=torch.tensor(d_st / real_measure.SEMITONES_PER_LN, dtype=torch.float32),
                 shape_db=torch.tensor(np.clip(shape, -MAX_SHAPE_DB, MAX_SHAPE_DB), dtype=torch.float32),
-                line=torch.tensor([ch.line_db, math.log(max(ch.line_ratio, 1e-3))], dtype=torch.float32))
+                line=torch.tensor([ch.line_db, math.log(max(ch.line_ratio, 1e-3))], dtype=torch.float32),
+                line_st=line_st, range=ch.st_range)
 
 
 def emotion_examples(lines, measures, recs, voices) -> list[dict]:

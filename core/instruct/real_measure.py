@@ -87,6 +87,7 @@ class Change:
     line_st: float
     line_db: float
     line_ratio: float            # speech frames / reference speech frames
+    st_range: float              # spread of token F0 (std, semitones) / the reference's
 
 
 def reference(refs: list[Measures]) -> Measures:
@@ -113,6 +114,9 @@ def change(reading: Measures, ref: Measures) -> Change:
         ratio = np.where((reading.durations > 0) & (ref.durations > 0),
                          np.log(np.maximum(reading.durations, 1e-9) / np.maximum(ref.durations, 1e-9)),
                          np.nan)
+    both = np.isfinite(reading.st) & np.isfinite(ref.st)
+    spread = (float(np.std(reading.st[both]) / max(np.std(ref.st[both]), 1e-6))
+              if both.sum() >= 3 else float("nan"))
     return Change(reading.st - ref.st, reading.db - ref.db, ratio,
                   reading.line_st - ref.line_st, reading.line_db - ref.line_db,
-                  reading.speech_frames / max(ref.speech_frames, 1))
+                  reading.speech_frames / max(ref.speech_frames, 1), spread)
