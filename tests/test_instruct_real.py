@@ -159,3 +159,28 @@ def test_render_applies_the_line_gain(engine, short_line):
     huge = al.copy()
     huge.extra["gain_db"] = 30.0
     assert np.abs(engine.render(huge)).max() < 0.9           # limited, not clipped
+
+
+def test_real_durations_from_shipped_lj_clips(engine, tmp_path, monkeypatch):
+    """Four LJ001 clips -> forced-aligned durations in the backbone's convention."""
+    from pathlib import Path
+
+    from core.speech_targets.tokens import token_kinds
+    monkeypatch.setenv("INSTRUCTDUB_CACHE", str(tmp_path))
+    lines = real_manifest.read_manifest(Path(__file__).parent / "data", "ljspeech")
+    assert len(lines) == 4 and all(x.path.is_file() and not x.heldout for x in lines)
+    measures = real_data.measure_lines(lines)
+    assert len(measures) == 4
+    recs = real_data.backbone_records(engine, [m.tokens for m in measures.values()], ["jm_kumo"])
+    items = real_data.idd_records(lines, measures, recs, lambda line: "jm_kumo")
+    for item, m in zip(items, measures.values()):
+        gt, base = item["duration_gt"].numpy(), item["base"].numpy()
+        groups = real_data.groups_of(m.tokens, m.durations)
+        inner = [i for idx, kind in groups if kind != "edge" for i in idx]
+        assert gt[inner].sum() == pytest.approx(m.durations[inner].sum(), rel=1e-5)  # real length
+        edges = [i for idx, kind in groups if kind == "edge" for i in idx]
+        assert np.allclose(gt[edges], base[edges])                       # the backbone's edges
+        stress = [i for i, k in enumerate(token_kinds(m.tokens)) if k == "stress"]
+        assert stress and (m.durations[stress] == 0).all() and (gt[stress] > 0).all()
+        prof = corpus.measured_profile(base, gt, item["tokens"])
+        assert 0.4 < prof.tempo < 2.5

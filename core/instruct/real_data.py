@@ -30,8 +30,9 @@ MAX_SHAPE_DB = 12.0          # per-token energy shape targets are clipped to +-t
 
 
 def _measure_key(lines: list[RealLine]) -> str:
-    from core import speech_targets
-    h = hashlib.sha256(f"m{MEASURE_VERSION} t{speech_targets.VERSION}\n".encode())
+    # MEASURE_VERSION changes with real_measure or with core.speech_targets' alignment
+    # and curves (unchanged from its VERSION 1 to 2, which added phone indices).
+    h = hashlib.sha256(f"m{MEASURE_VERSION}\n".encode())
     for line in lines:
         st = line.path.stat() if line.path.is_file() else None
         h.update(f"{line.path}|{line.text}|{st and st.st_size}|{st and int(st.st_mtime)}\n".encode())
@@ -88,13 +89,34 @@ def backbone_records(eng, token_seqs, voices) -> dict[tuple, dict]:
 
 # ---- IDD: real durations -------------------------------------------------------------------
 
+def groups_of(tokens: list[str], durations) -> list[tuple[list[int], str]]:
+    """core.speech_targets' comparison groups: "phone" (a phone with its stress marks and
+    the pause-free spaces after it), "pause" (punctuation/spaces holding silence), "edge"."""
+    from core.speech_targets import token_groups, token_kinds
+    from core.speech_targets.tokens import token_words
+    phone_index = [-1] * len(tokens)
+    for k, (idx, _) in enumerate(p for w in token_words(tokens) for p in w):
+        for j in idx:
+            phone_index[j] = k
+    return token_groups(token_kinds(tokens), phone_index, np.asarray(durations))
+
+
 def real_durations(m: real_measure.Measures, rec: dict) -> torch.Tensor:
-    """The recording's frames per token; the pads keep the backbone's own (a recording's
-    leading and trailing silence says nothing about the line's timing)."""
-    gt = m.durations.astype(np.float32).copy()
-    base = rec["base"].numpy()
-    gt[0], gt[-1] = base[0], base[-1]
-    return torch.from_numpy(gt)
+    """The recording's timing in the backbone's convention: each phone group keeps its
+    real length, shared among its tokens as the backbone shares it (the aligner gives
+    stress marks and word gaps no time; Kokoro gives them a frame or two); pauses keep
+    theirs; the edges (pads, closing punctuation) keep the backbone's own, since a
+    recording's leading and trailing silence says nothing about the line's timing."""
+    real = m.durations.astype(np.float64)
+    base = rec["base"].numpy().astype(np.float64)
+    out = real.copy()
+    for idx, kind in groups_of(m.tokens, m.durations):
+        if kind == "edge":
+            out[idx] = base[idx]
+        elif kind == "phone" and len(idx) > 1:
+            share = np.maximum(base[idx], 1e-3)
+            out[idx] = real[idx].sum() * share / share.sum()
+    return torch.from_numpy(out.astype(np.float32))
 
 
 def idd_records(lines, measures, recs, voice_of) -> list[dict]:

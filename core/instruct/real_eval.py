@@ -68,12 +68,16 @@ def idd_durations(model, rec: dict, text: str) -> np.ndarray:
     return torch.exp(log_d[0]).numpy()
 
 
-def phone_mae_ms(pred: np.ndarray, real: np.ndarray, in_slot: bool) -> float:
-    """Mean |pred - real| per inner token in ms; in_slot: pred rescaled to the real total."""
-    p, r = np.asarray(pred, float)[1:-1], np.asarray(real, float)[1:-1]
+def phone_mae_ms(pred: np.ndarray, real: np.ndarray, groups, in_slot: bool) -> float:
+    """Mean |pred - real| per phone group (real_data.groups_of) in ms; in_slot: the
+    speech (pads left out) first rescaled to the real speech's length, as in a slot."""
+    p, r = np.asarray(pred, float).copy(), np.asarray(real, float)
     if in_slot:
-        p = np.asarray(rescale_to_slot(p, r.sum() / 40), float) if r.sum() >= len(r) else p * r.sum() / p.sum()
-    return float(np.abs(p - r).mean() * MS_PER_FRAME)
+        inner, total = p[1:-1], r[1:-1].sum()
+        p[1:-1] = (rescale_to_slot(inner, total / 40) if total >= len(inner)
+                   else inner * total / inner.sum())
+    errs = [abs(p[idx].sum() - r[idx].sum()) for idx, kind in groups if kind == "phone"]
+    return float(np.mean(errs) * MS_PER_FRAME)
 
 
 def half_contrast(pred: np.ndarray, base: np.ndarray) -> float:
@@ -92,7 +96,7 @@ def boundary_pauses(pred, base, tokens) -> np.ndarray:
 
 
 def duration_scores(idd, items, families, seed: int = 0) -> dict:
-    """items: [(record, real durations)]. MAE (free and in the real slot) for the
+    """items: real_items(...). MAE (free and in the real slot) for the
     backbone and for IDD with an instruction written from the measured profile;
     trend contrast and pause presence under plain trend / pause instructions."""
     rng = random.Random(seed)
@@ -100,7 +104,7 @@ def duration_scores(idd, items, families, seed: int = 0) -> dict:
     trend = {"accelerating": [], "slowing": [], "steady": []}
     pauses = {"with pauses": [], "without": []}
     measured = {"trend": {}, "pauses": 0}
-    for rec, real in items:
+    for rec, real, groups in items:
         base = rec["base"].numpy()
         prof = corpus.measured_profile(base, real, rec["tokens"])
         measured["trend"][prof.trend] = measured["trend"].get(prof.trend, 0) + 1
@@ -108,8 +112,8 @@ def duration_scores(idd, items, families, seed: int = 0) -> dict:
         fam = families[rng.randrange(len(families))]
         pred = idd_durations(idd, rec, phrasing.rate_instruction(prof, fam, rng))
         for name, p in (("backbone", base), ("IDD, measured instruction", pred)):
-            rows[name][0].append(phone_mae_ms(p, real, False))
-            rows[name][1].append(phone_mae_ms(p, real, True))
+            rows[name][0].append(phone_mae_ms(p, real, groups, False))
+            rows[name][1].append(phone_mae_ms(p, real, groups, True))
         for name in trend:
             text = phrasing.rate_instruction(corpus.RateProfile(trend=name), fam, rng)
             trend[name].append(half_contrast(idd_durations(idd, rec, text), base))
@@ -133,14 +137,15 @@ def duration_scores(idd, items, families, seed: int = 0) -> dict:
     return out
 
 
-def real_items(lines, measures, recs, voice) -> list[tuple[dict, np.ndarray]]:
-    from core.instruct.real_data import real_durations
+def real_items(lines, measures, recs, voice) -> list[tuple[dict, np.ndarray, list]]:
+    """(backbone record, real durations in the backbone's convention, phone groups)."""
+    from core.instruct.real_data import groups_of, real_durations
     out = []
     for line in lines:
         m = measures.get(str(line.path))
         if m is not None and (tuple(m.tokens), voice) in recs:
             rec = recs[(tuple(m.tokens), voice)]
-            out.append((rec, real_durations(m, rec).numpy()))
+            out.append((rec, real_durations(m, rec).numpy(), groups_of(m.tokens, m.durations)))
     return out
 
 

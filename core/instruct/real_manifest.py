@@ -67,7 +67,9 @@ def read_manifest(root: str | Path, corpus: str) -> list[RealLine]:
     out = []
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            audio = root / row["path"]
+            audio = root / row["path"]                 # relative to the folder,
+            if not audio.is_file() and (root / corpus / row["path"]).is_file():
+                audio = root / corpus / row["path"]    # or to the manifest's own folder
             parts = audio.stem.split("-")
             ravdess = corpus == "ravdess" and len(parts) == 7
             out.append(RealLine(path=audio, corpus=corpus, speaker=row["speaker"],

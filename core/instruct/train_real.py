@@ -28,7 +28,13 @@ RECORDS_VERSION = 1
 
 
 def train_lines(root) -> list[RealLine]:
-    lines = real_manifest.read_manifest(root, "ravdess") + real_manifest.read_manifest(root, "ljspeech")
+    """The training split of whichever of ravdess/ and ljspeech/ the folder holds."""
+    from pathlib import Path
+    found = [c for c in ("ravdess", "ljspeech") if (Path(root) / c / "manifest.csv").is_file()]
+    if not found:
+        raise real_manifest.RealSpeechError(
+            f"{root} holds neither ravdess/manifest.csv nor ljspeech/manifest.csv")
+    lines = [x for c in found for x in real_manifest.read_manifest(root, c)]
     return real_manifest.split(lines, heldout=False)
 
 

@@ -84,19 +84,30 @@ def run_training(args, out: Path | None, command: str) -> dict:
     print(f"IDD+IEC: {info['steps']} steps in {info['seconds']} s, final {info['final']}")
     checkpoints.save_module(idd, out / checkpoints.IDD_PATH.name)
     checkpoints.save_module(iec, out / checkpoints.IEC_PATH.name)
-    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, **info)
-    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **info)
+    terms = _terms(real)
+    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, **terms, **info)
+    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **terms, **info)
     _write_sidecar(out, sidecar)
     if not args.no_ablation:
         raw, _, info = train_idd_iec(train_recs, cfg, use_slots=False, with_iec=False, real=real)
         print(f"ablation (raw-instruction attention): {info['seconds']} s, final {info['final']}")
         checkpoints.save_module(raw, out / checkpoints.IDD_RAW_PATH.name)
         sidecar["files"][checkpoints.IDD_RAW_PATH.name] = dict(module="IDD, no slots (ablation)",
-                                                               config=raw.config, **info)
+                                                               config=raw.config, **terms, **info)
         _write_sidecar(out, sidecar)
     if args.analyzer_steps > 0:
         _train_analyzer(args, out, sidecar)
     return sidecar
+
+
+def _terms(real: dict | None) -> dict:
+    """What a checkpoint learned from and the conditions that come with it."""
+    if not real:
+        return dict(trained_on="the synthetic corpus only (no recordings)", licence="none added")
+    return dict(trained_on="LJSpeech LJ001-* (public domain) and RAVDESS actors 01-20 "
+                           "(CC BY-NC-SA 4.0) recordings, plus the synthetic corpus",
+                licence="CC BY-NC-SA 4.0, inherited from RAVDESS: non-commercial use only, "
+                        "share alike, attribute Livingstone & Russo (2018); see LICENSE-RAVDESS.md")
 
 
 def _real_data(args, data_info: dict) -> dict | None:
