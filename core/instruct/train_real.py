@@ -90,7 +90,7 @@ def load_real(root, eng, voices, idd_voice=None, progress=print) -> tuple[dict, 
     recs = records_for(eng, measures, all_voices)
     idd = real_data.idd_records(lines, measures, recs, lambda line: idd_voice)
     iec = real_data.emotion_examples([x for x in lines if x.corpus == "ravdess"], measures, recs, voices)
-    table = measured_table(iec)
+    table = measured_table(iec) if iec else None          # no RAVDESS: the rules stay
     by_corpus = {c: sum(1 for x in lines if x.corpus == c and str(x.path) in measures)
                  for c in ("ljspeech", "ravdess")}
     info = dict(root=str(root), splits="RAVDESS actors 01-20, LJSpeech LJ001-* (held out: actors "
@@ -99,6 +99,6 @@ def load_real(root, eng, voices, idd_voice=None, progress=print) -> tuple[dict, 
                 iec_examples=len(iec), iec_voices=list(voices), idd_voice=idd_voice,
                 calm="left out of IEC (not one of the seven entities); its durations train IDD",
                 intensity_weights=dict(real_manifest.INTENSITY_WEIGHT),
-                measured_table={k: list(v) for k, v in table.items()},
+                measured_table={k: list(v) for k, v in table.items()} if table else None,
                 licences=LICENCES, seconds=round(time.perf_counter() - t0, 1))
     return dict(idd=idd, iec=iec, table=table), info

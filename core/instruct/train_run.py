@@ -84,7 +84,7 @@ def run_training(args, out: Path | None, command: str) -> dict:
     print(f"IDD+IEC: {info['steps']} steps in {info['seconds']} s, final {info['final']}")
     checkpoints.save_module(idd, out / checkpoints.IDD_PATH.name)
     checkpoints.save_module(iec, out / checkpoints.IEC_PATH.name)
-    terms = _terms(real)
+    terms = _terms(data_info.get("real"))
     sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, **terms, **info)
     sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **terms, **info)
     _write_sidecar(out, sidecar)
@@ -100,10 +100,13 @@ def run_training(args, out: Path | None, command: str) -> dict:
     return sidecar
 
 
-def _terms(real: dict | None) -> dict:
+def _terms(real_info: dict | None) -> dict:
     """What a checkpoint learned from and the conditions that come with it."""
-    if not real:
+    if not real_info:
         return dict(trained_on="the synthetic corpus only (no recordings)", licence="none added")
+    if not real_info["measured_lines"].get("ravdess"):
+        return dict(trained_on="LJSpeech LJ001-* recordings (public domain), plus the synthetic corpus",
+                    licence="none added (LJSpeech is public domain)")
     return dict(trained_on="LJSpeech LJ001-* (public domain) and RAVDESS actors 01-20 "
                            "(CC BY-NC-SA 4.0) recordings, plus the synthetic corpus",
                 licence="CC BY-NC-SA 4.0, inherited from RAVDESS: non-commercial use only, "
