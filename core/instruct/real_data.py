@@ -9,9 +9,9 @@
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
+import os
 import pickle
 import time
 from pathlib import Path
@@ -29,37 +29,45 @@ MEASURE_VERSION = 1
 MAX_SHAPE_DB = 12.0          # per-token energy shape targets are clipped to +-this
 
 
-def _measure_key(lines: list[RealLine]) -> str:
-    # MEASURE_VERSION changes with real_measure or with core.speech_targets' alignment
-    # and curves (unchanged from its VERSION 1 to 2, which added phone indices).
-    h = hashlib.sha256(f"m{MEASURE_VERSION}\n".encode())
-    for line in lines:
-        st = line.path.stat() if line.path.is_file() else None
-        h.update(f"{line.path}|{line.text}|{st and st.st_size}|{st and int(st.st_mtime)}\n".encode())
-    return h.hexdigest()[:16]
+def _line_key(line: RealLine) -> str:
+    st = line.path.stat() if line.path.is_file() else None
+    return f"{line.path}|{line.text}|{st and st.st_size}|{st and int(st.st_mtime)}"
+
+
+def _store_path() -> Path:
+    # MEASURE_VERSION changes with real_measure or with the alignment and curves of
+    # core.speech_targets that made the stored measures (its VERSION 2: stress marks and
+    # word gaps get 0 frames; real_durations shares them out in the backbone's way).
+    return cache_dir("realspeech") / f"measures-v{MEASURE_VERSION}.pkl"
 
 
 def measure_lines(lines: list[RealLine], progress=None) -> dict[str, real_measure.Measures]:
     """path -> Measures for every recording that aligns (failures are logged and left out).
-    The whole set is cached under the user cache (realspeech/measures-KEY.pkl)."""
+    Kept line by line in one store in the user cache (realspeech/measures-vN.pkl)."""
     from core.speech_targets import TargetsError, targets_for_file
-    path = cache_dir("realspeech") / f"measures-{_measure_key(lines)}.pkl"
-    if path.is_file():
-        return pickle.loads(path.read_bytes())
-    out, failed, t0 = {}, [], time.perf_counter()
-    for i, line in enumerate(lines, 1):
+    path = _store_path()
+    store = pickle.loads(path.read_bytes()) if path.is_file() else {}
+    todo = [line for line in lines if _line_key(line) not in store]
+    t0 = time.perf_counter()
+    for i, line in enumerate(todo, 1):
         try:
-            out[str(line.path)] = real_measure.measure_targets(targets_for_file(line.path, line.text))
+            store[_line_key(line)] = real_measure.measure_targets(targets_for_file(line.path, line.text))
         except TargetsError as e:
-            failed.append(line.path.name)
+            store[_line_key(line)] = None
             log.warning("left out %s: %s", line.path.name, e)
-        if progress and (i % 50 == 0 or i == len(lines)):
-            progress(f"measured {i}/{len(lines)} recordings ({time.perf_counter() - t0:.0f} s, "
-                     f"{len(failed)} failed)")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(out))
+        if progress and (i % 50 == 0 or i == len(todo)):
+            progress(f"measured {i}/{len(todo)} recordings ({time.perf_counter() - t0:.0f} s)")
+        if i % 200 == 0 or i == len(todo):
+            _save_store(path, store)
+    return {str(line.path): store[_line_key(line)] for line in lines
+            if store.get(_line_key(line)) is not None}
+
+
+def _save_store(path: Path, store: dict) -> None:
+    fresh = pickle.loads(path.read_bytes()) if path.is_file() else {}
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps({**fresh, **store}))
     tmp.replace(path)
-    return out
 
 
 # ---- the backbone's side ---------------------------------------------------------------
