@@ -42,6 +42,11 @@ def register(subparsers) -> None:
                    help="with --real: share of those under a drawn rate profile (trend, pauses)")
     p.add_argument("--real-iec-share", type=float, default=0.5,
                    help="with --real: share of IEC examples from RAVDESS emotion pairs")
+    p.add_argument("--structure-weight", type=float, default=0.0,
+                   help="weight of a per-line term on tempo, trend (half/half) and pause time "
+                   "(0 = the paper's loss; see core/instruct/train.py structure_loss)")
+    p.add_argument("--ablation-steps", type=int, default=None,
+                   help="steps for the raw-attention ablation (default: --steps)")
     p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
     p.add_argument("--iters", type=int, default=3, help="slot-attention iterations T")
     p.add_argument("--bank-size", type=int, default=3000,
@@ -74,7 +79,10 @@ def command_line(args) -> str:
         parts += ["--real", args.real]
         for name in ("real_share", "augment", "real_iec_share"):
             parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
-    for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "mse_weight", "slots", "iters",
+    if args.ablation_steps is not None:
+        parts += ["--ablation-steps", str(args.ablation_steps)]
+    for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "mse_weight",
+                 "structure_weight", "slots", "iters",
                  "bank_size", "analyzer_steps", "lora_rank", "voices", "seed", "threads"):
         parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
     for flag in ("no_ablation", "analyzer_only"):

@@ -44,7 +44,7 @@ def redraw(profile: corpus.RateProfile, rng: random.Random, emotion_tempo: float
     tempo = float(np.clip(rng.uniform(lo, hi) * emotion_tempo, lo, hi))
     return replace(profile, tempo=tempo,
                    trend_ratio=rng.uniform(*corpus.TREND_RANGES[profile.trend]),
-                   pause_rate=rng.uniform(0.3, 0.6) if profile.pause_rate > 0 else 0.0,
+                   pause_rate=rng.uniform(*corpus.PAUSE_RATES) if profile.pause_rate > 0 else 0.0,
                    pause_frames=rng.uniform(4, 10) if profile.pause_rate > 0 else 0.0,
                    emphasis_factor=rng.uniform(1.5, 1.9) if profile.emphasis != "none" else 1.0,
                    seed=rng.randrange(1 << 30))
@@ -71,7 +71,22 @@ def idd_batch(records: list[dict], entries: list[BankEntry], targets: list[torch
     mask = torch.arange(bert.shape[1])[None] < lengths[:, None]
     instr, instr_mask = pad_tokens([e.tokens for e in entries])
     return dict(bert=bert, base=base, mask=mask, instr=instr, instr_mask=instr_mask,
-                target=pad_stack(targets, 1.0))
+                target=pad_stack(targets, 1.0), **line_parts(records, bert.shape[1]))
+
+
+def line_parts(records: list[dict], n: int) -> dict:
+    """Masks [B, n] of each line's first and second half (pads left out, as
+    corpus.measured_profile splits a line) and of its word boundaries."""
+    out = {k: torch.zeros(len(records), n, dtype=torch.bool) for k in ("first", "second", "gaps")}
+    for i, rec in enumerate(records):
+        if "_gaps" not in rec:
+            rec["_gaps"] = torch.tensor(corpus.boundaries(rec["tokens"]), dtype=torch.long)
+        inner = len(rec["tokens"]) - 2
+        half = inner // 2
+        out["first"][i, 1:1 + half] = True
+        out["second"][i, 1 + half:1 + inner] = True
+        out["gaps"][i, rec["_gaps"]] = True
+    return out
 
 
 def real_entry(rec: dict, rng: random.Random) -> BankEntry:

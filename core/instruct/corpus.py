@@ -98,6 +98,10 @@ TEMPO_RANGES = {                    # duration multipliers (< 1 = faster)
     "slower": (1.15, 1.35), "much_slower": (1.45, 1.80)}
 TREND_RANGES = {                    # end/start duration ratio
     "steady": (1.0, 1.0), "accelerating": (0.55, 0.72), "slowing": (1.4, 1.8)}
+# Share of word boundaries that get a pause when pauses are asked for. Most of them: where
+# the pauses fall is drawn at random, and a per-phoneme L1 learns each boundary's median,
+# which is no pause at all unless more than half of them pause.
+PAUSE_RATES = (0.55, 0.9)
 TEMPO_CATS = tuple(TEMPO_RANGES)
 TRENDS = tuple(TREND_RANGES)
 
@@ -123,7 +127,7 @@ def sample_profile(rng: random.Random) -> RateProfile:
     return RateProfile(
         tempo_cat=cat, tempo=rng.uniform(*TEMPO_RANGES[cat]),
         trend=trend, trend_ratio=rng.uniform(*TREND_RANGES[trend]),
-        pause_rate=rng.uniform(0.3, 0.6) if pauses else 0.0,
+        pause_rate=rng.uniform(*PAUSE_RATES) if pauses else 0.0,
         pause_frames=rng.uniform(4, 10) if pauses else 0.0,
         emphasis=emphasis, emphasis_factor=rng.uniform(1.5, 1.9) if emphasis != "none" else 1.0,
         seed=rng.randrange(1 << 30))

@@ -86,10 +86,14 @@ def load_real(root, eng, voices, idd_voice=None, progress=print) -> tuple[dict, 
     lines = train_lines(root)
     measures = real_data.measure_lines(lines, progress)
     idd_voice = idd_voice or voices[0]
-    all_voices = list(dict.fromkeys([idd_voice, *voices]))
-    recs = records_for(eng, measures, all_voices)
+    recs = records_for(eng, measures, [idd_voice])            # every line, for IDD
+    ravdess = [x for x in lines if x.corpus == "ravdess"]
+    others = [v for v in voices if v != idd_voice]
+    if others and ravdess:                                     # its two sentences, for IEC
+        rav = {str(x.path): measures[str(x.path)] for x in ravdess if str(x.path) in measures}
+        recs.update(records_for(eng, rav, others))
     idd = real_data.idd_records(lines, measures, recs, lambda line: idd_voice)
-    iec = real_data.emotion_examples([x for x in lines if x.corpus == "ravdess"], measures, recs, voices)
+    iec = real_data.emotion_examples(ravdess, measures, recs, voices)
     table = measured_table(iec) if iec else None          # no RAVDESS: the rules stay
     by_corpus = {c: sum(1 for x in lines if x.corpus == c and str(x.path) in measures)
                  for c in ("ljspeech", "ravdess")}

@@ -70,6 +70,7 @@ def run_training(args, out: Path | None, command: str) -> dict:
     cfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, hidden=args.hidden,
                       n_slots=args.slots, iters=args.iters, seed=args.seed,
                       bank_size=args.bank_size, mse_weight=args.mse_weight,
+                      structure_weight=args.structure_weight,
                       real_share=args.real_share, augment=args.augment,
                       real_iec_share=args.real_iec_share)
     real = _real_data(args, data_info)
@@ -89,7 +90,10 @@ def run_training(args, out: Path | None, command: str) -> dict:
     sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **terms, **info)
     _write_sidecar(out, sidecar)
     if not args.no_ablation:
-        raw, _, info = train_idd_iec(train_recs, cfg, use_slots=False, with_iec=False, real=real)
+        from dataclasses import replace
+        steps = args.ablation_steps or cfg.steps
+        raw, _, info = train_idd_iec(train_recs, replace(cfg, steps=steps), use_slots=False,
+                                     with_iec=False, real=real)
         print(f"ablation (raw-instruction attention): {info['seconds']} s, final {info['final']}")
         checkpoints.save_module(raw, out / checkpoints.IDD_RAW_PATH.name)
         sidecar["files"][checkpoints.IDD_RAW_PATH.name] = dict(module="IDD, no slots (ablation)",
