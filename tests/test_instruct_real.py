@@ -97,13 +97,16 @@ def test_measured_profile_trend_and_pauses():
     assert prof.trend == "steady" and prof.tempo_cat == "normal" and prof.pause_rate == 0
     paused = base.copy()
     comma = toks.index(",")
-    paused[comma] += 12
+    paused[comma] += 12                                  # a reader's pause at a comma
+    assert corpus.measured_profile(base, paused, toks).pause_rate == 0
+    paused[18] += 12                                     # a pause between two words
     prof = corpus.measured_profile(base, paused, toks)
-    assert prof.pause_rate > 0 and prof.pause_frames > 4
+    assert prof.pause_rate == pytest.approx(1 / 4) and prof.pause_frames > 4
     slowing = base * np.linspace(0.6, 1.6, len(toks))
     assert corpus.measured_profile(base, slowing, toks).trend == "slowing"
     assert corpus.measured_profile(base, slowing[::-1].copy(), toks).trend == "accelerating"
     assert corpus.boundaries(toks) == [3, comma, 14, 18, 21]    # punctuation before space
+    assert corpus.boundaries(toks, spaces_only=True) == [3, 14, 18, 21]
 
 
 def test_idd_line_head_gives_a_trend():

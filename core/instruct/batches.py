@@ -76,11 +76,12 @@ def idd_batch(records: list[dict], entries: list[BankEntry], targets: list[torch
 
 def line_parts(records: list[dict], n: int) -> dict:
     """Masks [B, n] of each line's first and second half (pads left out, as
-    corpus.measured_profile splits a line) and of its word boundaries."""
+    corpus.measured_profile splits a line) and of its word boundaries without punctuation."""
     out = {k: torch.zeros(len(records), n, dtype=torch.bool) for k in ("first", "second", "gaps")}
     for i, rec in enumerate(records):
         if "_gaps" not in rec:
-            rec["_gaps"] = torch.tensor(corpus.boundaries(rec["tokens"]), dtype=torch.long)
+            rec["_gaps"] = torch.tensor(corpus.boundaries(rec["tokens"], spaces_only=True),
+                                        dtype=torch.long)
         inner = len(rec["tokens"]) - 2
         half = inner // 2
         out["first"][i, 1:1 + half] = True

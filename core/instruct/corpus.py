@@ -174,21 +174,24 @@ PAUSE_FRAMES = 4                    # a boundary this much longer than the tempo
 TREND_LIMITS = (0.8, 1.25)          # measured half/half ratio: below accelerating, above slowing
 
 
-def boundaries(tokens: list[str]) -> list[int]:
+def boundaries(tokens: list[str], spaces_only: bool = False) -> list[int]:
     """Token indices between two words (spaces and punctuation), each gap counted once:
-    its punctuation if any, else its space."""
+    its punctuation if any, else its space. spaces_only: only the gaps without
+    punctuation (a pause there is the speaker's choice, not the text's)."""
     spans = word_spans(tokens)
     out = []
     for (_, end), (start, _) in zip(spans, spans[1:]):
         gap = list(range(end, start))
         punct = [i for i in gap if tokens[i] not in (" ", "$")]
-        out.append((punct or gap or [end])[0])
+        if not (punct and spaces_only):
+            out.append((punct or gap or [end])[0])
     return out
 
 
 def measured_profile(base: np.ndarray, target: np.ndarray, tokens: list[str] | None = None) -> RateProfile:
     """Describe real durations against the backbone's: tempo and trend over the speech
-    (pads left out), and pauses at word boundaries (with tokens)."""
+    (pads left out), and pauses at word boundaries without punctuation (with tokens): a
+    reader's pause at a comma is the text's, not a "with pauses" delivery."""
     base = np.asarray(base, np.float64)[1:-1]
     target = np.asarray(target, np.float64)[1:-1]
     tempo = float(target.sum() / max(base.sum(), 1e-6))
@@ -199,7 +202,7 @@ def measured_profile(base: np.ndarray, target: np.ndarray, tokens: list[str] | N
     ratio = float(r2 / max(r1, 1e-6))
     trend = "accelerating" if ratio < TREND_LIMITS[0] else "slowing" if ratio > TREND_LIMITS[1] else "steady"
     prof = RateProfile(tempo_cat=cat, tempo=tempo, trend=trend, trend_ratio=ratio)
-    gaps = [i - 1 for i in boundaries(tokens)] if tokens is not None else []
+    gaps = [i - 1 for i in boundaries(tokens, spaces_only=True)] if tokens is not None else []
     extra = np.array([target[i] - tempo * base[i] for i in gaps])
     pauses = extra[extra >= PAUSE_FRAMES]
     if pauses.size:

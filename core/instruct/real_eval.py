@@ -88,10 +88,11 @@ def half_contrast(pred: np.ndarray, base: np.ndarray) -> float:
 
 
 def boundary_pauses(pred, base, tokens) -> np.ndarray:
-    """Frames at each word boundary beyond what the line's tempo gives the backbone's."""
+    """Frames at each word boundary without punctuation beyond what the line's tempo
+    gives the backbone's."""
     pred, base = np.asarray(pred, float), np.asarray(base, float)
     tempo = pred[1:-1].sum() / max(base[1:-1].sum(), 1e-6)
-    idx = corpus.boundaries(tokens)
+    idx = corpus.boundaries(tokens, spaces_only=True)
     return np.array([pred[i] - tempo * base[i] for i in idx])
 
 
@@ -117,7 +118,7 @@ def duration_scores(idd, items, families, seed: int = 0) -> dict:
         for name in trend:
             text = phrasing.rate_instruction(corpus.RateProfile(trend=name), fam, rng)
             trend[name].append(half_contrast(idd_durations(idd, rec, text), base))
-        if len(corpus.boundaries(rec["tokens"])) >= 2:
+        if len(corpus.boundaries(rec["tokens"], spaces_only=True)) >= 2:
             for name, rate in (("with pauses", 0.5), ("without", 0.0)):
                 text = phrasing.rate_instruction(corpus.RateProfile(pause_rate=rate), fam, rng)
                 extra = boundary_pauses(idd_durations(idd, rec, text), base, rec["tokens"])
