@@ -1,5 +1,10 @@
 """A voice from a reference recording (the paper's A_Ref), offline.
 
+With a transcript (given, or else Whisper's words, said so in the result) the reference
+is fitted like any transcribed recording: all 256 dims, timing and melody included
+(core.voice_fit.clone). Only when no transcript can be had (no Whisper, no words heard)
+does the older acoustic-only tuning below run.
+
 The 256-d style vector is 128 acoustic dims (timbre, used by the decoder) followed by
 128 prosodic dims (used by the duration/F0 predictors). Cloning:
 
@@ -28,6 +33,8 @@ from typing import Callable
 import numpy as np
 
 from core.errors import UserError
+from core.voice_fit import FitCancelled as CloneCancelled  # noqa: F401 (the editor's name)
+from core.voice_fit import check_cancel
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +48,9 @@ WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half
 F0_RATIO_RANGE = (0.7, 1.45)       # about +-6 semitones: a register shift, not a new voice
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 Progress = Callable[[float, str], None]
-
-
-class CloneCancelled(UserError):
-    """The user stopped the cloning; nothing was saved."""
-
-
-def _is_cancelled(cancel) -> bool:
-    if cancel is None:
-        return False
-    if hasattr(cancel, "is_set"):
-        return bool(cancel.is_set())
-    return bool(cancel())
 
 
 def _median_f0(audio16: np.ndarray) -> float:
@@ -109,22 +104,59 @@ def _score(eng, measure: _Measure, check_als, vector, f0_ratio) -> dict:
 
 def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
                 progress: Progress | None = None, cancel=None, lr: float = 0.03,
-                use_wer: bool = True, start_packs=START_PACKS, name: str = "") -> dict:
-    """Tune a style vector to the reference's voice. Returns {"vector": [256], "clone": {...}}."""
+                use_wer: bool = True, start_packs=START_PACKS, name: str = "",
+                transcript: str | None = None, method: str = "auto") -> dict:
+    """A style vector for the reference's voice. Returns {"vector": [256], "clone": {...}}.
+
+    method "auto": fit to the transcript (Whisper's words when none is given); "dvector":
+    tune the acoustic half to the speaker embedding only."""
+    from core.audio import resample
+    from core.evaluate.audio_io import check_audible
+    if method not in ("auto", "dvector"):
+        raise UserError(f"unknown cloning method {method!r}")
+    if steps < 0:
+        raise UserError("steps must be 0 or more")
+    ref24 = resample(np.asarray(reference, np.float32).reshape(-1), sr, 24000)
+    try:
+        check_audible(resample(ref24, 24000, 16000), "reference recording", min_seconds=1.0)
+    except ValueError as e:
+        raise UserError(f"{e}; a voice needs at least 1 s of clear speech") from None
+    source = "given"
+    if method == "auto" and not (transcript or "").strip():
+        transcript, source = _whisper_words(ref24, progress), "whisper"
+    if method == "auto" and transcript:
+        from core.voice_fit.clone import clone_by_fit
+        return clone_by_fit(ref24, transcript.strip(), source, steps=steps, eng=eng,
+                            progress=progress, cancel=cancel, name=name)
+    return _clone_dvector(ref24, 24000, steps=steps, eng=eng, progress=progress, cancel=cancel,
+                          lr=lr, use_wer=use_wer, start_packs=start_packs, name=name)
+
+
+def _whisper_words(ref24: np.ndarray, progress) -> str:
+    """Whisper tiny.en's transcript of the reference ("" when it cannot be had)."""
+    from core.audio import resample
+    from core.errors import ModelMissingError
+    from core.evaluate.audio_io import MetricError
+    try:
+        from core.evaluate.wer import transcribe
+        if progress:
+            progress(0.0, "no transcript given: transcribing the reference with Whisper")
+        return transcribe(resample(ref24, 24000, 16000)).strip()
+    except (ModelMissingError, MetricError) as e:
+        log.warning("no transcript for the reference (%s): acoustic-only cloning", e)
+        return ""
+
+
+def _clone_dvector(reference: np.ndarray, sr: int, *, steps: int, eng, progress, cancel,
+                   lr: float, use_wer: bool, start_packs, name: str) -> dict:
+    """Tune the acoustic half to the reference's speaker embedding (no transcript)."""
     import torch
 
     from core.audio import resample
-    from core.evaluate.audio_io import check_audible
     from core.speaker import build_torch_dvector, resample_torch
     from core.voices import style_vector
     report = progress or (lambda f, m: None)
-    if steps < 0:
-        raise UserError("steps must be 0 or more")
     ref16 = resample(np.asarray(reference, np.float32).reshape(-1), sr, 16000)
-    try:
-        check_audible(ref16, "reference recording", min_seconds=1.0)
-    except ValueError as e:
-        raise UserError(f"{e}; a voice needs at least 1 s of clear speech") from None
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()
@@ -137,8 +169,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     check_texts = [(t, eng.phonemize(t)) for t in CHECK_TEXTS]
     best = None
     for pack in start_packs:
-        if _is_cancelled(cancel):
-            raise CloneCancelled("voice cloning cancelled")
+        check_cancel(cancel)
         check_als = [(eng.predict(p, pack), t) for t, p in check_texts]
         vec = style_vector(pack, STYLE_TOKENS)
         # the pack's own register, measured on its audio with the reference's pitch tracker
@@ -168,8 +199,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     history = [{"step": 0, **start_score}]
     chosen = (start_score["score"], 0, vec0.copy())
     for step in range(1, steps + 1):
-        if _is_cancelled(cancel):
-            raise CloneCancelled("voice cloning cancelled")
+        check_cancel(cancel)
         style = torch.cat([acoustic, s0[:, 128:]], dim=1)
         audio = eng.render_torch(tune_als[(step - 1) % len(tune_als)], style)
         emb = dvec(resample_torch(audio.float(), 24000, 16000))
@@ -193,6 +223,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     report(1.0, f"done: similarity {start_score['similarity']:.2f} -> {kept['similarity']:.2f}")
     return {"vector": [round(float(x), 6) for x in vector],
             "clone": {"reference": name, "start_pack": pack, "steps": steps, "kept_step": step_kept,
+                      "method": "dvector", "transcript": None,
                       "f0_ratio": round(f0_ratio, 4), "reference_f0_hz": round(ref_f0, 1),
                       "before": {k: start_score[k] for k in ("similarity", "wer")},
                       "after": {k: kept[k] for k in ("similarity", "wer")},
@@ -235,16 +266,19 @@ def voice_f0_ratio(voice) -> float:
     return 1.0
 
 
-def clone_cache_path(reference_path: str | Path, steps: int) -> Path:
+def clone_cache_path(reference_path: str | Path, steps: int, transcript: str | None = None) -> Path:
     from core.backbone.assets import cache_dir
-    digest = hashlib.sha256(Path(reference_path).read_bytes()).hexdigest()[:20]
-    return cache_dir() / "voices" / f"{digest}-s{steps}-v{CACHE_VERSION}.json"
+    h = hashlib.sha256(Path(reference_path).read_bytes())
+    h.update(("\0" + (transcript or "").strip()).encode("utf-8"))
+    return cache_dir() / "voices" / f"{h.hexdigest()[:20]}-s{steps}-v{CACHE_VERSION}.json"
 
 
 def cached_clone(reference_path: str | Path, steps: int = 30, *, eng=None,
-                 progress: Progress | None = None, cancel=None) -> dict:
-    """clone_voice on a file, cached in the user cache by the file's content."""
-    path = clone_cache_path(reference_path, steps)
+                 progress: Progress | None = None, cancel=None,
+                 transcript: str | None = None) -> dict:
+    """clone_voice on a file, cached in the user cache by the file's content (and the
+    transcript, when one is given)."""
+    path = clone_cache_path(reference_path, steps, transcript)
     if path.is_file():
         try:
             return load_voice(path)
@@ -253,7 +287,7 @@ def cached_clone(reference_path: str | Path, steps: int = 30, *, eng=None,
     from core.evaluate.audio_io import load_audio
     audio = load_audio(reference_path, 24000)
     voice = clone_voice(audio, 24000, steps=steps, eng=eng, progress=progress, cancel=cancel,
-                        name=Path(reference_path).name)
+                        name=Path(reference_path).name, transcript=transcript)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_voice(voice, path)
     return voice

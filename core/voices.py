@@ -1,7 +1,9 @@
-"""Voices: Kokoro style packs by name, blends, and raw 256-d vectors.
+"""Voices: shipped voices and Kokoro style packs by name, blends, and raw 256-d vectors.
 
-A voice is a name ("jm_kumo"), {"blend": {name: weight}} or {"vector": [256 floats]}.
+A voice is a name ("en_lj", "jm_kumo"), {"blend": {name: weight}} or {"vector": [256 floats]}.
 Packs hold one style per utterance length; the vector form is length-independent.
+Shipped voices are fitted vectors in resources/voices/NAME.json (with their source and
+licence; `voices fit` makes them).
 """
 from __future__ import annotations
 
@@ -12,10 +14,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.constants import DEFAULT_VOICE, STYLE_DIM  # noqa: F401 (re-exported)
 from core.errors import UserError
 
-DEFAULT_VOICE = "jm_kumo"   # the most intelligible pack in English (MODELS.md)
-STYLE_DIM = 256
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "resources" / "voices"
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, dict]:
+    """name -> the shipped voice file's content (vector, source, licence, fit record)."""
+    return {path.stem: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(SHIPPED_DIR.glob("*.json"))}
+
+
+def shipped_voice_info(name: str) -> dict | None:
+    """A shipped voice's record without its vector (None for packs and unknown names)."""
+    voice = _shipped().get(name)
+    return None if voice is None else {k: v for k, v in voice.items() if k != "vector"}
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +41,7 @@ def _packs() -> dict[str, np.ndarray]:
 
 
 def list_voices() -> list[str]:
-    return sorted(_packs())
+    return sorted(_shipped()) + sorted(_packs())
 
 
 def load_voice_file(path: str | Path) -> dict:
@@ -41,6 +56,8 @@ def style_vector(voice, n_tokens: int) -> np.ndarray:
     """The 256-d style for an utterance of n_tokens phonemes (without pads)."""
     if isinstance(voice, str) and voice.endswith(".json"):
         voice = load_voice_file(voice)
+    if isinstance(voice, str) and voice in _shipped():
+        voice = {"vector": _shipped()[voice]["vector"]}
     if isinstance(voice, str):
         packs = _packs()
         if voice not in packs:

@@ -112,14 +112,14 @@ def _own_voices(clip: Clip, opts: EvalOptions, eng, report: Progress) -> list[tu
     from core.voice_clone import cached_clone
     if opts.clone and not refs and opts.gt_reference:
         report(f"  cloning the voice of the clip's own track ({opts.clone_steps} steps, cached)")
-        return [(OURS, cached_clone(clip.video, opts.clone_steps, eng=eng))]
+        return [(OURS, cached_clone(clip.video, opts.clone_steps, eng=eng, transcript=clip.script))]
     if not refs or not opts.clone:
         return [(OURS, opts.voice)]
     out = []
     for ref in refs:
         name = OURS if len(clip.references) == 1 else f"{OURS} ({ref.speaker_tag} voice)"
         report(f"  cloning the voice of {ref.audio.name} ({opts.clone_steps} steps, cached)")
-        voice = cached_clone(ref.audio, opts.clone_steps, eng=eng)
+        voice = cached_clone(ref.audio, opts.clone_steps, eng=eng, transcript=ref.script or None)
         out.append((name, voice))
     return out
 

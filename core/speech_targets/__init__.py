@@ -3,16 +3,23 @@
 - tokens: Kokoro tokens with "$" pads (core.g2p, as the engine speaks the text);
 - durations: 25 ms frames per token, from pocketsphinx forced alignment with a
   dictionary built from those very tokens (each Kokoro phone -> one ARPAbet phone),
-  so every aligned phone maps back to its token(s). Stress marks get 0 frames;
-  a pause between words goes to the punctuation there (else the space); the pads
-  hold the silence before and after the speech. Durations sum to the recording;
-- f0: Hz at 12.5 ms (swift-f0), 0 = unvoiced;
+  so every aligned phone maps back to its token(s). A pause between words goes to the
+  punctuation there (else the space); the pads hold the silence before and after the
+  speech. Durations sum to the recording;
+- f0: Hz at 12.5 ms (swift-f0), 0 = unvoiced, in the recording's time (which is also
+  the time of the backbone's F0 curve);
 - energy_db: frame RMS in dB at 12.5 ms; energy_n: N as StyleTTS2 measured it for
   training (ln of the norm of the 80-bin power mel), absolute, so a recording's gain
   shifts it (1 dB -> ln(10)/10). Kokoro renders come out quieter and at a level that
   depends on the voice, so `normalised_n()` moves the voiced speech's median N to the
   level the predictor gives speech (N_SPEECH_LEVEL): the curve to render with;
-- span: the speech span (first phone start, last phone end) in seconds.
+- span: the speech span (first phone start, last phone end) in seconds of the recording.
+
+Durations follow Kokoro's own conventions, so that the recording's timing rendered
+through the decoder sounds where the recording does: stress marks and pause-less spaces
+take half of the phone after them, and every boundary is moved ACOUSTIC_LEAD_S later
+(Kokoro's audio leads its frames; bench/aligner_error.py measures both this and the
+aligner's error).
 
 Results are cached in the user cache, keyed by the audio, the text and VERSION.
 """
@@ -26,14 +33,15 @@ from pathlib import Path
 import numpy as np
 
 from core.constants import CURVE_PER_FRAME, FRAME_SECONDS, SAMPLE_RATE
-from core.speech_targets.align import TargetsError, align_tokens, durations_from_times
+from core.speech_targets.align import (ACOUSTIC_LEAD_S, TargetsError, align_tokens,
+                                       durations_from_times)
 from core.speech_targets.curves import energy_curves, f0_curve
 from core.speech_targets.tokens import (VOWELS, last_vowel_tokens, token_groups, token_kinds,
                                         token_words)
 
 __all__ = ["SpeechTargets", "TargetsError", "speech_targets", "targets_for_file", "VOWELS",
            "energy_curves", "f0_curve", "align_tokens", "token_groups", "token_kinds"]
-VERSION = 2
+VERSION = 3
 N_SPEECH_LEVEL = 6.7    # median predicted N on voiced frames (5 packs x 8 LJ001 texts: 6.68)
 
 
@@ -55,7 +63,8 @@ class SpeechTargets:
         return int(self.durations.sum())
 
     def frame_span(self) -> tuple[int, int]:
-        """Speech span in 25 ms frames: end of the first pad, start of the last."""
+        """Speech span in 25 ms frames of the backbone's timeline (span + the lead):
+        the end of the first pad and the start of the last."""
         return int(self.durations[0]), int(self.n_frames - self.durations[-1])
 
     def groups(self) -> list[tuple[list[int], str]]:
@@ -110,7 +119,7 @@ def speech_targets(audio: np.ndarray, sr: int, text: str, *, eng=None,
         raise TargetsError(str(e)) from None
     n_frames = int(round(len(audio24) / (FRAME_SECONDS * SAMPLE_RATE)))
     times = align_tokens(audio16, tokens, what)
-    durations = durations_from_times(times, n_frames)
+    durations = durations_from_times(times, n_frames, token_kinds(tokens))
     n_curve = n_frames * CURVE_PER_FRAME
     f0 = f0_curve(audio16, n_curve)
     db, n = energy_curves(audio24, n_curve)
@@ -119,7 +128,8 @@ def speech_targets(audio: np.ndarray, sr: int, text: str, *, eng=None,
     for k, (idx, a) in enumerate(p for w in words for p in w):
         for j in idx:
             arpa[j], phone_index[j] = a, k
-    span = (float(times[0, 1]), float(times[-1, 0]))
+    lead = ACOUSTIC_LEAD_S
+    span = (max(0.0, float(times[0, 1]) - lead), max(0.0, float(times[-1, 0]) - lead))
     out = SpeechTargets(text, tokens, token_kinds(tokens), arpa, phone_index, durations, f0, db,
                         n, span)
     if use_cache:

@@ -10,6 +10,15 @@ from core.errors import UserError
 from core.speech_targets.tokens import token_kinds, token_words
 
 
+# Kokoro spends frames on stress marks and spaces: acoustically they are the start of
+# the phone after them. Its predictions give them half of that phone's time
+# (0.52 after stress marks, 0.55 after spaces: 3 packs x 10 Harvard lines).
+SHARE_BEFORE_PHONE = 0.5
+# Kokoro's audio leads its duration frames: a phone is heard this long before its
+# token starts (bench/aligner_error.py measures it); aligned times are moved by it.
+ACOUSTIC_LEAD_S = 0.065     # measured: -67 ms over 3 packs x 5 Harvard lines
+
+
 class TargetsError(UserError):
     """A recording whose targets cannot be measured (the message says why)."""
 
@@ -37,7 +46,11 @@ def align_tokens(audio16: np.ndarray, tokens: list[str], what: str = "recording"
         for k, j in enumerate(idx):          # a two-token phone is split evenly
             times[j] = (t0 + (t1 - t0) * k / len(idx), t0 + (t1 - t0) * (k + 1) / len(idx))
     seconds = len(audio16) / EVAL_SR
-    return _fill_gaps(times, token_kinds(tokens), seconds)
+    kinds = token_kinds(tokens)
+    times = _share_phone_onsets(_fill_gaps(times, kinds, seconds), kinds)
+    times[1:-1] = np.clip(times[1:-1] + ACOUSTIC_LEAD_S, 0.0, seconds)
+    times[0, 1], times[-1, 0] = times[1, 0], times[-2, 1]
+    return times
 
 
 def _align_once(audio16, words, beams) -> list[tuple[int, int]]:
@@ -105,9 +118,38 @@ def _fill_gaps(times: np.ndarray, kinds: list[str], seconds: float) -> np.ndarra
     return times
 
 
-def durations_from_times(times: np.ndarray, n_frames: int) -> np.ndarray:
-    """Token (start, end) seconds -> whole 25 ms frames summing to n_frames."""
-    bounds = np.round(times[:, 0] / FRAME_SECONDS).astype(int)
-    bounds = np.clip(np.maximum.accumulate(bounds), 0, n_frames)
+def _share_phone_onsets(times: np.ndarray, kinds: list[str]) -> np.ndarray:
+    """Stress marks and pause-less spaces before a phone take SHARE_BEFORE_PHONE of it."""
+    for b in range(1, len(kinds)):
+        if kinds[b] != "phone" or kinds[b - 1] not in ("stress", "space"):
+            continue
+        run = []
+        i = b - 1
+        while kinds[i] in ("stress", "space") and times[i, 1] - times[i, 0] < 1e-9:
+            run.insert(0, i)
+            i -= 1
+        if not run:
+            continue
+        t0, t1 = times[b]
+        cut = t0 + SHARE_BEFORE_PHONE * (t1 - t0)
+        step = (cut - t0) / len(run)
+        for k, j in enumerate(run):
+            times[j] = (t0 + k * step, t0 + (k + 1) * step)
+        times[b, 0] = cut
+    return times
+
+
+def durations_from_times(times: np.ndarray, n_frames: int, kinds: list[str]) -> np.ndarray:
+    """Token (start, end) seconds -> whole 25 ms frames summing to n_frames; every phone
+    token keeps at least one frame (as Kokoro's predictions do)."""
+    need = np.array([1 if k == "phone" else 0 for k in kinds])
+    bounds = np.append(np.round(times[:, 0] / FRAME_SECONDS).astype(int), n_frames)
     bounds[0] = 0
-    return np.diff(np.append(bounds, n_frames))
+    for i in range(len(kinds)):                      # forward: make room for each phone
+        bounds[i + 1] = max(bounds[i + 1], bounds[i] + need[i])
+    bounds[-1] = n_frames
+    for i in range(len(kinds) - 1, 0, -1):           # backward: stay inside the recording
+        bounds[i] = min(bounds[i], bounds[i + 1] - need[i])
+    if bounds[1] < need[0] or (np.diff(bounds) < need).any():
+        raise TargetsError(f"{int(need.sum())} phones do not fit in {n_frames} frames")
+    return np.diff(bounds)
