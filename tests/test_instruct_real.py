@@ -187,3 +187,40 @@ def test_real_durations_from_shipped_lj_clips(engine, tmp_path, monkeypatch):
         assert stress and (m.durations[stress] == 0).all() and (gt[stress] > 0).all()
         prof = corpus.measured_profile(base, gt, item["tokens"])
         assert 0.4 < prof.tempo < 2.5
+
+
+def test_emotion_examples_train_the_iec_heads(engine, tmp_path):
+    """RAVDESS-style pairs (curves built here) -> IEC examples -> a few steps move the
+    heads toward the measured change: louder and higher for the emotion."""
+    import random
+
+    from core.instruct import batches
+    from core.instruct.train import adam, line_loss, prosody_loss
+    lines = _manifest(tmp_path)
+    tokens = engine.tokens(engine.phonemize(lines[0].text))
+    durs = [8] + [2] * (len(tokens) - 2) + [8]
+    measures = {}
+    for line in lines:
+        hz, db = (200.0, -30.0) if line.emotion != "angry" else (300.0, -18.0)
+        jitter = 1 + 0.01 * int(line.repetition)
+        measures[str(line.path)] = real_measure.measure(tokens, durs, *_curves(durs, hz * jitter, db))
+    recs = real_data.backbone_records(engine, [tokens], ["jm_kumo"])
+    examples = real_data.emotion_examples(lines, measures, recs, ["jm_kumo"])
+    assert len(examples) == 12                                  # calm is left out
+    angry = [e for e in examples if e["weights"] == {"angry": 1.0}][0]
+    assert float(angry["line"][0]) == pytest.approx(12.0, abs=0.1)      # +12 dB
+    assert float(angry["d_logf0"][5]) == pytest.approx(np.log(1.5), abs=0.02)
+    torch.manual_seed(0)
+    iec = IEC(hidden=16)
+    opt = adam(iec.parameters(), 3e-3)
+    rng = random.Random(0)
+    for _ in range(150):
+        batch, exs = batches.sample_iec_batch([], rng, 4, examples, 1.0)
+        f0_err, en_err = prosody_loss(iec, batch, exs)
+        loss = f0_err + en_err + line_loss(iec, batch, exs)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        line = iec.line_effects(torch.stack([weights_vector({"angry": 1.0}), weights_vector({})]))
+    assert line[0, 0] > line[1, 0] + 4                         # angry: a louder line than neutral
