@@ -200,7 +200,7 @@ class Engine:
             self._stats[self._signature(al, style)] = [n.stats for n in norms]
             while len(self._stats) > 16:
                 self._stats.popitem(last=False)
-            return audio[0].float().cpu().numpy()
+            return apply_line_gain(audio[0].float().cpu().numpy(), al)
 
     def render_torch(self, al: Alignment, style: torch.Tensor) -> torch.Tensor:
         """Differentiable render with respect to `style` [1, 256] (voice cloning)."""
@@ -217,7 +217,8 @@ class Engine:
             asr, f0, energy, style = self._inputs(new)
             stats = self._stats.get(self._signature(new, style))
             same_text = (old.phonemes == new.phonemes and
-                         torch.equal(self._style(old.voice, len(old.phonemes)), style))
+                         torch.equal(self._style(old.voice, len(old.phonemes)), style)
+                         and line_gain_db(old) == line_gain_db(new))
             if stats is None or not same_text or len(old_audio) != old.n_samples:
                 return self.render(new)
             lo, hi_new, hi_old = _changed_frames(old, new)
@@ -234,8 +235,22 @@ class Engine:
                                            har[:, a * FRAME_SAMPLES:b * FRAME_SAMPLES])
             finally:
                 self._set_stats_mode("live")
-            window = window[0].float().cpu().numpy()
+            window = apply_line_gain(window[0].float().cpu().numpy(), new)
             return _splice(old_audio, window, a, lo, hi_new, hi_old, n_new)
+
+
+def line_gain_db(al: Alignment) -> float:
+    """The line's gain in dB (IEC's loudness for the emotion), kept in `extra`."""
+    return float((al.extra or {}).get("gain_db", 0.0))
+
+
+def apply_line_gain(audio: np.ndarray, al: Alignment) -> np.ndarray:
+    """Scale by the line's gain; a peak limiter keeps a loud line under -1 dBTP."""
+    gain = line_gain_db(al)
+    if gain == 0.0:
+        return audio
+    from core.loudness import limit_peaks
+    return limit_peaks((audio * 10 ** (gain / 20)).astype(np.float32), al.sample_rate, -1.0)
 
 
 def _frame_table(al: Alignment) -> np.ndarray:
