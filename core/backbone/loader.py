@@ -16,14 +16,15 @@ CACHE_NAME = "kokoro-82m-v1.0-fp32.pt"
 CONVERTER_VERSION = 1
 
 
-def converted_weights() -> dict[str, torch.Tensor]:
+def converted_weights(mmap: bool = False) -> dict[str, torch.Tensor]:
+    """The backbone's state dict; with mmap the tensors map the cached file (no copy)."""
     path = cache_dir() / CACHE_NAME
     meta_path = path.with_suffix(".json")
     want = {"source_sha256": assets.ONNX_SHA256, "converter": CONVERTER_VERSION}
     if path.exists() and meta_path.exists():
         try:
             if json.loads(meta_path.read_text()) == want:
-                return torch.load(path, map_location="cpu", weights_only=True)
+                return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
         except (OSError, ValueError, RuntimeError) as e:
             log.warning("cached weights unreadable (%s); converting again", e)
     from core.backbone.convert import onnx_to_state_dict
@@ -39,7 +40,10 @@ def converted_weights() -> dict[str, torch.Tensor]:
 
 
 def load_backbone(device: torch.device) -> KokoroBackbone:
+    """On the CPU the parameters are the cached file's pages (assign=True, mmap): one
+    copy of the weights instead of two, about 200 MB less resident memory."""
     config = json.loads(assets.config_path().read_text(encoding="utf-8"))
     model = KokoroBackbone(config)
-    model.load_state_dict(converted_weights(), strict=True)
+    on_cpu = torch.device(device).type == "cpu"
+    model.load_state_dict(converted_weights(mmap=on_cpu), strict=True, assign=on_cpu)
     return model.eval().to(device)
