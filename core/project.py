@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from core.constants import DEFAULT_VOICE
 from core.alignment import Alignment
 from core.errors import UserError
 from core.fileio import atomic_write_text
@@ -68,7 +69,7 @@ class Cue:
     emotion_instruction: str = ""
     entities: dict = field(default_factory=dict)        # {entity: weight}
     measurements: dict = field(default_factory=dict)    # from video/guide analysis
-    voice: str | dict = "jm_kumo"
+    voice: str | dict = DEFAULT_VOICE
     alignment: Alignment | None = None
     edited: dict = field(default_factory=dict)          # {"durations": True, ...}
     unknown: dict = field(default_factory=dict, repr=False)   # keys this version does not know
@@ -98,7 +99,7 @@ class Cue:
             emotion_instruction=known.get("emotion_instruction") or "",
             entities={str(k): float(v) for k, v in (known.get("entities") or {}).items()},
             measurements=known.get("measurements") or {},
-            voice=known.get("voice") or "jm_kumo",
+            voice=known.get("voice") or DEFAULT_VOICE,
             alignment=Alignment.from_dict(al) if al else None,
             edited=known.get("edited") or {},
             unknown=unknown,

@@ -44,7 +44,7 @@ TUNE_TEXTS = ["The birch canoe slid on the smooth planks.",
               "It's easy to tell the depth of a well."]
 CHECK_TEXTS = ["These days a chicken leg is a rare dish.",
                "Rice is often served in round bowls."]
-START_PACKS = ("jm_kumo", "jf_gongitsune")   # the two packs intelligible in English
+START_PACKS = ("en_lj", "jm_kumo", "jf_gongitsune")   # English, and two packs clear in English
 WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half

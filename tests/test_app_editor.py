@@ -197,7 +197,7 @@ def test_voice_change_and_emotion_analysis(win, project_path, qtbot):
     rendered(win, qtbot)
     assert win.editor.last_result.predicted
     win.editor.undo.undo()
-    assert win.voice.pack.currentText() == "jm_kumo"
+    assert win.voice.pack.currentText() == "en_lj"
     # the analyser fills the entity weights from the emotion instruction (one undo step)
     cue = win.session.project.cue("c1")
     cue.emotion_instruction = "Furious, shouting at the top of his voice."
@@ -314,4 +314,4 @@ def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot):
     rendered(win, qtbot)
     assert win.editor.last_result.alignment.voice == voice
     win.editor.undo.undo()
-    assert win.session.project.cue("c1").voice == "jm_kumo"
+    assert win.session.project.cue("c1").voice == "en_lj"

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +60,27 @@ class CueCache:
 
     def count(self) -> int:
         return sum(1 for _ in self.folder.glob("*.npz")) if self.folder.is_dir() else 0
+
+
+class CachedAudio(Mapping):
+    """cue id -> 24 kHz audio, read from the cache when asked, so a batch's memory does
+    not grow with the film's length (the export streams the stem block by block)."""
+
+    def __init__(self, cache: CueCache):
+        self.cache = cache
+        self.keys_of: dict[str, str] = {}
+
+    def add(self, cue_id: str, key: str) -> None:
+        self.keys_of[cue_id] = key
+
+    def __getitem__(self, cue_id: str) -> np.ndarray:
+        hit = self.cache.get(self.keys_of[cue_id], cue_id)
+        if hit is None:
+            raise KeyError(f"cue {cue_id}: its cached audio has gone from {self.cache.folder}")
+        return hit.audio
+
+    def __iter__(self):
+        return iter(self.keys_of)
+
+    def __len__(self) -> int:
+        return len(self.keys_of)

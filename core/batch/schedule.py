@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from core.batch.cache import CueCache
+from core.batch.cache import CachedAudio, CueCache
 from core.batch.plan import chunks, plan
 from core.batch.work import Failed, Rendered, reason_of
 from core.project import Project
@@ -25,7 +25,7 @@ RETRIES_AFTER_LOST_WORKER = 1
 @dataclass
 class BatchResult:
     total: int = 0
-    audio: dict[str, np.ndarray] = field(default_factory=dict)   # cue id -> 24 kHz audio
+    audio: dict[str, np.ndarray] | CachedAudio = field(default_factory=dict)  # cue id -> 24 kHz
     cues: dict[str, dict] = field(default_factory=dict)          # cue id -> cue after update
     notes: dict[str, str] = field(default_factory=dict)
     cue_seconds: dict[str, float] = field(default_factory=dict)  # worker wall time per cue
@@ -37,8 +37,13 @@ class BatchResult:
     seconds: float = 0.0
     workers: int = 0
 
-    def take(self, r: Rendered, cached: bool = False) -> None:
-        self.audio[r.cue_id], self.cues[r.cue_id] = r.audio, r.cue
+    def take(self, r: Rendered, cached: bool = False, key: str | None = None) -> None:
+        """A finished cue; with `key` its audio stays in the cache, read when asked."""
+        if key is not None and isinstance(self.audio, CachedAudio):
+            self.audio.add(r.cue_id, key)
+        else:
+            self.audio[r.cue_id] = r.audio
+        self.cues[r.cue_id] = r.cue
         if r.note:
             self.notes[r.cue_id] = r.note
         (self.cached if cached else self.rendered).append(r.cue_id)
@@ -57,12 +62,12 @@ def run_batch(project: Project, backend, cache: CueCache | None = None, cues_per
     each cue; True ends the batch there (the finished cues stay cached)."""
     t0 = time.perf_counter()
     jobs = plan(project)
-    res = BatchResult(total=len(jobs))
+    res = BatchResult(total=len(jobs), audio=CachedAudio(cache) if cache is not None else {})
     todo = []
     for job in jobs:
         hit = cache.get(job.key, job.cue_id) if cache is not None else None
         if hit is not None:
-            res.take(hit, cached=True)
+            res.take(hit, cached=True, key=job.key)
         else:
             todo.append(job)
     report = progress or (lambda r, last: None)
@@ -76,7 +81,7 @@ def run_batch(project: Project, backend, cache: CueCache | None = None, cues_per
                 if isinstance(out, Rendered):
                     if cache is not None:
                         cache.put(keys[out.cue_id], out)
-                    res.take(out)
+                    res.take(out, key=keys[out.cue_id] if cache is not None else None)
                 else:
                     res.failed.append(out)
                 report(res, out.cue_id)

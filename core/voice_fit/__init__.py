@@ -27,7 +27,7 @@ from core.errors import UserError
 from core.voice_fit import acoustic, prosody
 
 log = logging.getLogger(__name__)
-FIT_VERSION = 1
+FIT_VERSION = 2   # 2: voiceless phones and pauses are taught to be unvoiced
 START_PACKS = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 Progress = Callable[[float, str], None]
 

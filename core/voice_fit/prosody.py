@@ -15,6 +15,9 @@ from core.constants import CURVE_PER_FRAME, FRAME_SECONDS, UNVOICED_HZ
 
 F0_FLOOR = 40.0          # predicted F0 is clamped here for the log (the hinge covers below)
 W_DUR, W_F0, W_VOICING, W_N, W_TOTAL = 1.0, 1.0, 0.5, 0.2, 1.0
+# phones whose frames the pitch tracker finds unvoiced are taught to be unvoiced when
+# they are voiceless consonants or pauses (never vowels: a creaky last vowel stays voiced)
+VOICELESS = {"P", "T", "K", "F", "TH", "S", "SH", "HH", "CH"}
 
 
 @dataclass
@@ -29,6 +32,7 @@ class ProsodyData:
     n: torch.Tensor               # [2F] normalised N
     span: torch.Tensor            # [2F] bool: inside the speech
     last_vowel: list[int]
+    quiet: torch.Tensor           # [2F] bool: unvoiced frames of voiceless phones and pauses
 
 
 def prepare(eng, targets) -> ProsodyData:
@@ -45,9 +49,18 @@ def prepare(eng, targets) -> ProsodyData:
     a, b = targets.frame_span()
     span = torch.zeros(targets.n_frames * CURVE_PER_FRAME, dtype=torch.bool)
     span[CURVE_PER_FRAME * a:CURVE_PER_FRAME * b] = True
-    return ProsodyData(ids, bert, durs, mat, mat @ durs.float(),
-                       torch.from_numpy(np.asarray(targets.f0, np.float32)),
-                       torch.from_numpy(targets.normalised_n()), span, targets.last_vowel())
+    f0 = torch.from_numpy(np.asarray(targets.f0, np.float32))
+    return ProsodyData(ids, bert, durs, mat, mat @ durs.float(), f0,
+                       torch.from_numpy(targets.normalised_n()), span, targets.last_vowel(),
+                       span & (f0 <= 0) & _quiet_tokens(targets))
+
+
+def _quiet_tokens(targets) -> torch.Tensor:
+    """[2F] bool: frames of tokens that may be unvoiced (voiceless phones, gaps)."""
+    quiet = [a in VOICELESS or (k in ("space", "punct") and not a)
+             for a, k in zip(targets.arpabet, targets.kinds)]
+    per_frame = np.repeat(np.asarray(quiet, bool), np.asarray(targets.durations))
+    return torch.from_numpy(np.repeat(per_frame, CURVE_PER_FRAME))
 
 
 def predict(model, data: ProsodyData, style: torch.Tensor):
@@ -66,12 +79,12 @@ def loss(model, data: ProsodyData, style: torch.Tensor,
     l_dur = (torch.log1p(got) - torch.log1p(want)).abs().mean()
     l_total = (got.sum() - want.sum()).abs() / want.sum()
     voiced = data.span & (data.f0 > 0)
-    unvoiced = data.span & (data.f0 <= 0)
     l_f0 = (torch.log(f0[voiced].clamp(min=F0_FLOOR)) - torch.log(data.f0[voiced])).abs().mean()
-    # voiced frames must not fall to "unvoiced"; unvoiced ones should
-    l_voicing = (torch.relu(2 * F0_FLOOR - f0[voiced]).mean() / F0_FLOOR
-                 + 0.2 * torch.relu(f0[unvoiced] - UNVOICED_HZ).mean() / 100
-                 if unvoiced.any() else torch.relu(2 * F0_FLOOR - f0[voiced]).mean() / F0_FLOOR)
+    # voiced frames must not fall to "unvoiced"; voiceless phones and pauses should (well
+    # under the decoder's threshold: a voice that never goes below it buzzes in its pauses)
+    l_voicing = torch.relu(2 * F0_FLOOR - f0[voiced]).mean() / F0_FLOOR
+    if data.quiet.any():
+        l_voicing = l_voicing + torch.relu(f0[data.quiet] - UNVOICED_HZ / 2).mean() / UNVOICED_HZ
     l_n = (n[data.span] - data.n[data.span]).abs().mean()
     total = (w_dur * l_dur + W_TOTAL * l_total + W_F0 * l_f0 + W_VOICING * l_voicing
              + W_N * l_n)
