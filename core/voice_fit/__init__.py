@@ -27,7 +27,7 @@ from core.errors import UserError
 from core.voice_fit import acoustic, prosody
 
 log = logging.getLogger(__name__)
-FIT_VERSION = 2   # 2: voiceless phones and pauses are taught to be unvoiced
+FIT_VERSION = 2   # 2: quiet_weight (voiceless phones and pauses taught to be unvoiced)
 START_PACKS = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 Progress = Callable[[float, str], None]
 
@@ -41,6 +41,7 @@ class FitSettings:
     acoustic_lr: float = 0.01
     crop_frames: int = 48             # 1.2 s of audio rendered per acoustic step
     duration_weight: float = 1.0      # weight of the per-group duration loss
+    quiet_weight: float = 0.0         # push voiceless phones and pauses under the voicing cut
     speaker_weight: float = 0.5
     pull_weight: float = 0.1          # L2 pull of the acoustic half towards its start
     val_crops: int = 4
@@ -134,7 +135,8 @@ class _Fit:
 
     def _prosody_loss(self, style, datas) -> torch.Tensor:
         w = self.s.duration_weight
-        return sum(prosody.loss(self.model, d, style, w)[0] for d in datas) / len(datas)
+        return sum(prosody.loss(self.model, d, style, w, self.s.quiet_weight)[0]
+                   for d in datas) / len(datas)
 
     def _acoustic_loss(self, style, crop_list, dvec=None) -> torch.Tensor:
         total = 0.0

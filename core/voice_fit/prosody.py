@@ -71,8 +71,8 @@ def predict(model, data: ProsodyData, style: torch.Tensor):
     return durs, f0[0], n[0]
 
 
-def loss(model, data: ProsodyData, style: torch.Tensor,
-         w_dur: float = W_DUR) -> tuple[torch.Tensor, dict]:
+def loss(model, data: ProsodyData, style: torch.Tensor, w_dur: float = W_DUR,
+         w_quiet: float = 0.0) -> tuple[torch.Tensor, dict]:
     durs, f0, n = predict(model, data, style)
     got = data.group_matrix @ durs
     want = data.group_frames
@@ -83,8 +83,8 @@ def loss(model, data: ProsodyData, style: torch.Tensor,
     # voiced frames must not fall to "unvoiced"; voiceless phones and pauses should (well
     # under the decoder's threshold: a voice that never goes below it buzzes in its pauses)
     l_voicing = torch.relu(2 * F0_FLOOR - f0[voiced]).mean() / F0_FLOOR
-    if data.quiet.any():
-        l_voicing = l_voicing + torch.relu(f0[data.quiet] - UNVOICED_HZ / 2).mean() / UNVOICED_HZ
+    if w_quiet and data.quiet.any():
+        l_voicing = l_voicing + w_quiet * torch.relu(f0[data.quiet] - UNVOICED_HZ / 2).mean() / UNVOICED_HZ
     l_n = (n[data.span] - data.n[data.span]).abs().mean()
     total = (w_dur * l_dur + W_TOTAL * l_total + W_F0 * l_f0 + W_VOICING * l_voicing
              + W_N * l_n)
