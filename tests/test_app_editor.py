@@ -7,7 +7,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 import srt  # noqa: E402
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 
 from core import audio as au  # noqa: E402
 from core import loudness as ld  # noqa: E402
@@ -16,6 +15,7 @@ from app.job_kinds import Export  # noqa: E402
 from core.export import ExportOptions  # noqa: E402
 from core.project import Cue, Project  # noqa: E402
 from _signals import make_video  # noqa: E402
+from _window import open_window  # noqa: E402
 
 WAIT = 120_000      # ms; the first render loads the backbone
 
@@ -36,14 +36,7 @@ def project_path(tmp_path):
 
 @pytest.fixture
 def win(qtbot, tmp_path, engine):
-    from app.window import MainWindow
-    QStandardPaths.setTestModeEnabled(True)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("quiet", True)
-    w = MainWindow(settings, audio="silent")
-    w.ask_save = lambda: "discard"
-    qtbot.addWidget(w)
-    w.show()
+    w = open_window(qtbot, tmp_path)
     w.start_engine()                     # as the launcher does: loads it, lists the voices
     yield w
     w.editor.shutdown(WAIT)
