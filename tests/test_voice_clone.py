@@ -10,11 +10,8 @@ from core.voice_clone import CloneCancelled, clone_voice, load_voice, save_voice
 
 
 @pytest.fixture(scope="module")
-def eng():
-    import torch
-    torch.set_num_threads(1)
-    from core.synth import get_engine
-    return get_engine("cpu")
+def eng(engine):
+    return engine
 
 
 @pytest.fixture(scope="module")
