@@ -71,6 +71,7 @@ def test_cached_clone_writes_once(eng, reference, tmp_path, monkeypatch):
 
     from core.voice_clone import cached_clone, clone_cache_path
     monkeypatch.setenv("INSTRUCTDUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("core.voice_fit.clone.CLONE_PROSODY_STEPS", 2)   # the cache, not the fit
     ref = tmp_path / "ref.wav"
     sf.write(ref, reference, 24000)
     first = cached_clone(ref, steps=0, eng=eng)            # pack choice only
