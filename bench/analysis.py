@@ -25,7 +25,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from core.analyze import AnalysisOptions, _pooled_models, analyze, visual_pass  # noqa: E402
+from core.analysis_cue import visual_pass  # noqa: E402
+from core.analysis_models import AnalysisOptions, pooled_models  # noqa: E402
+from core.analyze import analyze  # noqa: E402
 from core.script import count_syllables, parse_text  # noqa: E402
 from core.speech.vad import detect_speech  # noqa: E402
 from core.video.decode import iter_audio_blocks, probe  # noqa: E402
@@ -50,7 +52,7 @@ def run_one(cid: str, video: Path, text: str) -> dict:
     segs = detect_speech(iter_audio_blocks(str(video)))
     speech = sum(e - s for s, e in segs)
     true_rate = count_syllables(text) / speech if speech > 0 else float("nan")
-    with _pooled_models(AnalysisOptions()) as models:     # faces over the whole clip
+    with pooled_models(AnalysisOptions()) as models:     # faces over the whole clip
         tracks, _ = visual_pass(meta, 0.0, meta.duration, models)
     seen = set()
     for tr in tracks.tracks:

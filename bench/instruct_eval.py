@@ -27,6 +27,7 @@ from core.instruct.corpus import RateProfile  # noqa: E402
 from core.instruct.embed import token_embeddings  # noqa: E402
 from core.instruct.iec import VOICED_HZ, apply_residual, phoneme_inputs, weights_vector  # noqa: E402
 from core.project import ENTITIES  # noqa: E402
+from instruct_report import to_markdown  # noqa: E402 - bench/instruct_report.py
 
 RESULTS = Path(__file__).resolve().parent / "results" / "instruct.md"
 
@@ -91,14 +92,13 @@ def rate_control(idd, recs, rng, families=phrasing.HELDOUT_FAMILIES) -> dict:
     return out
 
 
-def emotion_table(folder: Path) -> tuple[dict, str]:
+def emotion_table(side: dict) -> tuple[dict, str]:
     """The per-entity targets the IEC learned: measured from RAVDESS (train --real) or the rules."""
     try:
-        side = json.loads((folder / checkpoints.SIDECAR.name).read_text())
         table = side["data"]["real"]["measured_table"]
         if table:
             return {k: tuple(v) for k, v in table.items()}, "measured from RAVDESS actors 01-20"
-    except (FileNotFoundError, KeyError, TypeError, json.JSONDecodeError):
+    except (KeyError, TypeError):
         pass
     return corpus.EMOTION_PROSODY, "the rules (corpus.EMOTION_PROSODY)"
 
@@ -229,10 +229,7 @@ def main() -> None:
     torch.set_num_threads(1)
     rng = random.Random(0)
     folder = Path(args.checkpoint_dir) if args.checkpoint_dir else checkpoints.CHECKPOINT_DIR
-    try:
-        side = json.loads((folder / checkpoints.SIDECAR.name).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        side = {}
+    side = checkpoints.read_sidecar(folder)
     recs = val_records(args, side)
     idd = checkpoints.load_idd(folder / checkpoints.IDD_PATH.name)
     iec = checkpoints.load_iec(folder / checkpoints.IEC_PATH.name)
@@ -243,13 +240,13 @@ def main() -> None:
     report = dict(lines=len(recs))
     report["rate_control"] = rate_control(idd, recs, rng)
     report["rate_control_train_families"] = rate_control(idd, recs, rng, phrasing.TRAIN_FAMILIES)
-    table, report["emotion_targets"] = emotion_table(folder)
+    table, report["emotion_targets"] = emotion_table(side)
     report["emotion_control"] = emotion_control(iec, recs[:60], table)
     report["ablation_heldout_phrasing"] = ablation(models, recs, phrasing.HELDOUT_FAMILIES, 1)
     report["ablation_train_phrasing"] = ablation(models, recs, phrasing.TRAIN_FAMILIES, 2)
     if not args.skip_analyzer:
         report["analyzer"] = analyzer_accuracy(args.analyzer_n, 0)
-    report["cost"] = dict(prediction_cost(), training=training_cost(folder))
+    report["cost"] = dict(prediction_cost(), training=training_cost(side))
     text = to_markdown(report)
     print(text)
     if args.checkpoint_dir:
@@ -259,64 +256,11 @@ def main() -> None:
     (RESULTS.with_suffix(".json")).write_text(json.dumps(report, indent=1, default=float))
 
 
-def training_cost(folder: Path) -> dict:
-    try:
-        side = json.loads((folder / checkpoints.SIDECAR.name).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        side = {}
+def training_cost(side: dict) -> dict:
     files = side.get("files", {})
     return {name: files[name].get("seconds") for name in files} | {
         "feature_build_s": side.get("data", {}).get("feature_build_seconds"),
         "machine": side.get("machine")}
-
-
-def to_markdown(r: dict) -> str:
-    L = [f"# Instruction control: IDD / IEC / analyzer\n",
-         f"Held-out lines (the corpus *val* lists): {r['lines']}. Command: "
-         "`python bench/instruct_eval.py --corpus ../shared/corpus`. All targets are the "
-         "rule-made ones the models were trained towards (see README.md, Instructions).\n",
-         "## Speaking rate\n",
-         "Trend contrast = (IDD/backbone duration ratio, second half) / (same, first half); "
-         "the rule-made training targets average about 0.81 (accelerating) and 1.25 (slowing) on "
-         "this measure (end/start ratios 0.55-0.72 and 1.4-1.8).\n",
-         "| phrasing family | held out? | much faster < much slower (total frames) | ... by 15% or more "
-         "| trend direction right | contrast, accelerating | contrast, slowing |",
-         "|---|---|---|---|---|---|---|"]
-    for key, held in (("rate_control", "yes"), ("rate_control_train_families", "no")):
-        for fam, v in r[key].items():
-            L.append(f"| {fam} | {held} | {v['fast_lt_slow']:.1%} | {v['fast_lt_085_slow']:.1%} | "
-                     f"{v['trend_right']:.1%} | {v['accel_contrast']:.2f} | {v['slow_contrast']:.2f} |")
-    L += [f"\n## Emotion entities through IEC (mean over held-out lines; targets: {r['emotion_targets']})\n",
-          "Energy curve (dB) is the change on the backbone's energy curve, which the decoder mostly "
-          "normalises away; the line gain is applied to the rendered audio. Measured in rendered "
-          "audio against real held-out speech: bench/prosody_emotion.py.\n",
-          "| entity | F0 level (st) | F0 range (x) | energy curve (dB) | line gain (dB) | tempo (x) "
-          "| target (st, range x, dB, tempo x) | directions right |",
-          "|---|---|---|---|---|---|---|---|"]
-    for ent, v in r["emotion_control"].items():
-        L.append(f"| {ent} | {v['level_st']:+.2f} | {v['range']:.2f} | {v['energy_db']:+.2f} | "
-                 f"{v['gain_db']:+.2f} | {v['tempo']:.2f} | {v['target']} | "
-                 f"{'yes' if v['directions_right'] else 'NO'} |")
-    for key, title in (("ablation_heldout_phrasing", "held-out phrasing families"),
-                       ("ablation_train_phrasing", "training phrasing families, held-out lines")):
-        L += [f"\n## Ablation (paper Table 5): {title}\n",
-              "| model | duration L1 (frames/phoneme) | JS divergence of duration histograms | |total - target| (frames/line) |",
-              "|---|---|---|---|"]
-        for name, v in r[key].items():
-            L.append(f"| {name} | {v['l1']:.3f} | {v['js']:.4f} | {v['total_l1']:.1f} |")
-    if "analyzer" in r:
-        a = r["analyzer"]
-        L += [f"\n## Emotion analyzer on held-out phrasings (n = {a['n']})\n",
-              "| analyzer | top-1 entity accuracy | weight L1 (0-2) | ms / instruction |", "|---|---|---|---|"]
-        for name, v in a.items():
-            if name != "n":
-                L.append(f"| {name} | {v['top1']:.1%} | {v['weight_l1']:.3f} | {v['ms_per_instruction']:.0f} |")
-    c = r["cost"]
-    L += ["\n## Cost (shared 2-core CPU)\n",
-          f"- instructed_predict for one line ({c['phonemes']} phonemes, slot, explicit entities): "
-          f"{c['instructed_predict_ms']:.0f} ms; the backbone's own predict: {c['backbone_predict_ms']:.0f} ms",
-          f"- training seconds (from resources/checkpoints/checkpoints.json): {json.dumps(c['training'])}"]
-    return "\n".join(L) + "\n"
 
 
 if __name__ == "__main__":

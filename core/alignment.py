@@ -147,12 +147,8 @@ class Alignment:
 
     @classmethod
     def load(cls, path: str | Path) -> "Alignment":
-        try:
-            d = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise AlignmentError(f"no such alignment file: {path}") from None
-        except json.JSONDecodeError as e:
-            raise AlignmentError(f"{path} is not valid JSON ({e})") from None
+        from core.fileio import read_json
+        d = read_json(path, "alignment file", AlignmentError)
         return cls.from_dict(d).validate()
 
 

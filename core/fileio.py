@@ -2,6 +2,7 @@
 and the one output check every command makes before it starts work."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -90,6 +91,24 @@ def _mode_for(path: Path) -> int:
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# ---------------------------------------------------------------- reading
+def read_json(path: str | Path, what: str, error: type[Exception] = UserError,
+              folder_hint: str = ""):
+    """The parsed JSON in `path`, a `what` ("project file", "manifest"...); `error` with
+    a plain message when the file is missing, a folder, unreadable or not JSON."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"no such {what}: {path}") from None
+    except IsADirectoryError:
+        raise error(f"{path} is a folder{folder_hint or f', not a {what}'}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{path} is not a valid {what}: not valid JSON ({e})") from None
+    except OSError as e:
+        raise error(f"cannot read the {what} {path}: {e}") from None
 
 
 # ---------------------------------------------------------------- output checks

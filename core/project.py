@@ -17,7 +17,7 @@ from pathlib import Path
 from core.constants import DEFAULT_VOICE
 from core.alignment import Alignment
 from core.errors import UserError
-from core.fileio import atomic_write_text
+from core.fileio import atomic_write_text, read_json
 from core.project_schema import ENTITIES, SchemaError, check_cue, check_project  # noqa: F401
 
 PROJECT_VERSION = 1
@@ -157,14 +157,7 @@ class Project:
     @classmethod
     def load(cls, path: str | Path) -> "Project":
         path = Path(path)
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ProjectError(f"no such project file: {path}") from None
-        except IsADirectoryError:
-            raise ProjectError(f"{path} is a folder, not a project file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ProjectError(f"{path} is not a valid project file ({e})") from None
+        d = read_json(path, "project file", ProjectError)
         try:
             proj = cls.from_dict(d)
         except ProjectError as e:

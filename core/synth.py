@@ -2,7 +2,8 @@
 
 predict: phonemes + voice -> Alignment (durations, F0, energy)   [text side only]
 render:  Alignment -> 24 kHz audio                                 [decoder only]
-render_edit: re-render only the frames an edit touched, crossfaded into the old audio.
+render_edit: re-render only the frames an edit touched, crossfaded into the old audio
+             (which frames, and the crossfade: core.edit_splice).
 """
 from __future__ import annotations
 
@@ -22,13 +23,13 @@ from core.backbone.layers import AdaIN1d
 from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES, MAX_TOKENS,
                             UNVOICED_HZ)
 from core.device import is_oom, pick_device
+from core.edit_splice import changed_frames, splice
 from core.errors import UserError
 from core.voices import style_vector
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
 EDIT_CONTEXT = 6       # frames decoded on each side of an edited span (bench/edit_latency.py --sweep)
-EDIT_FADE = 2          # frames of crossfade where new audio meets old
 
 
 @dataclass
@@ -221,7 +222,7 @@ class Engine:
                          and line_gain_db(old) == line_gain_db(new))
             if stats is None or not same_text or len(old_audio) != old.n_samples:
                 return self.render(new)
-            lo, hi_new, hi_old = _changed_frames(old, new)
+            lo, hi_new, hi_old = changed_frames(old, new)
             if lo == hi_new == hi_old:
                 return np.array(old_audio, copy=True)
             n_new = new.n_frames
@@ -236,7 +237,7 @@ class Engine:
             finally:
                 self._set_stats_mode("live")
             window = apply_line_gain(window[0].float().cpu().numpy(), new)
-            return _splice(old_audio, window, a, lo, hi_new, hi_old, n_new)
+            return splice(old_audio, window, a, lo, hi_new, hi_old, n_new)
 
 
 def line_gain_db(al: Alignment) -> float:
@@ -251,50 +252,6 @@ def apply_line_gain(audio: np.ndarray, al: Alignment) -> np.ndarray:
         return audio
     from core.loudness import limit_peaks
     return limit_peaks((audio * 10 ** (gain / 20)).astype(np.float32), al.sample_rate, -1.0)
-
-
-def _frame_table(al: Alignment) -> np.ndarray:
-    token_of_frame = np.repeat(np.arange(len(al.durations)), al.durations)
-    c = CURVE_PER_FRAME
-    f0 = np.asarray(al.f0, dtype=np.float64).reshape(-1, c)
-    energy = np.asarray(al.energy, dtype=np.float64).reshape(-1, c)
-    return np.column_stack([token_of_frame, f0, energy])
-
-
-def _changed_frames(old: Alignment, new: Alignment) -> tuple[int, int, int]:
-    """(first changed frame, end of change in new, end of change in old)."""
-    t_old, t_new = _frame_table(old), _frame_table(new)
-    n = min(len(t_old), len(t_new))
-    same = np.all(t_old[:n] == t_new[:n], axis=1)
-    lo = int(np.argmin(same)) if not same.all() else n
-    same_tail = np.all(t_old[::-1][:n] == t_new[::-1][:n], axis=1)
-    tail = int(np.argmin(same_tail)) if not same_tail.all() else n
-    tail = min(tail, n - lo)
-    return lo, len(t_new) - tail, len(t_old) - tail
-
-
-def _splice(old_audio, window, a, lo, hi_new, hi_old, n_new) -> np.ndarray:
-    """Old audio outside [lo, hi), the new window inside, crossfaded at both seams."""
-    fs = FRAME_SAMPLES
-    out = np.empty(n_new * fs, dtype=np.float32)
-    out[:lo * fs] = old_audio[:lo * fs]
-    tail = n_new - hi_new
-    if tail:
-        out[hi_new * fs:] = old_audio[hi_old * fs:]
-    out[lo * fs:hi_new * fs] = window[(lo - a) * fs:(hi_new - a) * fs]
-    fade = EDIT_FADE * fs
-    left = min(fade, lo * fs, (lo - a) * fs)
-    if left:
-        r = np.linspace(0, 1, left, dtype=np.float32)
-        s0 = lo * fs - left
-        out[s0:lo * fs] = old_audio[s0:lo * fs] * (1 - r) + window[s0 - a * fs:(lo - a) * fs] * r
-    right = min(fade, tail * fs, len(window) - (hi_new - a) * fs)
-    if right:
-        r = np.linspace(0, 1, right, dtype=np.float32)
-        s0, w0 = hi_new * fs, (hi_new - a) * fs
-        o0 = hi_old * fs
-        out[s0:s0 + right] = window[w0:w0 + right] * (1 - r) + old_audio[o0:o0 + right] * r
-    return out
 
 
 _engine: Engine | None = None

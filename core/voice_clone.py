@@ -252,12 +252,8 @@ def save_voice(voice: dict, path: str | Path) -> None:
 
 def load_voice(path: str | Path) -> dict:
     """A voice .json ({"vector": [256], ...}); UserError when it is not one."""
-    try:
-        voice = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"no such voice file: {path}") from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"cannot read voice file {path}: {e}") from None
+    from core.fileio import read_json
+    voice = read_json(path, "voice file")
     vec = voice.get("vector") if isinstance(voice, dict) else None
     if (not isinstance(vec, list) or len(vec) != 256
             or not all(isinstance(x, (int, float)) and np.isfinite(x) for x in vec)):

@@ -48,10 +48,8 @@ def list_voices() -> list[str]:
 
 
 def load_voice_file(path: str | Path) -> dict:
-    try:
-        voice = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise UserError(f"cannot read voice file {path}: {e}") from None
+    from core.fileio import read_json
+    voice = read_json(path, "voice file")
     out = {"vector": style_vector(voice, 1).tolist()}
     ratio = f0_ratio_of(voice)
     if ratio != 1.0:                  # a cloned voice keeps the register it was tuned in

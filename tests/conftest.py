@@ -9,13 +9,20 @@ os.environ.setdefault("INSTRUCTDUB_DEVICE", "cpu")
 import pytest  # noqa: E402
 
 
+def worker_threads() -> int:
+    """Torch threads for one test process: the cores shared among pytest-xdist's
+    workers (pyproject.toml runs one per core), two at most."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, min(2, (os.cpu_count() or 1) // workers))
+
+
 @pytest.fixture(scope="session")
 def engine():
     """The real Kokoro engine on the CPU (weights converted once into the user cache)."""
     import torch
 
     from core.synth import get_engine
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    torch.set_num_threads(worker_threads())
     eng = get_engine("cpu")
     eng.model  # load now, so the first test is not billed for it
     return eng

@@ -7,7 +7,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 import srt  # noqa: E402
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 
 from core import audio as au  # noqa: E402
 from core import loudness as ld  # noqa: E402
@@ -16,6 +15,7 @@ from app.job_kinds import Export  # noqa: E402
 from core.export import ExportOptions  # noqa: E402
 from core.project import Cue, Project  # noqa: E402
 from _signals import make_video  # noqa: E402
+from _window import open_window  # noqa: E402
 
 WAIT = 120_000      # ms; the first render loads the backbone
 
@@ -36,14 +36,7 @@ def project_path(tmp_path):
 
 @pytest.fixture
 def win(qtbot, tmp_path, engine):
-    from app.window import MainWindow
-    QStandardPaths.setTestModeEnabled(True)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("quiet", True)
-    w = MainWindow(settings, audio="silent")
-    w.ask_save = lambda: "discard"
-    qtbot.addWidget(w)
-    w.show()
+    w = open_window(qtbot, tmp_path)
     w.start_engine()                     # as the launcher does: loads it, lists the voices
     yield w
     w.editor.shutdown(WAIT)
@@ -301,15 +294,30 @@ def test_opening_another_project_while_rendering_does_not_wait(win, project_path
     assert win.session.audio("c1") is not None and win.timeline.mel.mel.shape[0] > 0
 
 
-def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot):
+def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot, monkeypatch):
+    """The wiring: the clone job with the window's settings, the cue's new voice, its
+    render and undo. The cloning itself (core.voice_clone.cached_clone: Whisper's words,
+    the fit, the cache) is tested by test_voice_clone and test_voice_fit, for minutes."""
+    import core.voice_clone
     from app.project_io import demo_path
+    from core.voices import style_vector
+    asked = []
+
+    def cached_clone(reference, steps, **kw):
+        asked.append((reference, steps))
+        return {"vector": [round(float(x), 6) for x in style_vector("jf_gongitsune", 40)],
+                "clone": {"reference": "grid_s17_bbwe4n.mp4", "method": "fit", "steps": steps,
+                          "kept_step": steps, "f0_ratio": 1.0, "history": []}}
+    monkeypatch.setattr(core.voice_clone, "cached_clone", cached_clone)
     win.open_project(project_path)
     rendered(win, qtbot)
-    win.settings.setValue("clone/steps", 0)          # the wiring, not the tuning (minutes)
-    win.clone_voice(str(demo_path().parent / "grid_s17_bbwe4n.mp4"))
+    win.settings.setValue("clone/steps", 0)
+    reference = str(demo_path().parent / "grid_s17_bbwe4n.mp4")
+    win.clone_voice(reference)
     qtbot.waitUntil(lambda: isinstance(win.session.project.cue("c1").voice, dict) or
                     bool(win.jobs.last_error), timeout=WAIT)
     voice = win.session.project.cue("c1").voice
+    assert asked == [(reference, 0)]
     assert len(voice["vector"]) == 256 and "✓" in win.voice.clone.text()
     rendered(win, qtbot)
     assert win.editor.last_result.alignment.voice == voice

@@ -7,25 +7,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 
 from app import recovery  # noqa: E402
 from app.jobs import BackgroundJob, JobController  # noqa: E402
 from core.audio import db_to_gain  # noqa: E402
 from core.constants import ORIGINAL_GAIN_DB  # noqa: E402
 from core.project import Project, autosave_path  # noqa: E402
+from _window import open_window  # noqa: E402
 
 
 @pytest.fixture
 def win(qtbot, tmp_path):
-    from app.window import MainWindow
-    QStandardPaths.setTestModeEnabled(True)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    settings.setValue("quiet", True)
-    w = MainWindow(settings, audio="silent")
-    w.ask_save = lambda: "discard"
-    qtbot.addWidget(w)
-    w.show()
+    w = open_window(qtbot, tmp_path)
     yield w
     w.editor.shutdown(60_000)
 

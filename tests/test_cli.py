@@ -1,4 +1,5 @@
-"""The command line end to end, in real subprocesses."""
+"""The command line end to end: `python main.py` in real subprocesses, and the same
+entry point (core.cli.main) in this process where a fresh interpreter adds nothing."""
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ def run(*args, env=None):
                           env={**os.environ, "INSTRUCTDUB_DEVICE": "cpu", **(env or {})})
 
 
-def test_say_then_edit_then_render(tmp_path):
+def test_say_then_edit_then_render(tmp_path, engine):
     wav, aln = tmp_path / "hi.wav", tmp_path / "hi.json"
     res = run("say", "Hello there.", "-o", str(wav), "--alignment-out", str(aln),
               "--pitch-shift", "2")
@@ -32,29 +33,38 @@ def test_say_then_edit_then_render(tmp_path):
     al["energy"] = al["energy"][:-2] + [al["energy"][-3]] * 80 + al["energy"][-2:]
     aln.write_text(json.dumps(al))
     out = tmp_path / "edited.wav"
-    res = run("render", str(aln), "-o", str(out))
-    assert res.returncode == 0, res.stderr
+    from core.cli import main              # the same entry point, on this process's engine
+    assert main(["render", str(aln), "-o", str(out)]) == 0
     assert len(sf.read(out)[0]) == len(audio) + 40 * 600
 
 
-def test_bad_input_gives_one_line_and_exit_2(tmp_path):
+def test_bad_input_gives_one_line_and_exit_2(tmp_path, capsys):
+    from core.cli import main
     cases = [
+        (["render", str(tmp_path / "missing.json"), "-o", str(tmp_path / "a.wav")], "no such"),
         (["say", "", "-o", str(tmp_path / "a.wav")], "empty"),
         (["say", "hi", "--voice", "nobody", "-o", str(tmp_path / "a.wav")], "unknown voice"),
         (["say", "hi", "-o", "/no/such/dir/a.wav"], "does not exist"),
-        (["render", str(tmp_path / "missing.json"), "-o", str(tmp_path / "a.wav")], "no such"),
     ]
-    for args, words in cases:
-        res = run(*args)
-        assert res.returncode == 2, (args, res.stderr)
-        lines = res.stderr.strip().splitlines()
+    for i, (args, words) in enumerate(cases):
+        if i == 0:              # a real process: nothing else reaches stderr (no import noise)
+            res = run(*args)
+            rc, err = res.returncode, res.stderr
+        else:                   # the same code path in this process
+            rc, err = main(args), capsys.readouterr().err
+        assert rc == 2, (args, err)
+        lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0]
 
 
-def test_every_command_has_help():
+def test_every_command_has_help(capsys):
+    import pytest
+
+    from core.cli import main
     res = run("--help")
     assert res.returncode == 0
     for command in ("say", "render"):
         assert command in res.stdout
-        sub = run(command, "--help")
-        assert sub.returncode == 0 and "usage:" in sub.stdout
+        with pytest.raises(SystemExit) as stop:
+            main([command, "--help"])
+        assert stop.value.code == 0 and "usage:" in capsys.readouterr().out

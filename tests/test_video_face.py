@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from _synth_video import FPS, photo, syllable_openings, write_cartoon, write_talking
-from core.analyze import AnalysisOptions, _Models, _mouth_and_expression, visual_pass
+from core.analysis_cue import mouth_and_expression, visual_pass
+from core.analysis_models import AnalysisModels, AnalysisOptions
 from core.video.decode import probe
 
 pytestmark = pytest.mark.skipif(photo() is None, reason="matplotlib's sample photo is missing")
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.skipif(photo() is None, reason="matplotlib's sample pho
 
 @pytest.fixture(scope="module")
 def models():
-    m = _Models(AnalysisOptions(analysis_fps=30))
+    m = AnalysisModels(AnalysisOptions(analysis_fps=30))
     yield m
     m.close()
 
@@ -22,7 +23,7 @@ def test_mouth_rate_and_pause_from_a_talking_face(tmp_path, models):
     v = write_talking(tmp_path / "talk.avi", syllable_openings(3.0, 4.0, pause=(1.0, 1.75)))
     meta = probe(v)
     tracks, _ = visual_pass(meta, 0.0, meta.duration, models)
-    vis = _mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
+    vis = mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
     assert vis["face_found_share"] > 0.95
     assert len(vis["mouth_curve"]) == 75 and vis["mouth_fps"] == FPS
     mouth = vis["mouth"]
@@ -43,10 +44,10 @@ def test_the_talking_face_is_chosen_and_another_can_be_picked(tmp_path, models):
     assert len(faces) == 2
     talker = max(faces, key=lambda f: f["mouth_std"])
     assert talker["center"][0] < 0.5                    # the left face is the one drawn talking
-    vis = _mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
+    vis = mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
     assert vis["face_track"] == talker["track"] and vis["mouth"]["visible"]
     other = next(f for f in faces if f is not talker)
-    still = _mouth_and_expression(tracks, meta, 0.0, meta.duration, tuple(other["center"]))
+    still = mouth_and_expression(tracks, meta, 0.0, meta.duration, tuple(other["center"]))
     assert still["face_track"] == other["track"] and not still["mouth"]["visible"]
     assert talker["center"][1] == pytest.approx(0.45, abs=0.1)     # y over the frame height
 
@@ -55,7 +56,7 @@ def test_cartoon_face_takes_the_no_face_path(tmp_path, models):
     v = write_cartoon(tmp_path / "toon.avi", syllable_openings(2.0, 4.0))
     meta = probe(v)
     tracks, _ = visual_pass(meta, 0.0, meta.duration, models)
-    vis = _mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
+    vis = mouth_and_expression(tracks, meta, 0.0, meta.duration, None)
     assert vis["face_found_share"] == 0.0 and vis["face_track"] is None
     assert vis["expression"] is None
     assert vis["mouth_curve"] == [None] * 50

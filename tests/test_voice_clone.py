@@ -10,11 +10,8 @@ from core.voice_clone import CloneCancelled, clone_voice, load_voice, save_voice
 
 
 @pytest.fixture(scope="module")
-def eng():
-    import torch
-    torch.set_num_threads(1)
-    from core.synth import get_engine
-    return get_engine("cpu")
+def eng(engine):
+    return engine
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +71,7 @@ def test_cached_clone_writes_once(eng, reference, tmp_path, monkeypatch):
 
     from core.voice_clone import cached_clone, clone_cache_path
     monkeypatch.setenv("INSTRUCTDUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("core.voice_fit.clone.CLONE_PROSODY_STEPS", 2)   # the cache, not the fit
     ref = tmp_path / "ref.wav"
     sf.write(ref, reference, 24000)
     first = cached_clone(ref, steps=0, eng=eng)            # pack choice only

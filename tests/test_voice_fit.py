@@ -126,8 +126,9 @@ def test_voices_fit_command(engine, cache, tmp_path, capsys):
     assert "inputs" in capsys.readouterr().err
 
 
-def test_clone_with_a_transcript_fits_the_clip(engine, loaded):
+def test_clone_with_a_transcript_fits_the_clip(engine, loaded, monkeypatch):
     from core.voice_clone import clone_voice
+    monkeypatch.setattr("core.voice_fit.clone.CLONE_PROSODY_STEPS", 2)   # the route, not the fit
     audio, text, _ = loaded[0]
     voice = clone_voice(audio, SAMPLE_RATE, steps=1, eng=engine, transcript=text, name="lj.flac")
     c = voice["clone"]

@@ -2,7 +2,7 @@
 
 The cue times come first, in this process: an SRT's own, else the guide-audio or
 mouth pass of `core.analyze.cue_times`. Then ranges of cues are analysed in
-parallel, each task a loop of `core.analyze`'s per-cue step (its own visual pass
+parallel, each task a loop of `core.analysis_cue.run_cue` (its own visual pass
 over the cue, the guide audio, the instructions) with its models built once per
 worker process. Every cue's visual pass starts from a seek, so a cue's result does
 not depend on the range it fell in.
@@ -18,7 +18,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
-from core.analyze import AnalysisOptions, _pooled_models, _run_cue, cue_times
+from core.analysis_cue import run_cue
+from core.analysis_models import AnalysisOptions, pooled_models
+from core.analyze import cue_times
 from core.batch.plan import chunks
 from core.project import Cue, Project, VideoInfo, file_sha256
 from core.script import Script, load_script
@@ -26,7 +28,7 @@ from core.script import Script, load_script
 
 def timed_cues(meta, script: Script, opts: AnalysisOptions) -> tuple[list[Cue], str]:
     """One cue per script line with its in- and out-time, and how they were found."""
-    with _pooled_models(opts) as models:
+    with pooled_models(opts) as models:
         times, how, _ = cue_times(script, meta, models)
     cues = []
     for i, (ln, (s, e)) in enumerate(zip(script.lines, times)):
@@ -39,9 +41,9 @@ def analyze_range(video: str, cues: list[Cue], opts: AnalysisOptions, how: str) 
     """The per-cue analysis of a range of cues (runs in a worker)."""
     from core.video.decode import probe
     meta = probe(video)
-    with _pooled_models(opts) as models:
+    with pooled_models(opts) as models:
         for cue in cues:
-            _run_cue(cue, meta, models)
+            run_cue(cue, meta, models)
             cue.measurements["timing"] = how
     return cues
 

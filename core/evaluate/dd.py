@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluate.phone_align import FRAME_MS, align_phones
+from core.speech.phone_align import FRAME_MS, align_phones
 from core.speech.checks import MeasurementError
 from core.speech.transcript import words_of
 

@@ -9,12 +9,12 @@ ground truth; each peer output's audio track is that system's dub.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import UserError
+from core.fileio import read_json
 
 
 class ManifestError(UserError):
@@ -105,14 +105,7 @@ def _parse_clip(d: object, i: int, root: Path) -> Clip:
 def load_manifest(path: str | Path, check_files: bool = True) -> Manifest:
     """Parse and check a manifest; raise ManifestError with a clear message."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"no such manifest: {path}") from None
-    except IsADirectoryError:
-        raise ManifestError(f"{path} is a folder; give the manifest.json inside it") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ManifestError(f"{path} is not valid JSON ({e})") from None
+    data = read_json(path, "manifest", ManifestError, "; give the manifest.json inside it")
     if not isinstance(data, dict) or "clips" not in data:
         raise ManifestError(f"{path} has no 'clips' list (see the Evaluation section of README.md for the format)")
     if not isinstance(data["clips"], list) or not data["clips"]:

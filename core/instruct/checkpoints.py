@@ -66,8 +66,10 @@ def _cached(key: str, make):
         return _loaded[key]
 
 
-def read_sidecar() -> dict:
+def read_sidecar(folder: Path | None = None) -> dict:
+    """The checkpoints' sidecar (training data, settings, seconds) of `folder`, by
+    default the shipped one; {} when there is none."""
     try:
-        return json.loads(SIDECAR.read_text(encoding="utf-8"))
+        return json.loads((folder / SIDECAR.name if folder else SIDECAR).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}

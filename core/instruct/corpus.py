@@ -7,89 +7,20 @@ real script line (durations, F0, energy), transformed by
 - an emotion mixture: per-entity F0 level and range, energy and tempo.
 The instruction writer (phrasing.py) then describes the profile in words.
 
-Readers for real corpora: list lines `wav_path|IPA|speaker` and JSON Lines with
-`path`, `phoneme_idx` and `duration_gt` (25 ms frames).
+The real corpus files are read by core.instruct.corpus_files (its names are
+re-exported here).
 """
 from __future__ import annotations
 
-import json
 import math
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from core.errors import UserError
+from core.instruct.corpus_files import (CorpusFormatError, CorpusLine, read_corpus,  # noqa: F401 - re-exported
+                                        read_jsonl, read_list, select_lines, split_files)
 from core.project import ENTITIES
-
-# ---- readers -----------------------------------------------------------------------
-
-
-@dataclass
-class CorpusLine:
-    ipa: str
-    speaker: str = ""
-    wav: str = ""                         # audio path as written in the list (may not exist)
-    phoneme_idx: list[int] | None = None  # JSONL: backbone token ids
-    duration_gt: list[int] | None = None  # JSONL: ground-truth durations, 25 ms frames
-    source: str = ""
-    root: str = ""                        # folder of the list file (relative wav paths)
-
-
-class CorpusFormatError(UserError, ValueError):
-    pass
-
-
-def read_list(path: str | Path) -> list[CorpusLine]:
-    """`wav_path|IPA|speaker` lines (V2C / Chem / GRID lists)."""
-    path = Path(path)
-    out = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip():
-            continue
-        parts = raw.split("|")
-        if len(parts) < 2:
-            raise CorpusFormatError(f"{path}:{n}: expected `wav_path|IPA|speaker`, got {raw[:60]!r}")
-        ipa = parts[1].strip()
-        if ipa:
-            out.append(CorpusLine(ipa=ipa, speaker=parts[2].strip() if len(parts) > 2 else "",
-                                  wav=parts[0].strip(), source=path.name,
-                                  root=str(path.parent)))
-    return out
-
-
-def read_jsonl(path: str | Path) -> list[CorpusLine]:
-    """JSON Lines with `path`, `phoneme_idx` (token ids) and `duration_gt` (frames)."""
-    path = Path(path)
-    out = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            rec = json.loads(raw)
-            ids, dur = [int(i) for i in rec["phoneme_idx"]], [int(d) for d in rec["duration_gt"]]
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-            raise CorpusFormatError(f"{path}:{n}: needs `path`, `phoneme_idx`, `duration_gt` ({e})") from None
-        if len(dur) not in (len(ids), len(ids) + 2):
-            raise CorpusFormatError(f"{path}:{n}: {len(ids)} phonemes but {len(dur)} durations")
-        out.append(CorpusLine(ipa=rec.get("ipa", ""), speaker=str(rec.get("speaker", "")),
-                              wav=str(rec.get("path", "")), phoneme_idx=ids, duration_gt=dur,
-                              source=path.name, root=str(path.parent)))
-    return out
-
-
-def read_corpus(path: str | Path) -> list[CorpusLine]:
-    """A file (.txt list or .jsonl) or a folder of them."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in (".txt", ".jsonl", ".list"))
-        if not files:
-            raise CorpusFormatError(f"{path} holds no .txt/.list/.jsonl corpus files")
-        return [line for f in files for line in read_corpus(f)]
-    if not path.is_file():
-        raise CorpusFormatError(f"no such corpus file or folder: {path}")
-    return read_jsonl(path) if path.suffix == ".jsonl" else read_list(path)
 
 
 # ---- speaking-rate profiles --------------------------------------------------------
@@ -271,35 +202,3 @@ def apply_emotion(f0: np.ndarray, energy: np.ndarray, weights: dict[str, float],
         out_f0[voiced] = np.exp(mu + rng_factor * (logf0 - mu) + level * math.log(2) / 12)
     out_en = energy.astype(np.float64) + energy_db * ENERGY_PER_DB
     return out_f0.astype(np.float32), out_en.astype(np.float32)
-
-
-# ---- picking lines -----------------------------------------------------------------
-
-def split_files(path: str | Path) -> tuple[list[Path], list[Path]]:
-    """A folder's *train* and *val* list files (val may be empty); a file is training data."""
-    path = Path(path)
-    if not path.is_dir():
-        if not path.is_file():
-            raise CorpusFormatError(f"no such corpus file or folder: {path}")
-        return [path], []
-    files = sorted(p for p in path.iterdir() if p.suffix in (".txt", ".jsonl", ".list")
-                   and p.name.lower() != "readme.txt")
-    val = [p for p in files if "val" in p.stem.lower() or "test" in p.stem.lower()]
-    train = [p for p in files if p not in val]
-    if not train:
-        raise CorpusFormatError(f"{path} holds no corpus files (.txt/.list/.jsonl)")
-    return train, val
-
-
-def select_lines(files: list[Path], n: int, seed: int) -> list[CorpusLine]:
-    """About n lines, balanced across files, drawn reproducibly."""
-    if not files or n <= 0:
-        return []
-    rng = random.Random(seed)
-    per_file = max(1, n // len(files))
-    out = []
-    for f in files:
-        lines = read_corpus(f)
-        rng.shuffle(lines)
-        out += lines[:per_file]
-    return out

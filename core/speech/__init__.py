@@ -6,7 +6,9 @@
 - pitch: F0 tracks (swift-f0);
 - asr: Whisper tiny.en transcripts and word timings;
 - transcript: text normalisation and word error rate;
-- speaker: d-vector speaker embeddings (ONNX, and a differentiable torch port).
+- speaker: d-vector speaker embeddings (ONNX, and a differentiable torch port);
+- phone_align: phone-level forced alignment (pocketsphinx), for the DD metric and
+  the real-speech targets.
 
 Nothing here imports core.evaluate, core.voice_clone or core.analyze.
 """

@@ -26,20 +26,11 @@ class TargetsError(UserError):
 def align_tokens(audio16: np.ndarray, tokens: list[str], what: str = "recording") -> np.ndarray:
     """Per-token (start, end) in seconds of the recording, from forced alignment."""
     from core.constants import ANALYSIS_SR as EVAL_SR
-    from core.speech.checks import MeasurementError as MetricError
-    from core.evaluate.phone_align import BEAM_CASCADE, PAD_SECONDS
+    from core.speech.phone_align import PAD_SECONDS
     words = token_words(tokens)
     if not words:
         raise TargetsError(f"{what}: the transcript has no phones to align")
-    error = None
-    for beams in BEAM_CASCADE:
-        try:
-            phones = _align_once(audio16, words, beams)
-            break
-        except MetricError as e:
-            error = error or e
-    else:
-        raise TargetsError(f"{what}: {error}")
+    phones = _aligned_phones(audio16, words, what)
     offset = PAD_SECONDS
     times = np.full((len(tokens), 2), np.nan)
     for (idx, _), (start, dur) in zip((p for w in words for p in w), phones):
@@ -54,45 +45,24 @@ def align_tokens(audio16: np.ndarray, tokens: list[str], what: str = "recording"
     return times
 
 
-def _align_once(audio16, words, beams) -> list[tuple[int, int]]:
-    import os
-    import tempfile
-
-    from pocketsphinx import Decoder
-
-    from core.constants import ANALYSIS_SR as EVAL_SR
-    from core.speech.checks import MeasurementError as MetricError
-    from core.evaluate.phone_align import PAD_SECONDS, _model_dir
+def _aligned_phones(audio16, words, what) -> list[tuple[int, int]]:
+    """(start, duration) in 10 ms frames of each phone of `words`, in order."""
+    from core.speech.phone_align import forced_alignment
+    from core.speech.checks import MeasurementError
     names = [f"w{i}" for i in range(len(words))]
-    fd, dict_path = tempfile.mkstemp(suffix=".dict", text=True)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines(f"{n} {' '.join(a for _, a in w)}\n" for n, w in zip(names, words))
-        dec = Decoder(hmm=str(_model_dir() / "en-us"), dict=dict_path, lm=None,
-                      loglevel="FATAL", **beams)
-        pad = np.zeros(int(PAD_SECONDS * EVAL_SR), np.float32)
-        pcm = np.concatenate([pad, audio16, pad])
-        pcm = (np.clip(pcm, -1, 1) * 32767).astype(np.int16).tobytes()
-        dec.set_align_text(" ".join(names))
-        for second in (False, True):     # pass 1: words; pass 2: phones inside them
-            dec.start_utt()
-            dec.process_raw(pcm, full_utt=True)
-            dec.end_utt()
-            if not second:
-                dec.set_alignment()
-        alignment = dec.get_alignment()
-    except RuntimeError as e:
-        raise MetricError(f"forced alignment failed ({e})") from None
-    finally:
-        os.unlink(dict_path)
-    if alignment is None:
-        raise MetricError("forced alignment failed (the speech does not fit the transcript)")
-    phones = [(int(p.start), int(p.duration)) for w in alignment
-              if w.name in names for p in w if p.name != "SIL"]
+    prons = {n: " ".join(a for _, a in w) for n, w in zip(names, words)}
     expected = sum(len(w) for w in words)
-    if len(phones) != expected:
-        raise MetricError(f"aligner returned {len(phones)} phones, {expected} expected")
-    return phones
+
+    def phones(alignment) -> list[tuple[int, int]]:
+        out = [(int(p.start), int(p.duration)) for w in alignment
+               if w.name in names for p in w if p.name != "SIL"]
+        if len(out) != expected:
+            raise MeasurementError(f"{what}: aligner returned {len(out)} phones, {expected} expected")
+        return out
+    try:
+        return forced_alignment(audio16, prons, names, phones, what)
+    except MeasurementError as e:
+        raise TargetsError(str(e)) from None
 
 
 def _fill_gaps(times: np.ndarray, kinds: list[str], seconds: float) -> np.ndarray:

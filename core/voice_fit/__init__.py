@@ -178,12 +178,8 @@ class _Fit:
                 order += list(rng.permutation(len(self.pdata)))
             batch = [self.pdata[order.pop()] for _ in range(min(s.prosody_batch, len(self.pdata)))]
             loss = self._prosody_loss(torch.cat([s0[:, :128], half], dim=1), batch)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            self.history["prosody"].append(round(loss.item(), 4))
-            self.report(0.2 + 0.3 * step / s.prosody_steps,
-                        f"prosody step {step}/{s.prosody_steps}: loss {loss.item():.3f}")
+            self._step(opt, loss, loss, "prosody", 0.2 + 0.3 * step / s.prosody_steps,
+                       f"prosody step {step}/{s.prosody_steps}")
         return torch.cat([s0[:, :128], half.detach()], dim=1)
 
     def acoustic(self, s0: torch.Tensor) -> torch.Tensor:
@@ -201,14 +197,17 @@ class _Fit:
             check_cancel(self.cancel)
             loss = self._acoustic_loss(torch.cat([half, s0[:, 128:]], dim=1), [crop], dvec)
             pull = ((half - s0[:, :128]) ** 2).mean() / spread
-            total = loss + s.pull_weight * pull
-            opt.zero_grad()
-            total.backward()
-            opt.step()
-            self.history["acoustic"].append(round(loss.item(), 4))
-            self.report(0.5 + 0.45 * step / s.acoustic_steps,
-                        f"voice step {step}/{s.acoustic_steps}: loss {loss.item():.3f}")
+            self._step(opt, loss + s.pull_weight * pull, loss, "acoustic",
+                       0.5 + 0.45 * step / s.acoustic_steps, f"voice step {step}/{s.acoustic_steps}")
         return torch.cat([half.detach(), s0[:, 128:]], dim=1)
+
+    def _step(self, opt, total, loss, phase: str, done: float, label: str) -> None:
+        """One optimiser step on `total`; `loss` goes into the history and the progress line."""
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        self.history[phase].append(round(loss.item(), 4))
+        self.report(done, f"{label}: loss {loss.item():.3f}")
 
     @torch.no_grad()
     def figures(self, style) -> dict:

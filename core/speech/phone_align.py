@@ -96,18 +96,35 @@ def align_phones(audio: np.ndarray, words: list[str], what: str = "audio") -> li
     check_audible(audio, what)
     if not words:
         raise MeasurementError("nothing to align: the script has no words")
+    prons = pronunciations(words)
+    expected = sum(len(prons[w].split()) for w in words)
+
+    def phones(alignment) -> list[tuple[str, int]]:
+        out = [(p.name, int(p.duration)) for w in alignment if not w.name.startswith("<")
+               and w.name != "sil" for p in w if p.name != "SIL"]
+        if len(out) != expected:
+            raise MeasurementError(f"{what}: aligner returned {len(out)} phones, {expected} expected")
+        return out
+    return forced_alignment(audio, prons, words, phones, what)
+
+
+def forced_alignment(audio: np.ndarray, prons: dict[str, str], words: list[str], read,
+                     what: str = "audio"):
+    """`read(alignment)` of pocketsphinx's alignment of 16 kHz `audio` to `words`
+    (each a key of `prons`, its ARPAbet pronunciation), trying BEAM_CASCADE's pruning
+    settings in turn until `read` accepts one; else the first MeasurementError.
+    Phone starts count 10 ms frames from PAD_SECONDS before the audio."""
     error = None
     for beams in BEAM_CASCADE:
         try:
-            return _align_once(audio, words, what, beams)
+            return read(_decode(audio, prons, words, beams, what))
         except MeasurementError as e:
             error = error or e
     raise error
 
 
-def _align_once(audio, words, what, beams) -> list[tuple[str, int]]:
+def _decode(audio, prons, words, beams, what):
     from pocketsphinx import Decoder
-    prons = pronunciations(words)
     fd, dict_path = tempfile.mkstemp(suffix=".dict", text=True)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -117,11 +134,11 @@ def _align_once(audio, words, what, beams) -> list[tuple[str, int]]:
         pad = np.zeros(int(PAD_SECONDS * ANALYSIS_SR), np.float32)
         pcm = (np.clip(np.concatenate([pad, audio, pad]), -1, 1) * 32767).astype(np.int16).tobytes()
         dec.set_align_text(" ".join(words))
-        for _ in range(2):              # pass 1: words; pass 2: phones inside them
+        for second in (False, True):    # pass 1: words; pass 2: phones inside them
             dec.start_utt()
             dec.process_raw(pcm, full_utt=True)
             dec.end_utt()
-            if _ == 0:
+            if not second:
                 dec.set_alignment()
         alignment = dec.get_alignment()
     except RuntimeError as e:
@@ -130,9 +147,4 @@ def _align_once(audio, words, what, beams) -> list[tuple[str, int]]:
         os.unlink(dict_path)
     if alignment is None:
         raise MeasurementError(f"{what}: forced alignment failed (the speech does not fit the script)")
-    phones = [(p.name, int(p.duration)) for w in alignment if not w.name.startswith("<")
-              and w.name != "sil" for p in w if p.name != "SIL"]
-    expected = sum(len(prons[w].split()) for w in words)
-    if len(phones) != expected:
-        raise MeasurementError(f"{what}: aligner returned {len(phones)} phones, {expected} expected")
-    return phones
+    return alignment
