@@ -2,7 +2,7 @@
 
 After a predict, the decoder's frame-rate front runs over the whole line (exact
 normalisation statistics, ~5 % of a render), then the generator decodes the line in
-growing chunks (8, 16, 32, ... frames), each with CONTEXT frames of context on both
+growing chunks (6, 12, 24, ... frames), each with CONTEXT frames of context on both
 sides, each crossfaded into the one before. Playback can start on the first chunk.
 
 The generator's instance-norm statistics of the whole line exist only after a full
@@ -27,7 +27,7 @@ from core.preview_decoder import generator_window, line_features, split_stats
 
 CONTEXT = 4          # frames decoded on each side of a chunk
 FADE = 2             # frames of crossfade between chunks (<= CONTEXT)
-FIRST = 8            # frames in the first chunk (0.2 s)
+FIRST = 6            # frames in the first chunk (0.15 s)
 GROWTH = 2.0         # each chunk this much longer than the one before
 MAX_STATS = 16       # statistics the engine keeps (as Engine.render does)
 

@@ -118,10 +118,13 @@ class Engine:
             tokens = self.tokens(phonemes)
             ids = self._ids(tokens)
             style = style_tensor(voice, len(tokens) - 2, self.device)
-            bert = self.model.phoneme_features(ids)
-            dur_feats = self.model.duration_features(bert, style)
-            base = self.model.predictor.durations(dur_feats)[0]
-            return Encoded(tokens, ids, bert, dur_feats, style, base)
+            key = (tuple(tokens), style.cpu().numpy().tobytes())   # an instruction edit: a hit
+            if key not in self._text_cache:
+                bert = self.model.phoneme_features(ids)
+                dur_feats = self.model.duration_features(bert, style)
+                base = self.model.predictor.durations(dur_feats)[0]
+                self._cache(key, Encoded(tokens, ids, bert, dur_feats, style, base))
+            return self._text_cache[key]
 
     @_oom_fallback
     @torch.no_grad()
@@ -149,10 +152,13 @@ class Engine:
     def _text_features(self, tokens: list[str]) -> torch.Tensor:
         key = tuple(tokens)
         if key not in self._text_cache:
-            self._text_cache[key] = self.model.text_encoder(self._ids(tokens))   # [1, 512, L]
-            while len(self._text_cache) > 32:
-                self._text_cache.popitem(last=False)
+            self._cache(key, self.model.text_encoder(self._ids(tokens)))   # [1, 512, L]
         return self._text_cache[key]
+
+    def _cache(self, key, value) -> None:
+        self._text_cache[key] = value
+        while len(self._text_cache) > 32:
+            self._text_cache.popitem(last=False)
 
     def _inputs(self, al: Alignment):
         al.validate()

@@ -1,0 +1,129 @@
+"""Progressive rendering: chunks join seamlessly, a newer edit cancels the rest, the
+session serves the line as it fills in, and export renders previews in one piece."""
+import numpy as np
+import pytest
+
+from core.constants import FRAME_SAMPLES
+from core.progressive import (ProgressiveRender, chunk_plan, log_mel_distance,
+                              statistics_for)
+from core.project import Cue, Project
+from core.session import Cancelled, Session
+
+SEAMLESS_DB = 1.3          # issue 11: joined chunks against a one-piece render
+
+
+def test_chunk_plan_covers_the_line_growing():
+    assert chunk_plan(100, first=6, growth=2) == [(0, 6), (6, 18), (18, 42), (42, 90), (90, 100)]
+    assert chunk_plan(45, first=6, growth=2) == [(0, 6), (6, 18), (18, 45)]   # no 3-frame tail
+    assert chunk_plan(5, first=6) == [(0, 5)]
+    for n in (1, 7, 13, 64, 193):
+        p = chunk_plan(n)
+        assert p[0][0] == 0 and p[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(p, p[1:]))
+
+
+def test_log_mel_distance_sees_a_broken_seam(short_line):
+    al, audio = short_line
+    assert log_mel_distance(audio, audio) == 0.0
+    broken = audio.copy()
+    mid = len(audio) // 2
+    broken[mid:mid + 2 * FRAME_SAMPLES] = 0          # 50 ms dropped at a "seam"
+    assert log_mel_distance(broken, audio) > 0.3
+
+
+def test_chunks_join_seamlessly(engine):
+    al = engine.predict(engine.phonemize("We can look at that colour intensity later."))
+    whole = engine.render(al)                      # one piece; records its statistics
+    pr = ProgressiveRender(engine, al)
+    chunks = list(pr.chunks())
+    assert pr.source == "line" and len(chunks) >= 3
+    assert [c.index for c in chunks] == list(range(len(chunks))) and chunks[-1].last
+    assert chunks[0].hi - chunks[0].lo < al.n_frames // 4      # playback starts early
+    joined = np.concatenate([c.audio for c in chunks])
+    assert len(joined) == len(whole) == al.n_samples
+    assert np.array_equal(joined, pr.audio)
+    assert log_mel_distance(joined, whole) <= SEAMLESS_DB
+    assert np.corrcoef(joined, whole)[0, 1] > 0.99           # the same waveform, seams too
+
+
+def test_new_text_uses_the_voices_statistics_as_a_preview(engine):
+    engine.render(engine.predict(engine.phonemize("The birch canoe slid on the planks.")))
+    al = engine.predict(engine.phonemize("Glue the sheet to the dark blue background."))
+    source, stats = statistics_for(engine, al)
+    assert source == "voice" and stats is not None
+    pr = ProgressiveRender(engine, al)
+    audio = pr.run()
+    assert pr.preview and pr.ready_frames == al.n_frames
+    assert log_mel_distance(audio, engine.render(al)) < 3.0
+    # a later drag replays what the preview was decoded with
+    assert statistics_for(engine, al)[0] == "line"
+
+
+def one_cue(text="We can look at that colour intensity later."):
+    return Project(cues=[Cue(id="c1", text=text, start=0.0, end=2.8)])
+
+
+def test_newer_edit_cancels_older_chunks(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    s.update("c1")
+    s.set_text("c1", "Glue the sheet to the dark blue background, quickly.")
+    got = []
+
+    def on_chunk(cue_id, chunk):
+        got.append(chunk)
+        if chunk.index == 0:
+            served = s.audio(cue_id)                       # the line, filled so far
+            assert served is not None
+            assert np.array_equal(served[:len(chunk.audio)], chunk.audio)
+            assert not served[chunk.hi * FRAME_SAMPLES:].any()
+            s.set_text("c1", "The birch canoe slid on the smooth planks.")   # newer edit
+    with pytest.raises(Cancelled):
+        s.update_progressive("c1", on_chunk)
+    assert len(got) == 1 and not got[0].last
+    assert s.audio("c1") is None and s.needs("c1") == "predict"   # nothing stale served
+    r = s.update_progressive("c1", lambda c, ch: got.append(ch))
+    assert r.current and got[-1].last and len(got) > 2
+    assert np.array_equal(np.concatenate([c.audio for c in got[1:]]), r.audio)
+    assert s.audio("c1") is r.audio
+
+
+def test_cancel_callback_stops_between_chunks(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    s.update("c1")
+    s.set_text("c1", "Rice is often served in round bowls, they said.")
+    got = []
+    with pytest.raises(Cancelled):
+        s.update_progressive("c1", lambda c, ch: got.append(ch), cancel=lambda: bool(got))
+    assert len(got) == 1
+
+
+def test_preview_is_marked_and_export_renders_it_in_one_piece(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    s.update("c1")
+    assert not s.is_preview("c1")                  # a one-piece render
+    s.set_text("c1", "These days a chicken leg is a rare dish.")
+    r = s.update_progressive("c1")
+    assert s.is_preview("c1") and s.audio("c1") is r.audio
+    out = s.render_all()                           # what export calls
+    assert not s.is_preview("c1")
+    assert np.allclose(out["c1"], engine.render(r.alignment), atol=1e-5)
+    # a drag still re-renders in place, not in chunks
+    d = list(r.alignment.durations)
+    d[3] += 2
+    s.set_durations("c1", d)
+    assert s.update_progressive("c1", lambda c, ch: pytest.fail("chunked a drag")).partial
+
+
+def test_onnxruntime_generator_matches_torch(engine, short_line):
+    pytest.importorskip("onnxruntime")
+    from core.preview_decoder import disable_fast_generator, enable_fast_generator
+    al, _ = short_line
+    engine.render(al)
+    torch_audio = ProgressiveRender(engine, al).run()
+    assert enable_fast_generator(engine)
+    try:
+        ort_audio = ProgressiveRender(engine, al).run()
+    finally:
+        disable_fast_generator(engine)
+    assert np.allclose(ort_audio, torch_audio, atol=1e-3)
+    assert log_mel_distance(ort_audio, torch_audio) < 0.05
