@@ -177,6 +177,7 @@ class MainWindow(FileActions, JobActions, QMainWindow):
         t.message.connect(self.activity.setText)
         t.modeChanged.connect(self._mode_changed)
         ed.rendered.connect(self._rendered)
+        ed.chunkReady.connect(self._chunk_ready)
         ed.runner.progress.connect(self._export_progress)
         ed.runner.done.connect(self._job_done)
         ed.runner.failed.connect(self._job_failed)
@@ -286,6 +287,11 @@ class MainWindow(FileActions, JobActions, QMainWindow):
         """New audio while playing: carry on from the same place with the new sound."""
         if self.transport.player.playing:
             self.transport.play(self.transport.player.speed)
+
+    def _chunk_ready(self, cue_id: str, chunk) -> None:
+        """Progressive rendering: play the new chunk; the timeline fills in."""
+        self.transport.chunk_ready(cue_id, chunk)
+        self._cue_changed(cue_id)
 
     def _time(self, t: float) -> None:
         self.video.show_time(t)
