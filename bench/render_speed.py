@@ -118,6 +118,7 @@ def drag_sweep(eng, al, repeats: int) -> None:
 def progressive_sweep(eng, al) -> None:
     """Chunk seams alone (exact statistics): context size against fidelity and time."""
     import core.progressive as prog
+    from core.progressive import log_mel_distance
     ref = eng.render(al)                 # the exact statistics of this very line
     default = prog.CONTEXT
     for ctx in (2, 4, 6):

@@ -46,6 +46,7 @@ class Chunk:
     hi: int
     audio: np.ndarray         # the final samples of those frames
     last: bool
+    source: str = ""          # where the statistics came from (ProgressiveRender.source)
 
     @property
     def start_sample(self) -> int:
@@ -53,11 +54,12 @@ class Chunk:
 
 
 def chunk_plan(n_frames: int, first: int = FIRST, growth: float = GROWTH) -> list[tuple[int, int]]:
-    """Frame ranges covering [0, n_frames), growing; a short remainder joins the last."""
+    """Frame ranges covering [0, n_frames), growing; a remainder under half a chunk (or
+    under `first`) joins the last chunk, so no chunk is mostly context."""
     plan, lo, size = [], 0, max(1, first)
     while lo < n_frames:
         hi = min(n_frames, lo + size)
-        if n_frames - hi < first:
+        if n_frames - hi < max(first, size // 2):
             hi = n_frames
         plan.append((lo, hi))
         lo, size = hi, int(round(size * growth))
@@ -132,7 +134,7 @@ class ProgressiveRender:
             if stats is None:                    # nothing near enough: one piece
                 self.audio[:] = eng.render(self.al)
                 self.ready_frames = self.al.n_frames
-                yield Chunk(0, 0, self.al.n_frames, self.audio, True)
+                yield Chunk(0, 0, self.al.n_frames, self.audio, True, self.source)
                 return
         gen_stats = split_stats(eng.model, stats)[1]
         tail = None
@@ -153,7 +155,7 @@ class ProgressiveRender:
             last = i == len(self.plan) - 1
             if last:
                 self._keep_stats(feats.front_stats + gen_stats, origin_front(eng, origin, stats))
-            yield Chunk(i, lo, hi, seg, last)
+            yield Chunk(i, lo, hi, seg, last, self.source)
 
     def _keep_stats(self, stats: list, origin: list) -> None:
         """Later partial re-renders (a drag) replay what this audio was decoded with."""

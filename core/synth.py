@@ -25,7 +25,7 @@ from core.voices import DEFAULT_VOICE, style_tensor
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
-EDIT_CONTEXT = 6       # frames decoded on each side of an edited span (bench/edit_latency.py --sweep)
+EDIT_CONTEXT = 4       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
 EDIT_FADE = 2          # frames of crossfade where new audio meets old
 UNVOICED_HZ = 10.0     # the decoder's harmonic source treats F0 below this as unvoiced
 

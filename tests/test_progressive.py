@@ -14,8 +14,10 @@ SEAMLESS_DB = 1.3          # issue 11: joined chunks against a one-piece render
 
 
 def test_chunk_plan_covers_the_line_growing():
-    assert chunk_plan(100, first=6, growth=2) == [(0, 6), (6, 18), (18, 42), (42, 90), (90, 100)]
-    assert chunk_plan(45, first=6, growth=2) == [(0, 6), (6, 18), (18, 45)]   # no 3-frame tail
+    assert chunk_plan(100, first=6, growth=2) == [(0, 6), (6, 18), (18, 42), (42, 100)]
+    assert chunk_plan(200, first=6, growth=2) == [(0, 6), (6, 18), (18, 42), (42, 90),
+                                                  (90, 200)]      # no 14-frame tail
+    assert chunk_plan(45, first=6, growth=2) == [(0, 6), (6, 18), (18, 45)]
     assert chunk_plan(5, first=6) == [(0, 5)]
     for n in (1, 7, 13, 64, 193):
         p = chunk_plan(n)
