@@ -1,74 +1,35 @@
-"""Undo commands. Every edit is one; a drag pushes many that merge into one step.
+"""Undo commands: thin Qt adapters around core.edits operations.
 
-Commands call `editor.apply_*` so that the window, the session and the
-re-render scheduling stay in one place (the editor), and undo/redo go the same way.
+`redo` applies the operation through the editor (which also schedules the
+re-render) and keeps the inverse; `undo` applies the inverse and keeps what that
+returns, the exact redo. The steps of one drag merge into one command.
 """
 from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-ALIGNMENT_EDIT, ENTITY_EDIT = 1001, 1002
+EDIT = 1001
 
 
-class FieldEdit(QUndoCommand):
-    """A cue's text, rate instruction, emotion instruction or voice."""
-
-    def __init__(self, editor, cue_id: str, field: str, old, new, label: str = ""):
-        super().__init__(label or f"edit {field.replace('_', ' ')}")
-        self.editor, self.cue_id, self.field, self.old, self.new = editor, cue_id, field, old, new
-
-    def redo(self):
-        self.editor.apply_field(self.cue_id, self.field, self.new)
-
-    def undo(self):
-        self.editor.apply_field(self.cue_id, self.field, self.old)
-
-
-class EntitiesEdit(QUndoCommand):
-    """Emotion entity weights; consecutive changes of one weight merge."""
-
-    def __init__(self, editor, cue_id: str, old: dict, new: dict, name: str = ""):
-        super().__init__(f"edit {name or 'emotion'} weight")
-        self.editor, self.cue_id, self.old, self.new, self.name = editor, cue_id, old, new, name
-
-    def id(self):
-        return ENTITY_EDIT
-
-    def mergeWith(self, other):
-        if other.cue_id != self.cue_id or other.name != self.name or not self.name:
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self):
-        self.editor.apply_entities(self.cue_id, self.new)
-
-    def undo(self):
-        self.editor.apply_entities(self.cue_id, self.old)
-
-
-class AlignmentEdit(QUndoCommand):
-    """Durations, F0 or energy: render only. All steps of one drag merge into one."""
-
-    def __init__(self, editor, cue_id: str, old, new, old_edited: dict, new_edited: dict,
-                 drag_id: int | None = None, label: str = "edit timing"):
+class EditCommand(QUndoCommand):
+    def __init__(self, editor, op, label: str):
         super().__init__(label)
-        self.editor, self.cue_id = editor, cue_id
-        self.old, self.new = old.copy(), new.copy()
-        self.old_edited, self.new_edited = dict(old_edited), dict(new_edited)
-        self.drag_id = drag_id
+        self.editor, self.op, self.inverse = editor, op, None
 
     def id(self):
-        return ALIGNMENT_EDIT
+        return EDIT
 
     def mergeWith(self, other):
-        if self.drag_id is None or other.drag_id != self.drag_id or other.cue_id != self.cue_id:
+        if self.inverse is None or other.inverse is None:
             return False
-        self.new, self.new_edited = other.new, other.new_edited
+        merged = self.op.merge(other.op)
+        if merged is None:
+            return False
+        self.op = merged              # self.inverse still restores the state before the drag
         return True
 
     def redo(self):
-        self.editor.apply_alignment(self.cue_id, self.new, self.new_edited)
+        self.inverse = self.editor.apply(self.op)
 
     def undo(self):
-        self.editor.apply_alignment(self.cue_id, self.old, self.old_edited)
+        self.op = self.editor.apply(self.inverse)

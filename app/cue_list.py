@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget,
+                               QTableWidgetItem)
 
 from core.export import timecode
 
@@ -69,3 +70,17 @@ class CueList(QTableWidget):
         rows = {i.row() for i in self.selectedItems()}
         if rows:
             self.cueSelected.emit(self.ids[min(rows)])
+
+
+class EngineState(QLabel):
+    """One line above the cue list: whether the voice engine is loaded yet."""
+
+    def __init__(self, parent=None):
+        super().__init__("", parent)
+        self.setWordWrap(True)
+        self.error = False
+
+    def set_state(self, text: str, error: bool = False) -> None:
+        self.error = error
+        self.setText(text)
+        self.setStyleSheet(f"color:{'#ff4040' if error else '#888888'}; font-size: 8pt;")

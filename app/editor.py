@@ -11,10 +11,10 @@ import time
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from app.commands import AlignmentEdit, EntitiesEdit, FieldEdit
+from app.commands import EditCommand
 from app.workers import Debouncer, JobRunner
-from core.alignment import retime
-from core.session import Session, merge_curve
+from core import edits
+from core.session import Session
 
 _drag_ids = itertools.count(1_000_000)
 DEBOUNCE_MS = 150
@@ -57,17 +57,30 @@ class Editor(QObject):
 
     # ------------------------------------------------ edits from widgets (push undo steps)
     def edit_field(self, cue_id: str, field: str, old, new) -> None:
-        if old != new:
-            self.undo.push(FieldEdit(self, cue_id, field, old, new))
+        """text, rate_instruction, emotion_instruction, voice or timing ((start, end))."""
+        if old == new:
+            return
+        if field == "text":
+            op = edits.SetText(cue_id, text=new)
+        elif field in ("rate_instruction", "emotion_instruction"):
+            op = edits.SetInstruction(cue_id, which=field.split("_")[0], value=new)
+        elif field == "voice":
+            op = edits.SetVoice(cue_id, voice=new)
+        elif field == "timing":
+            op = edits.SetTiming(cue_id, start=new[0], end=new[1])
+        else:
+            raise ValueError(f"unknown field {field}")
+        self.undo.push(EditCommand(self, op, f"edit {field.replace('_', ' ')}"))
 
     def edit_entities(self, cue_id: str, old: dict, new: dict, name: str = "") -> None:
         if old != new:
-            self.undo.push(EntitiesEdit(self, cue_id, old, new, name))
+            self.undo.push(EditCommand(self, edits.SetEntities(cue_id, entities=dict(new),
+                                                               name=name),
+                                       f"edit {name or 'emotion'} weight"))
 
     def drag_boundary(self, cue_id: str, k: int, frames: int, finished: bool) -> None:
         """Phoneme k gets `frames` frames; later phonemes move (ripple)."""
-        cue = self.cue(cue_id)
-        al = cue.alignment
+        al = self.cue(cue_id).alignment
         if al is None:
             return
         if self._boundary_drag is None:
@@ -79,48 +92,26 @@ class Editor(QObject):
             if finished:
                 self.flush(cue_id)
             return
-        durations = list(al.durations)
+        durations = [int(d) for d in al.durations]
         durations[k] = max(1, int(frames))
-        new = retime(al, durations)
         self._immediate = finished
-        self.undo.push(AlignmentEdit(self, cue_id, al, new, cue.edited,
-                                     {**cue.edited, "durations": True}, drag, "move boundary"))
+        self.undo.push(EditCommand(self, edits.Retime(cue_id, durations=tuple(durations),
+                                                      drag=drag), "move boundary"))
 
     def edit_curve(self, cue_id: str, name: str, values, drag_id: int, finished: bool) -> None:
-        cue = self.cue(cue_id)
-        al = cue.alignment
+        al = self.cue(cue_id).alignment
         if al is None or len(values) != len(getattr(al, name)):
             return
-        new = al.copy()
-        setattr(new, name, merge_curve(getattr(al, name), values))
         self._immediate = finished
-        self.undo.push(AlignmentEdit(self, cue_id, al, new, cue.edited,
-                                     {**cue.edited, name: True}, drag_id, f"edit {name}"))
+        self.undo.push(EditCommand(self, edits.DrawCurve(cue_id, name=name, values=values,
+                                                         drag=drag_id), f"edit {name}"))
 
     # ------------------------------------------------ applied by undo commands
-    def apply_field(self, cue_id: str, field: str, value) -> None:
-        s = self.session
-        if field == "text":
-            s.set_text(cue_id, value)
-        elif field == "rate_instruction":
-            s.set_instructions(cue_id, rate=value)
-        elif field == "emotion_instruction":
-            s.set_instructions(cue_id, emotion=value)
-        elif field == "voice":
-            s.set_voice(cue_id, value)
-        elif field == "timing":
-            s.set_timing(cue_id, *value)
-        else:
-            raise ValueError(f"unknown field {field}")
-        self._changed(cue_id)
-
-    def apply_entities(self, cue_id: str, entities: dict) -> None:
-        self.session.set_entities(cue_id, entities)
-        self._changed(cue_id)
-
-    def apply_alignment(self, cue_id: str, al, edited: dict) -> None:
-        self.session.set_alignment(cue_id, al, edited)
-        self._changed(cue_id)
+    def apply(self, op: edits.Edit) -> edits.Edit:
+        """Apply an edit operation (undo commands call this); returns its inverse."""
+        inverse = self.session.apply(op)
+        self._changed(op.cue_id)
+        return inverse
 
     def _changed(self, cue_id: str) -> None:
         self.edit_count += 1
@@ -203,3 +194,15 @@ class Editor(QObject):
                 process()
             time.sleep(0.01)
         return not self.busy()
+
+    # ------------------------------------------------ for the window (app/window.py, app/jobs.py)
+    # Added by the window's rewrite so that it needs no internals; keep these public.
+    def stop_all(self) -> None:
+        """Cancel every render and pending re-render; cues render again when selected."""
+        self.runner.cancel_all()
+        for t in self.debounce.timers.values():
+            t.stop()
+
+    def on_idle(self, slot) -> None:
+        """Call `slot` each time the last background render has finished."""
+        self.runner.idle.connect(slot)

@@ -1,18 +1,24 @@
-"""The selected cue's line, speaking-rate and emotion instructions, and entity weights."""
+"""The selected cue's line, speaking-rate and emotion instructions, and entity weights.
+
+Typed text is committed when the field loses focus, on Ctrl+Enter, and after a
+one-second pause in typing, so a crash never loses more than the last second.
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from core.project import ENTITIES
 
+TYPING_COMMIT_MS = 1000          # typed text is committed after this pause (crash-safe)
 FIELDS = (("text", "Line"), ("rate_instruction", "Speaking rate"),
           ("emotion_instruction", "Emotion"))
 
 
 class InstructionEdit(QPlainTextEdit):
-    """A few lines of instruction text; commits on focus-out or Ctrl+Enter, like a line edit."""
+    """A few lines of instruction text; commits on focus-out or Ctrl+Enter, like a line
+    edit (and, through the panel, after a pause in typing)."""
 
     editingFinished = Signal()
 
@@ -47,6 +53,8 @@ class InstructionPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.edits: dict[str, QLineEdit | InstructionEdit] = {}
+        self.typing: dict[str, QTimer] = {}       # per field: commit after a pause in typing
+        self._loading = False
         self._values: dict[str, str] = {}
         form = QFormLayout()
         for field, label in FIELDS:
@@ -56,8 +64,14 @@ class InstructionPanel(QWidget):
                                   "rate_instruction": "e.g. Speak quickly at first, then slow down.",
                                   "emotion_instruction": "e.g. Tense and angry, holding back."}[field])
             e.editingFinished.connect(lambda f=field: self._finished(f))
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.setInterval(TYPING_COMMIT_MS)
+            timer.timeout.connect(lambda f=field: self._finished(f))
+            e.textChanged.connect(lambda *_, t=timer: self._typed(t))
             form.addRow(label, e)
             self.edits[field] = e
+            self.typing[field] = timer
 
         box = QGroupBox("Emotion entities")
         grid = QGridLayout(box)
@@ -89,10 +103,11 @@ class InstructionPanel(QWidget):
         lay.addWidget(self.note)
         lay.addStretch(1)
         self._entities: dict = {}
-        self._loading = False
         self.setEnabled(False)
 
     def set_cue(self, cue, note: str = "") -> None:
+        for timer in self.typing.values():      # typing for the previous cue is over
+            timer.stop()
         self._loading = True
         self.setEnabled(cue is not None)
         for field, e in self.edits.items():
@@ -131,7 +146,12 @@ class InstructionPanel(QWidget):
         self.note.setText(short)
         self.note.setToolTip(note)
 
+    def _typed(self, timer: QTimer) -> None:
+        if not self._loading:
+            timer.start()
+
     def _finished(self, field: str) -> None:
+        self.typing[field].stop()
         new, old = self.edits[field].text(), self._values.get(field, "")
         if new != old and not self._loading:
             self._values[field] = new

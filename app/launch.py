@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
+EXIT_AFTER_SHOW = "INSTRUCTDUB_EXIT_AFTER_SHOW"
 NO_DISPLAY = """\
 error: the editor needs a display, and none was found (DISPLAY/WAYLAND_DISPLAY unset).
 Everything also works from the command line:
@@ -29,40 +31,51 @@ def launch(argv: list[str]) -> int:
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
+    target = None
+    if argv and argv[0] == "--demo":
+        from app.project_io import demo_path
+        target = demo_path()
+    elif argv:
+        target = Path(argv[0])
+        if not target.exists():
+            print(f"error: no such project file: {target}", file=sys.stderr)
+            return 2
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app import project_io
     from app.window import MainWindow
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("instructdub")
     app.setApplicationName("instructdub")
     win = MainWindow()
     win.show()
-    target = None
-    if argv and argv[0] == "--demo":
-        target = project_io.demo_path()
-    elif argv:
-        target = Path(argv[0])
-        if not target.exists():
-            print(f"error: no such project file: {target}", file=sys.stderr)
-            return 2
-    if target is not None:
-        win.open_project(target)
-    else:
-        _offer_untitled_recovery(win)
+    if os.environ.get(EXIT_AFTER_SHOW):      # bench/startup.py: time to the first frame
+        app.processEvents()
+        print(f"window shown at {time.time():.3f}", flush=True)
+        return 0
+    win.start_engine()
+    # open after the first paint, so the window is up before any file is read
+    QTimer.singleShot(0, lambda: win.open_project(target) if target is not None
+                      else offer_untitled_recovery(win))
     return app.exec()
 
 
-def _offer_untitled_recovery(win) -> None:
-    from app import project_io
+def offer_untitled_recovery(win) -> None:
+    """Offer the autosaves of untitled projects left by editors that ended, newest first."""
+    from app import recovery
     from core.project import Project
-    a = project_io.untitled_autosave()
-    if a.exists() and win.ask("Recover unsaved work?",
-                              "An untitled project was not saved when the editor last "
-                              "closed. Recover it?"):
+    for a in recovery.untitled_autosaves(exclude=win.doc.autosave_target()):
+        if not win.ask("Recover unsaved work?",
+                       f"An untitled project was not saved when an editor closed "
+                       f"(autosave of {recovery.when(a)}). Recover it?"):
+            recovery.discard(a)
+            continue
         try:
-            win.load_session(Project.load(a), None)
-            win.editor.edit_count += 1
-            win._title()
+            project = Project.load(a)
         except Exception as e:  # noqa: BLE001 - a damaged autosave must not stop the start
-            win.show_message(f"The autosave could not be read: {e}")
+            win.show_message(f"The autosave {a} could not be read: {e}")
+            continue
+        win.load_session(project, None, unsaved=True)
+        if win.doc.autosave() is not None:     # under this document's own name now…
+            a.unlink(missing_ok=True)          # …so the old one can go
+        return

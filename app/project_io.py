@@ -1,55 +1,19 @@
-"""Project files for the editor: the demo, recovery from autosaves, new projects.
+"""Project files for the editor: the demo, and new projects without the video analysis.
 
-Qt-free apart from QStandardPaths for the untitled autosave location.
+Qt-free (autosave and recovery are in app/recovery.py).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Callable
 
 from core.errors import UserError
-from core.project import Cue, Project, VideoInfo, autosave_path, file_sha256
+from core.project import Cue, Project, VideoInfo, file_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def demo_path() -> Path:
     return ROOT / "resources" / "demo" / "demo.json"
-
-
-def untitled_autosave() -> Path:
-    from PySide6.QtCore import QStandardPaths
-    base = Path(QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".instructdub")
-    base.mkdir(parents=True, exist_ok=True)
-    return autosave_path(base / "untitled.json")
-
-
-def newer_autosave(path: Path) -> Path | None:
-    """The autosave of `path` when it is newer than the project file itself."""
-    a = autosave_path(path)
-    if not a.exists():
-        return None
-    if not path.exists() or a.stat().st_mtime > path.stat().st_mtime:
-        return a
-    return None
-
-
-def load_with_recovery(path: Path, ask: Callable[[], bool]) -> tuple[Project, bool]:
-    """Load `path`, or its newer autosave when `ask()` says yes.
-
-    A declined autosave is kept, renamed `.discarded`, so nothing is lost.
-    """
-    a = newer_autosave(path)
-    if a is not None:
-        if ask():
-            project = Project.load(a)
-            if project.video.path and not Path(project.video.path).is_absolute():
-                project.video.path = str((path.parent / project.video.path).resolve())
-            return project, True
-        os.replace(a, a.with_name(a.name + ".discarded"))
-    return Project.load(path), False
 
 
 def probe_video(path: str) -> VideoInfo:
@@ -71,11 +35,7 @@ def probe_video(path: str) -> VideoInfo:
 
 def script_lines(script_path: str) -> list[tuple[str, float | None, float | None]]:
     """(text, start, end) per line of a .txt (one line per cue) or .srt script."""
-    try:
-        from core.script import load_script
-    except ImportError:
-        text = Path(script_path).read_text(encoding="utf-8")
-        return [(ln.strip(), None, None) for ln in text.splitlines() if ln.strip()]
+    from core.script import load_script
     return [(ln.text, ln.start, ln.end) for ln in load_script(script_path).lines]
 
 

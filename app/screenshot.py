@@ -21,9 +21,11 @@ def main(out: str = "docs/screenshot.png", project: str | None = None) -> int:
     win = MainWindow(settings, audio="silent")
     win.resize(1500, 900)
     win.show()
+    win.start_engine()
     win.open_project(project or demo_path(), recover=False)
     end = time.monotonic() + 300
-    while time.monotonic() < end and (win.editor.busy() or win.transport.original is None):
+    while time.monotonic() < end and (win.editor.busy() or win.jobs.busy() or
+                                      win.transport.original is None):
         app.processEvents()
         time.sleep(0.02)
     cue = win.session.project.cues[0]

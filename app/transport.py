@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.playback import Player
 from core import audio as au
-from core.alignment import SAMPLE_RATE
+from core.constants import ORIGINAL_GAIN_DB, SAMPLE_RATE
 
 MODES = ("dub", "original", "mix")
 PRE_ROLL, POST_ROLL = 1.0, 1.0
@@ -47,7 +47,8 @@ class Transport(QObject):
         if self.mode in ("original", "mix") and self.original is not None:
             a, b = int(t0 * SAMPLE_RATE), int(t1 * SAMPLE_RATE)
             seg = au.fit_length(self.original[max(0, a):max(0, b)], n)
-            out += seg * (0.35 if self.mode == "mix" else 1.0)
+            # the mix plays the original as the export's mix does (ORIGINAL_GAIN_DB)
+            out += seg * (au.db_to_gain(ORIGINAL_GAIN_DB) if self.mode == "mix" else 1.0)
         return out
 
     def end_time(self) -> float:

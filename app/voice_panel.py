@@ -5,16 +5,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QPushButton, QSlider)
 
-FALLBACK_VOICES = ["jm_kumo", "jf_gongitsune", "jf_alpha", "jf_nezumi", "jf_tebukuro"]
-
-
-def pack_names() -> list[str]:
-    try:
-        from core.voices import list_voices
-        return list(list_voices())
-    except Exception:  # noqa: BLE001 - the engine is not installed yet; the names are fixed
-        return FALLBACK_VOICES
-
 
 class VoicePanel(QGroupBox):
     voiceChosen = Signal(object)          # a name, {"blend": {...}} or {"vector": [...]}
@@ -24,9 +14,7 @@ class VoicePanel(QGroupBox):
         super().__init__("Voice", parent)
         self.pack = QComboBox()
         self.other = QComboBox()
-        names = pack_names()
-        self.pack.addItems(names)
-        self.other.addItems(["(no blend)"] + names)
+        self.other.addItem("(no blend)")
         self.mix = QSlider(Qt.Orientation.Horizontal)
         self.mix.setRange(0, 100)
         self.mix.setValue(50)
@@ -47,9 +35,25 @@ class VoicePanel(QGroupBox):
         self.mix.sliderReleased.connect(self._changed)
         self.setEnabled(False)
 
+    def set_names(self, names: list[str]) -> None:
+        """The voice packs on offer; they arrive from the engine after the window shows."""
+        self._loading = True
+        for name in names:
+            self._add(name)
+        self._loading = False
+        self.set_voice(self.shown)
+
+    def _add(self, name: str) -> None:
+        if self.pack.findText(name) < 0:
+            self.pack.addItem(name)
+            self.other.addItem(name)
+
     def set_voice(self, voice) -> None:
         self.shown = voice
         self._loading = True
+        for name in ([voice] if isinstance(voice, str) else
+                     list(voice.get("blend", {})) if isinstance(voice, dict) else []):
+            self._add(name)                   # before the list arrives, or a fitted voice
         self.setEnabled(voice is not None)
         if isinstance(voice, str):
             self.pack.setCurrentText(voice)

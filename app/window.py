@@ -1,283 +1,91 @@
-"""The main window: cue list, picture, instructions and voice, timeline, transport."""
+"""The main window: it builds the widgets and wires them to the editor (edits and
+renders), the project document (path, saved state, autosave, recovery, recent
+files) and the jobs controller (analysis, cloning, export). It holds no state
+of its own beyond the selected cue."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QScrollArea, QSplitter, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-from app import project_io
-from app.cue_list import CueList
+from app import job_kinds, layout, project_io
+from app.document import ProjectDocument
 from app.editor import Editor
-from app.instruction_panel import InstructionPanel
-from app.timeline.view import TimelineWidget
+from app.jobs import JobController
+from app.selection import CueSelection
 from app.transport import MODES, Transport
-from app.video_view import VideoView
-from app.voice_panel import VoicePanel
-from app.window_files import FileActions
-from app.window_jobs import JobActions
-from core.project import Project, autosave_path
+from core.constants import SAMPLE_RATE
+from core.errors import UserError
+from core.project import Project, ProjectError
 from core.session import Session
 
-AUTOSAVE_MS = 5000
 
-
-class MainWindow(FileActions, JobActions, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, audio: str = "auto"):
         super().__init__()
         self.settings = settings or QSettings()
-        self.path: Path | None = None
         self.editor = Editor(Session(Project()), self)
         self.transport = Transport(lambda: self.editor.session, self, audio)
-        self.current: str | None = None
-        self.last_error = ""
-        self.last_export = None
-        self._saved_count = self._autosaved_count = 0
-        self._build_widgets()
-        self._build_actions()
+        self.doc = ProjectDocument(self.editor.undo, lambda: self.editor.session.project,
+                                   self.settings, self)
+        self.jobs = JobController(self)
+        layout.build_widgets(self)
+        self.selection = CueSelection(self.editor, self.transport, self.cues, self.instructions,
+                                      self.voice, self.timeline, self)
+        layout.build_menus(self)
         self._connect()
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.timeout.connect(self.autosave)
-        self.autosave_timer.start(AUTOSAVE_MS)
-        geo = self.settings.value("window/geometry")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1400, 860)
-        split = self.settings.value("window/split")
-        if split is not None:
-            self.split.restoreState(split)
-        mode = self.settings.value("listen/mode", "dub")
-        if mode in MODES:
-            self.transport.set_mode(mode)
+        layout.restore(self)
         self._title()
-
-    # ------------------------------------------------------------ layout
-    def _build_widgets(self):
-        self.cues = CueList()
-        self.video = VideoView()
-        self.instructions = InstructionPanel()
-        self.voice = VoicePanel()
-        left = QWidget()                       # cue list above the voice of the cue
-        lay = QVBoxLayout(left)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.cues, 1)
-        lay.addWidget(self.voice)
-        scroll = QScrollArea()
-        scroll.setWidget(self.instructions)
-        scroll.setWidgetResizable(True)
-        self.timeline = TimelineWidget()
-        top = QSplitter(Qt.Orientation.Horizontal)
-        for w in (left, self.video, scroll):
-            top.addWidget(w)
-        top.setSizes([380, 560, 420])
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(top)
-        self.split.addWidget(self.timeline)
-        self.split.setSizes([430, 430])
-        self.setCentralWidget(self.split)
-        self.activity = QLabel("ready")
-        self.bar = QProgressBar()
-        self.bar.setMaximumWidth(220)
-        self.bar.setRange(0, 100)
-        self.bar.setVisible(False)
-        self.statusBar().addWidget(self.activity, 1)
-        self.statusBar().addPermanentWidget(self.bar)
-
-    def _action(self, menu, text, slot, keys=None, tip=""):
-        a = QAction(text, self)
-        if keys:
-            a.setShortcut(QKeySequence(keys))
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        a.setStatusTip(tip)
-        a.triggered.connect(slot)
-        if menu is not None:
-            menu.addAction(a)
-        self.addAction(a)
-        return a
-
-    def _build_actions(self):
-        mb, t, ed = self.menuBar(), self.transport, self.editor
-        f = mb.addMenu("&File")
-        self._action(f, "&New from video and script…", self.new_project, QKeySequence.StandardKey.New)
-        self._action(f, "&Open project…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self._action(f, "Open the &demo", lambda: self.open_project(project_io.demo_path()))
-        self.recent_menu = f.addMenu("Open &recent")
-        self._action(f, "&Save", self.save, QKeySequence.StandardKey.Save)
-        self._action(f, "Save &as…", self.save_as, QKeySequence.StandardKey.SaveAs)
-        f.addSeparator()
-        self._action(f, "&Export…", self.export, "Ctrl+E")
-        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        e = mb.addMenu("&Edit")
-        for a, keys in ((ed.undo.createUndoAction(self, "&Undo"), QKeySequence.StandardKey.Undo),
-                        (ed.undo.createRedoAction(self, "&Redo"), QKeySequence.StandardKey.Redo)):
-            a.setShortcut(QKeySequence(keys))
-            e.addAction(a)
-        self._action(e, "Re-render the cue", self.rerender, "Ctrl+R")
-        self._action(e, "Stop background work", self.stop_work, "Esc",
-                     "cancel rendering, analysis, cloning or export")
-        p = mb.addMenu("&Playback")
-        self._action(p, "Play / pause", t.toggle, "Space")
-        self._action(p, "Shuttle back (J)", lambda: t.shuttle(-1), "J")
-        self._action(p, "Stop (K)", t.pause, "K")
-        self._action(p, "Shuttle forward (L)", lambda: t.shuttle(1), "L")
-        self._action(p, "Previous frame", lambda: t.step(-1), "Left")
-        self._action(p, "Next frame", lambda: t.step(1), "Right")
-        self._action(p, "Loop the cue with pre/post-roll", self.loop_cue, "O")
-        self._action(p, "A/B/mix: original, dub, both", t.cycle_mode, "B")
-        v = mb.addMenu("&View")
-        self._action(v, "Zoom in", lambda: self.timeline.zoom(1.5), "=")
-        self._action(v, "Zoom out", lambda: self.timeline.zoom(1 / 1.5), "-")
-        self._action(v, "Fit the cue", self.fit_cue, "F")
-        self._action(v, "Scroll left", lambda: self.timeline.scroll(-0.25), "Shift+Left")
-        self._action(v, "Scroll right", lambda: self.timeline.scroll(0.25), "Shift+Right")
-        self._action(v, "Next cue", lambda: self.select_relative(1), "Down")
-        self._action(v, "Previous cue", lambda: self.select_relative(-1), "Up")
-
-        tb = QToolBar("Transport")
-        tb.setObjectName("transport")
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
-        self._action(tb, "▶ Play/Pause", t.toggle)
-        self._action(tb, "⟲ Loop cue", self.loop_cue)
-        self.mode_box = QComboBox()
-        self.mode_box.addItems([m.capitalize() for m in MODES])
-        self.mode_box.setToolTip("A/B/mix: what plays (B cycles)")
-        self.mode_box.currentIndexChanged.connect(self._mode_chosen)
-        tb.addWidget(QLabel(" Listen: "))
-        tb.addWidget(self.mode_box)
-        tb.addSeparator()
-        self._action(tb, "Render", self.rerender)
-        self._action(tb, "Export…", self.export)
-        self._update_recent_menu()
 
     def _connect(self):
         # bound methods only: Qt drops them with the window; lambdas would outlive it
-        ed, t = self.editor, self.transport
-        self.cues.cueSelected.connect(self.select)
+        ed, t, doc, jobs = self.editor, self.transport, self.doc, self.jobs
         ed.statusChanged.connect(self.cues.set_status)
-        ed.cueChanged.connect(self._cue_changed)
+        ed.cueChanged.connect(doc.touch)                 # merged drag steps change no index
         ed.activity.connect(self.activity.setText)
         ed.progress.connect(self._progress)
         ed.message.connect(self.show_message)
-        ed.runner.idle.connect(self.bar.hide)
-        ed.undo.cleanChanged.connect(self._title)
-        self.instructions.fieldEdited.connect(self._field_edited)
-        self.instructions.entitiesEdited.connect(self._entities_edited)
+        ed.rendered.connect(self._rendered)
+        ed.on_idle(self._maybe_hide_bar)
+        jobs.activity.connect(self.activity.setText)
+        jobs.message.connect(self.show_message)
+        jobs.progress.connect(self._progress)
+        jobs.idle.connect(self._maybe_hide_bar)
+        doc.changed.connect(self._title)
+        doc.autosaveFailed.connect(self._autosave_failed)
+        doc.autosaveWorks.connect(self.autosave_warning.hide)
+        doc.recentChanged.connect(self._update_recent_menu)
         self.instructions.analyseRequested.connect(self.analyse_emotion)
-        self.voice.voiceChosen.connect(self._voice_chosen)
         self.voice.cloneRequested.connect(self.clone_voice)
-        self.timeline.boundaryMoved.connect(self._boundary_moved)
-        self.timeline.curveEdited.connect(self._curve_edited)
         self.timeline.seekRequested.connect(t.seek)
-        self.timeline.cueTimingChanged.connect(self._timing_edited)
         t.timeChanged.connect(self._time)
         t.message.connect(self.activity.setText)
         t.modeChanged.connect(self._mode_changed)
-        ed.rendered.connect(self._rendered)
-        ed.chunkReady.connect(self._chunk_ready)
-        ed.runner.progress.connect(self._export_progress)
-        ed.runner.done.connect(self._job_done)
-        ed.runner.failed.connect(self._job_failed)
 
-    def _field_edited(self, field: str, old: str, new: str) -> None:
-        if self.current:
-            self.editor.edit_field(self.current, field, old, new)
-
-    def _entities_edited(self, old: dict, new: dict, name: str) -> None:
-        if self.current:
-            self.editor.edit_entities(self.current, old, new, name)
-
-    def _boundary_moved(self, k: int, frames: int, finished: bool) -> None:
-        if self.current:
-            self.editor.drag_boundary(self.current, k, frames, finished)
-
-    def _curve_edited(self, name: str, values, drag_id: int, finished: bool) -> None:
-        if self.current:
-            self.editor.edit_curve(self.current, name, values, drag_id, finished)
-
-    def _timing_edited(self, start: float, end: float) -> None:
-        if self.current:
-            c = self.session.project.cue(self.current)
-            self.editor.edit_field(self.current, "timing", (c.start, c.end), (start, end))
-
-    def _mode_chosen(self, i: int) -> None:
-        self.transport.set_mode(MODES[i])
-
-    def _mode_changed(self, mode: str) -> None:
-        self.mode_box.blockSignals(True)
-        self.mode_box.setCurrentIndex(MODES.index(mode))
-        self.mode_box.blockSignals(False)
-
-    # ------------------------------------------------------------ cues
     @property
     def session(self) -> Session:
         return self.editor.session
 
+    def start_engine(self) -> None:
+        """Load the voice engine in the background (after the window is shown)."""
+        self.jobs.start(job_kinds.LoadEngine(self.engine_state, self.voice))
+
+    # ------------------------------------------------------------ cues
+    @property
+    def current(self) -> str | None:
+        return self.selection.current
+
     def select(self, cue_id: str) -> None:
-        if self.current and self.current != cue_id:
-            self.instructions.commit()          # text still being typed belongs to the old cue
-        self.current = cue_id
-        cue = self.session.project.cue(cue_id)
-        self.cues.select(cue_id)
-        self.instructions.set_cue(cue, self.session.state(cue_id).note)
-        self.voice.set_voice(cue.voice)
-        self.timeline.show_cue(cue, cue.alignment, self.session.audio(cue_id))
-        self.fit_cue()
-        self.transport.seek(cue.start)
-        self.editor.ensure(cue_id)
+        self.selection.select(cue_id)
 
     def select_relative(self, step: int) -> None:
-        ids = self.cues.ids
-        if ids:
-            i = ids.index(self.current) if self.current in ids else -step
-            self.select(ids[max(0, min(len(ids) - 1, i + step))])
-
-    def _cue_changed(self, cue_id: str) -> None:
-        self.cues.update_cue(self.session.project.cue(cue_id), self.session.project.video.fps)
-        if cue_id != self.current:
-            return
-        cue = self.session.project.cue(cue_id)
-        audio = self.session.audio(cue_id)
-        if audio is not None:
-            self.timeline.show_cue(cue, cue.alignment, audio)
-        else:                              # keep the old mel until the new audio is ready
-            self.timeline.set_cue_range(cue.start, cue.end)
-            self.timeline.show_alignment(cue.alignment, cue.start)
-        self.instructions.set_note(self.session.state(cue_id).note)
-        self.instructions.refresh(cue)                  # undo/redo, analysed entities
-        if cue.voice != self.voice.shown:
-            self.voice.set_voice(cue.voice)
-
-    def _voice_chosen(self, voice) -> None:
-        if self.current:
-            self.editor.edit_field(self.current, "voice",
-                                   self.session.project.cue(self.current).voice, voice)
-
-    def fit_cue(self) -> None:
-        if self.current:
-            c = self.session.project.cue(self.current)
-            a = self.session.audio(self.current)
-            end = max(c.end, c.start + (len(a) / 24000 if a is not None else 0))
-            self.timeline.fit(c.start, end)
-
-    def loop_cue(self) -> None:
-        if self.current:
-            c = self.session.project.cue(self.current)
-            self.transport.loop_range(c.start, c.end)
-
-    def rerender(self) -> None:
-        if self.current:
-            self.session.invalidate(self.current)
-            self.editor.schedule_now(self.current)
+        self.selection.select_relative(step)
 
     def stop_work(self) -> None:
         """Cancel all background work; unrendered cues render again when selected (Ctrl+R)."""
-        self.editor.runner.cancel_all()
-        for timer in self.editor.debounce.timers.values():
-            timer.stop()
+        self.editor.stop_all()
+        self.jobs.cancel_all()
         for cue in self.session.project.cues:
             self.cues.set_status(cue.id, self.session.status(cue.id))
         self.bar.hide()
@@ -288,19 +96,168 @@ class MainWindow(FileActions, JobActions, QMainWindow):
         if self.transport.player.playing:
             self.transport.play(self.transport.player.speed)
 
-    def _chunk_ready(self, cue_id: str, chunk) -> None:
-        """Progressive rendering: play the new chunk; the timeline fills in."""
-        self.transport.chunk_ready(cue_id, chunk)
-        self._cue_changed(cue_id)
-
     def _time(self, t: float) -> None:
         self.video.show_time(t)
         self.timeline.set_playhead(t)
+
+    def _mode_chosen(self, i: int) -> None:
+        self.transport.set_mode(MODES[i])
+
+    def _mode_changed(self, mode: str) -> None:
+        self.mode_box.blockSignals(True)
+        self.mode_box.setCurrentIndex(MODES.index(mode))
+        self.mode_box.blockSignals(False)
+
+    # ------------------------------------------------------------ background jobs
+    def analyse_emotion(self) -> None:
+        if self.current:
+            self.jobs.start(job_kinds.AnalyseEmotion(self.editor, self.current))
+
+    def clone_voice(self, reference: str) -> None:
+        if self.current:
+            steps = int(self.settings.value("clone/steps", 30))   # 30 steps: minutes on a CPU
+            self.jobs.start(job_kinds.CloneVoice(self.editor, self.current, reference, steps))
+
+    def export(self) -> None:
+        from app.export_dialog import ExportDialog
+        if not self.session.project.cues:
+            self.show_message("Nothing to export: the project has no cues.")
+            return
+        last = self.settings.value("export/dir", str(Path.home() / "instructdub-export"))
+        dlg = ExportDialog(self.session.project, last, self)
+        if dlg.exec():
+            self.settings.setValue("export/dir", str(dlg.chosen.outdir))
+            self.run_export(dlg.chosen)
+
+    def run_export(self, options) -> None:
+        """Render what is missing and export, in the background."""
+        self.jobs.start(job_kinds.Export(self.session, options,
+                                         None if self.quiet() else self))
 
     def _progress(self, f: float, msg: str) -> None:
         self.bar.setVisible(True)
         self.bar.setValue(int(100 * f))
         self.bar.setFormat(msg[:40] + " %p%")
+
+    def _maybe_hide_bar(self) -> None:
+        if not (self.editor.busy() or self.jobs.busy()):
+            self.bar.hide()
+
+    # ------------------------------------------------------------ projects
+    def load_session(self, project: Project, path: Path | None, unsaved: bool = False) -> None:
+        """Show `project` in the editor; `unsaved`: it holds work not yet saved."""
+        self.transport.pause()
+        self.jobs.cancel_all()
+        self.editor.set_session(Session(project, path))
+        self.doc.opened(path, unsaved)
+        fps = project.video.fps or 25.0
+        self.transport.fps, self.transport.duration = fps, project.video.duration
+        self.transport.original = None
+        self.video.open(project.video.path or None, fps)
+        self.timeline.set_duration(max([project.video.duration] + [c.end for c in project.cues]))
+        self.timeline.set_original(None, SAMPLE_RATE)
+        if project.video.path and project.video.has_audio:
+            self.jobs.start(job_kinds.ReadOriginalAudio(project.video.path, self.transport,
+                                                        self.timeline))
+        self.cues.set_cues(project.cues, fps, self.session.status)
+        self.selection.clear()
+        if project.cues:
+            self.selection.select(project.cues[0].id)
+
+    def open_project(self, path, recover: bool | None = None) -> bool:
+        """Open a project; offers recovery when it has an autosave (`recover` answers)."""
+        path = Path(path)
+        if not self._maybe_save():
+            return False
+        ask = self.ask if recover is None else (lambda title, text: recover)
+        try:
+            project, recovered = self.doc.load(path, ask)
+        except (ProjectError, UserError, OSError) as e:
+            self.show_message(f"Cannot open {path}: {e}")
+            return False
+        self.load_session(project, path, unsaved=recovered)
+        if recovered:
+            self.activity.setText("recovered the autosave; save to keep it")
+        return True
+
+    def open_new(self, project: Project, note: str) -> None:
+        """A project just made from a video and a script: unsaved, untitled."""
+        self.load_session(project, None, unsaved=True)
+        self.activity.setText(note)
+
+    def open_dialog(self) -> None:
+        p, _ = QFileDialog.getOpenFileName(self, "Open project", self.doc.last_dir(),
+                                           "instructdub project (*.json)")
+        if p:
+            self.open_project(p)
+
+    def new_project(self) -> None:
+        if not self._maybe_save():
+            return
+        video, _ = QFileDialog.getOpenFileName(self, "Video", self.doc.last_dir(),
+                                               "Video (*.mp4 *.mov *.mkv *.avi *.webm)")
+        if not video:
+            return
+        script, _ = QFileDialog.getOpenFileName(self, "Script (one line per cue, or SRT)",
+                                                str(Path(video).parent), "Script (*.txt *.srt)")
+        if script:
+            self.start_new_project(video, script)
+
+    def start_new_project(self, video: str, script: str) -> None:
+        """Analyse the video and script in the background (cue times, mouth curves, instructions)."""
+        self.jobs.start(job_kinds.AnalyseVideo(video, script, self.open_new))
+
+    def save(self) -> bool:
+        return self.save_as() if self.doc.path is None else self._save_to(self.doc.path)
+
+    def save_as(self) -> bool:
+        p, _ = QFileDialog.getSaveFileName(self, "Save project", self.doc.last_dir(),
+                                           "instructdub project (*.json)")
+        return bool(p) and self._save_to(Path(p if p.endswith(".json") else p + ".json"))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.doc.save(path)
+        except OSError as e:
+            self.show_message(f"Could not save {path}: {e.strerror or e}. "
+                              "The earlier file (if any) is unchanged.")
+            return False
+        self.session.path = path
+        self.activity.setText(f"saved {path.name}")
+        return True
+
+    def _maybe_save(self) -> bool:
+        if not self.doc.dirty() or not self.isVisible():
+            return True
+        ans = self.ask_save()
+        return self.save() if ans == "save" else ans == "discard"
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for p in self.doc.recent():
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, p=p: self.open_project(p))
+        self.recent_menu.setEnabled(bool(self.doc.recent()))
+
+    def _autosave_failed(self, msg: str) -> None:
+        """A warning that stays in the status bar until an autosave works again, and
+        a (non-modal) dialog the first time."""
+        first = self.autosave_warning.isHidden()
+        self.autosave_warning.setText("⚠ autosave failing — save your work")
+        self.autosave_warning.setToolTip(msg)
+        self.autosave_warning.show()
+        self.activity.setText(msg.splitlines()[0][:200])
+        if first and not self.quiet():
+            box = QMessageBox(QMessageBox.Icon.Warning, "Autosave failed", msg,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setModal(False)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
+
+    # ------------------------------------------------------------ dialogs, title, close
+    def quiet(self) -> bool:
+        """No dialogs (tests, scripted runs): messages go to the status bar only."""
+        return bool(self.settings.value("quiet", False, bool)) or not self.isVisible()
 
     def show_message(self, msg: str) -> None:
         self.activity.setText(msg.splitlines()[0][:200])
@@ -311,10 +268,16 @@ class MainWindow(FileActions, JobActions, QMainWindow):
         """Yes/no question; tests replace this method."""
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
 
-    # ------------------------------------------------------------ settings, title, close
+    def ask_save(self) -> str:
+        """"save", "discard" or "cancel"; tests replace this method."""
+        B = QMessageBox.StandardButton
+        ans = QMessageBox.question(self, "Unsaved changes",
+                                   "Save the changes to the current project?",
+                                   B.Save | B.Discard | B.Cancel)
+        return {B.Save: "save", B.Discard: "discard"}.get(ans, "cancel")
+
     def _title(self, *_) -> None:
-        name = self.path.name if self.path else "untitled"
-        self.setWindowTitle(f"{name}{' *' if self.dirty() else ''} — instructdub")
+        self.setWindowTitle(self.doc.title())
 
     def closeEvent(self, ev) -> None:
         if not self._maybe_save():
@@ -322,12 +285,9 @@ class MainWindow(FileActions, JobActions, QMainWindow):
             return
         self.transport.pause()
         self.activity.setText("finishing the current render…")
-        self.editor.shutdown(wait_ms=0)
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/split", self.split.saveState())
-        self.settings.setValue("listen/mode", self.transport.mode)
-        if not self.dirty():
-            target = autosave_path(self.path) if self.path else project_io.untitled_autosave()
-            target.unlink(missing_ok=True)
-        self.editor.runner.wait()               # the running engine call, seconds at most
+        layout.remember(self)
+        self.doc.close()
+        self.jobs.cancel_all()
+        self.editor.shutdown()                  # waits for the running engine call, seconds
+        self.jobs.wait()
         ev.accept()

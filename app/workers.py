@@ -7,6 +7,7 @@ cancels the older one: it stops at its next check and its result is dropped.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from typing import Callable
 
@@ -64,10 +65,24 @@ class Job(QRunnable):
             self.signals.ended.emit(self)
 
 
+_engine_pool: QThreadPool | None = None
+
+
+def engine_pool() -> QThreadPool:
+    """The process's one thread for engine work: renders, analysis, cloning and export
+    take turns on it, whichever runner submitted them."""
+    global _engine_pool
+    if _engine_pool is None:
+        _engine_pool = QThreadPool()
+        _engine_pool.setMaxThreadCount(1)
+    return _engine_pool
+
+
 class JobRunner(QObject):
-    """One pool for engine work; a newer job with the same key supersedes the older.
+    """Submits jobs to the engine pool; a newer job with the same key supersedes the older.
 
     Results arrive, in the UI thread, as the runner's own signals with the job key.
+    `wait` waits for the runner's own jobs only.
     """
 
     started = Signal(str, str)            # key, label
@@ -76,11 +91,11 @@ class JobRunner(QObject):
     failed = Signal(str, str)             # key, message
     idle = Signal()
 
-    def __init__(self, parent=None, threads: int = 1):
+    def __init__(self, parent=None, pool: QThreadPool | None = None):
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(threads)   # the engine is used by one job at a time
+        self.pool = pool or engine_pool()
         self.jobs: dict[str, Job] = {}
+        self._submitted: list[Job] = []       # every job not yet ended, superseded ones too
 
     def submit(self, key: str, fn: Callable, label: str = "") -> Job:
         """Run fn(progress=, cancel=) in the pool, superseding the job with the same key."""
@@ -94,6 +109,7 @@ class JobRunner(QObject):
         job.signals.done.connect(self._done)
         job.signals.failed.connect(self._failed)
         job.signals.ended.connect(self._finished)
+        self._submitted.append(job)
         self.started.emit(key, job.label)
         self.pool.start(job)
         return job
@@ -116,6 +132,8 @@ class JobRunner(QObject):
             self.failed.emit(key, msg)
 
     def _finished(self, job: Job) -> None:
+        if job in self._submitted:
+            self._submitted.remove(job)
         if self.jobs.get(job.key) is job:
             del self.jobs[job.key]
         if not self.jobs:
@@ -129,7 +147,13 @@ class JobRunner(QObject):
             job.cancel()
 
     def wait(self, msecs: int = -1) -> bool:
-        return self.pool.waitForDone(msecs)
+        """Wait until this runner's jobs (superseded ones too) have finished running."""
+        deadline = None if msecs < 0 else time.monotonic() + msecs / 1000
+        for job in list(self._submitted):
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not job.finished.wait(left):
+                return False
+        return True
 
 
 class Debouncer(QObject):

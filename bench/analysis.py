@@ -26,8 +26,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from core.analyze import AnalysisOptions, _pooled_models, analyze, visual_pass  # noqa: E402
-from core.guide_audio import detect_speech  # noqa: E402
 from core.script import count_syllables, parse_text  # noqa: E402
+from core.speech.vad import detect_speech  # noqa: E402
 from core.video.decode import iter_audio_blocks, probe  # noqa: E402
 
 

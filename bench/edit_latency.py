@@ -5,7 +5,7 @@
 
 - instruction edit -> first audio: re-predict, then progressive rendering
   (core/progressive.py); the first chunk is what playback starts on;
-- text edit -> first audio: the same with the voice's pooled statistics (a preview);
+- text edit -> first audio: the same, borrowing the previous text's statistics (a preview);
 - drag -> audio ready: a boundary drag, re-rendered in place (Engine.render_edit);
 - editor start -> window shown (--startup), clone of a 10-s reference (--clone: minutes);
 - GPU edit -> audio: with --device cuda on a machine that has one.
@@ -85,6 +85,7 @@ def main() -> int:
     args = ap.parse_args()
     import torch
     torch.set_num_threads(args.threads)
+    from core.edits import Retime, SetInstruction, SetText
     from core.preview_decoder import enable_fast_generator
     from core.progressive import log_mel_distance
     from core.project import Cue, Project
@@ -111,7 +112,7 @@ def main() -> int:
     firsts, wholes, dists, sources = [], [], [], {}
     for i in range(args.repeats):
         rate = f"{RATES[i % 2]} ({i})"
-        f, w, r = progressive_edit(s, "c1", lambda rate=rate: s.set_instructions("c1", rate=rate),
+        f, w, r = progressive_edit(s, "c1", lambda rate=rate: s.apply(SetInstruction("c1", "rate", rate)),
                                    sources)
         firsts.append(f)
         wholes.append(w)
@@ -124,16 +125,17 @@ def main() -> int:
     print(f"instruction edit -> whole line:      {med(wholes)}; log-mel distance to a one-piece "
           f"render {max(dists):.2f} dB (worst of {len(dists)}); statistics from {sources}")
 
-    # text edits: new phonemes, the voice's pooled statistics
+    # small text edits: new phonemes, the previous text's statistics when near enough
     firsts, dists, sources = [], [], {}
     for i in range(min(args.repeats, len(TEXTS))):
-        f, w, r = progressive_edit(s, "c1", lambda i=i: s.set_text("c1", TEXTS[i]), sources)
+        f, w, r = progressive_edit(s, "c1", lambda i=i: s.apply(SetText("c1", TEXTS[i])),
+                                   sources)
         firsts.append(f)
         if i < 2:
             dists.append(log_mel_distance(r.audio, eng.render(r.alignment)))
     print(f"small text edit -> first audio:      {med(firsts)}; log-mel distance to a one-piece "
           f"render {max(dists):.2f} dB (worst of {len(dists)}); statistics from {sources}")
-    s.set_text("c1", LINE)
+    s.apply(SetText("c1", LINE))
     s.update("c1")
 
     # boundary drags at different places, +1/+2 frames, each a new alignment
@@ -144,7 +146,7 @@ def main() -> int:
         d = list(s.project.cue("c1").alignment.durations)
         d[k] += 2 if i % 2 == 0 else 1
         clock = Clock()
-        s.set_durations("c1", d)
+        s.apply(Retime("c1", tuple(d)))
         r = s.update_progressive("c1")
         drags.append(clock.read())
         partial += r.partial and not r.cached
@@ -175,48 +177,28 @@ def reference(eng, s, full: list) -> list:
 
 
 def startup_time() -> tuple[float, float]:
-    """A fresh process: import the window, build it, show it (offscreen without a display)."""
-    code = ("import time; t=time.perf_counter(); from PySide6.QtWidgets import QApplication; "
-            "from app.window import MainWindow; app=QApplication([]); w=MainWindow(); w.show(); "
-            "app.processEvents(); print('shown', time.process_time()*1000, flush=True)")
-    env = dict(os.environ)
-    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
-        env["QT_QPA_PLATFORM"] = "offscreen"
-    clock = Clock()
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=300)
-    wall = clock.read()[0]
-    line = [ln for ln in out.stdout.splitlines() if ln.startswith("shown")]
-    cpu = float(line[0].split()[1]) if line else float("nan")
-    print(f"editor start -> window shown:        {wall:7.1f} ms (CPU of the new process "
-          f"{cpu:7.1f} ms){'' if line else ' FAILED: ' + out.stderr[-300:]}")
-    return wall, cpu
+    """`main.py edit --demo` until its window is shown (bench/startup.py), in ms."""
+    from bench.startup import one_run
+    platform = "xcb" if os.environ.get("DISPLAY") else "offscreen"
+    wall, cpu = one_run(platform)
+    print(f"editor start -> window shown:        {wall * 1000:7.1f} ms (CPU of the editor "
+          f"process {cpu * 1000:7.1f} ms, {platform}; the engine loads after)")
+    return wall * 1000, cpu * 1000
 
 
 def clone_time(eng, ref: Path) -> tuple[float, float]:
-    """core.voice_clone.clone_voice on the first 10 s of `ref` (a file or a folder)."""
-    import numpy as np
-
-    from core.audio import read_media_audio
+    """core.voice_clone.clone_voice (the app's defaults) on about 10 s of `ref`: a file, or
+    a folder of clips with a manifest.csv whose texts become the transcript."""
+    from bench.clone_speed import reference
     from core.voice_clone import clone_voice
-    files = sorted(ref.glob("*.flac")) + sorted(ref.glob("*.wav")) if ref.is_dir() else [ref]
-    parts, total = [], 0
-    for f in files:
-        parts.append(read_media_audio(f, 24000))
-        total += len(parts[-1])
-        if total >= 10 * 24000:
-            break
-    if not parts:
-        print(f"clone: no reference audio in {ref}")
-        return float("nan"), float("nan")
-    audio = np.concatenate(parts)[:10 * 24000]
+    audio, text = reference(ref, 10.0, 24000)
     clock = Clock()
-    voice = clone_voice(audio, 24000, eng=eng)
+    voice = clone_voice(audio, 24000, eng=eng, transcript=text)
     wall, cpu = clock.read()
     c = voice["clone"]
-    print(f"clone of a {len(audio) / 24000:.1f}-s reference ({c['steps']} steps): {wall / 1000:.1f} s "
-          f"(CPU {cpu / 1000:.1f} s); similarity {c['before']['similarity']} -> "
-          f"{c['after']['similarity']}")
+    print(f"clone of a {len(audio) / 24000:.1f}-s reference ({c['steps']} steps, transcript "
+          f"{'given' if text else 'by Whisper'}): {wall / 1000:.1f} s (CPU {cpu / 1000:.1f} s); "
+          f"similarity {c['before']['similarity']} -> {c['after']['similarity']}")
     return wall, cpu
 
 

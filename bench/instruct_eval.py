@@ -31,12 +31,25 @@ from core.project import ENTITIES  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results" / "instruct.md"
 
 
-def val_records(args) -> list[dict]:
+def val_records(args, side: dict) -> list[dict]:
+    """The held-out feature cache of `main.py train`, with the voices and line counts the
+    checkpoints were trained with (their sidecar), unless given."""
     from core.instruct.train_run import load_features
-    ns = argparse.Namespace(corpus=[args.corpus], val_corpus=None, lines=args.train_lines,
-                            val_lines=args.val_lines, seed=0, voices="jm_kumo,jf_gongitsune")
+    data = side.get("data", {})
+    voices = args.voices or ",".join(data.get("voices", ["jm_kumo", "jf_gongitsune"]))
+    opts = _command_options(side.get("command", ""))
+    ns = argparse.Namespace(corpus=[args.corpus], val_corpus=None,
+                            lines=args.train_lines or int(opts.get("--lines", 1500)),
+                            val_lines=args.val_lines or int(opts.get("--val-lines", 210)),
+                            seed=0, voices=voices)
     _, val, _ = load_features(ns)
     return val[:args.lines]
+
+
+def _command_options(command: str) -> dict:
+    import shlex
+    parts = shlex.split(command)
+    return {a: b for a, b in zip(parts, parts[1:]) if a.startswith("--")}
 
 
 def idd_total(model, rec, text) -> np.ndarray:
@@ -78,7 +91,21 @@ def rate_control(idd, recs, rng, families=phrasing.HELDOUT_FAMILIES) -> dict:
     return out
 
 
-def emotion_control(iec, recs) -> dict:
+def emotion_table(folder: Path) -> tuple[dict, str]:
+    """The per-entity targets the IEC learned: measured from RAVDESS (train --real) or the rules."""
+    try:
+        side = json.loads((folder / checkpoints.SIDECAR.name).read_text())
+        table = side["data"]["real"]["measured_table"]
+        if table:
+            return {k: tuple(v) for k, v in table.items()}, "measured from RAVDESS actors 01-20"
+    except (FileNotFoundError, KeyError, TypeError, json.JSONDecodeError):
+        pass
+    return corpus.EMOTION_PROSODY, "the rules (corpus.EMOTION_PROSODY)"
+
+
+def emotion_control(iec, recs, table=corpus.EMOTION_PROSODY) -> dict:
+    """Per entity: F0 level and range and energy-curve change on the curves, and the line
+    head's gain (dB, applied at render) and tempo, against the table's targets."""
     rows = {}
     for ent in ENTITIES:
         lv, rg, en = [], [], []
@@ -96,13 +123,17 @@ def emotion_control(iec, recs) -> dict:
             lv.append((b.mean() - a.mean()) * 12 / math.log(2))
             rg.append(b.std() / max(a.std(), 1e-6))
             en.append(float((e.numpy() - energy).mean()) / corpus.ENERGY_PER_DB)
-        want = corpus.EMOTION_PROSODY[ent]
-        got = (float(np.mean(lv)), float(np.mean(rg)), float(np.mean(en)))
-        right = [abs(w) < 1e-9 or np.sign(g_) == np.sign(w) for w, g_ in
-                 ((want[0], got[0]), (want[1] - 1, got[1] - 1), (want[2], got[2]))]
-        rows[ent] = dict(level_st=got[0], range=got[1], energy_db=got[2],
-                         target=want[:3], directions_right=all(right) if ent != "neutral" else
-                         abs(got[0]) < 0.5 and abs(got[1] - 1) < 0.1 and abs(got[2]) < 1)
+        with torch.no_grad():
+            gain, log_tempo = iec.line_effects(weights_vector({ent: 1.0})[None])[0].tolist()
+        want = table[ent]
+        level = (float(np.mean(lv)), float(np.mean(rg)))
+        loud = gain + float(np.mean(en))            # line gain + the curve's own level change
+        right = [abs(w) < 0.3 or np.sign(g_) == np.sign(w) for w, g_ in
+                 ((want[0], level[0]), (want[2], loud), (math.log(want[3]), log_tempo))]
+        rows[ent] = dict(level_st=level[0], range=level[1], energy_db=float(np.mean(en)),
+                         gain_db=gain, tempo=math.exp(log_tempo), target=list(want),
+                         directions_right=all(right) if ent != "neutral" else
+                         abs(level[0]) < 0.5 and abs(loud) < 1 and abs(log_tempo) < 0.05)
     return rows
 
 
@@ -183,8 +214,12 @@ def prediction_cost() -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"))
-    ap.add_argument("--train-lines", type=int, default=1500, help="as given to `main.py train`")
-    ap.add_argument("--val-lines", type=int, default=210, help="as given to `main.py train`")
+    ap.add_argument("--train-lines", type=int, default=None,
+                    help="as given to `main.py train` (default: from checkpoints.json)")
+    ap.add_argument("--val-lines", type=int, default=None,
+                    help="as given to `main.py train` (default: from checkpoints.json)")
+    ap.add_argument("--voices", default=None, help="backbone voices of the features "
+                    "(default: those the checkpoints were trained with)")
     ap.add_argument("--lines", type=int, default=120, help="held-out lines to score")
     ap.add_argument("--analyzer-n", type=int, default=70, help="held-out emotion instructions")
     ap.add_argument("--skip-analyzer", action="store_true")
@@ -193,8 +228,12 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     rng = random.Random(0)
-    recs = val_records(args)
     folder = Path(args.checkpoint_dir) if args.checkpoint_dir else checkpoints.CHECKPOINT_DIR
+    try:
+        side = json.loads((folder / checkpoints.SIDECAR.name).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        side = {}
+    recs = val_records(args, side)
     idd = checkpoints.load_idd(folder / checkpoints.IDD_PATH.name)
     iec = checkpoints.load_iec(folder / checkpoints.IEC_PATH.name)
     models = {"IDD (slot attention)": idd}
@@ -204,7 +243,8 @@ def main() -> None:
     report = dict(lines=len(recs))
     report["rate_control"] = rate_control(idd, recs, rng)
     report["rate_control_train_families"] = rate_control(idd, recs, rng, phrasing.TRAIN_FAMILIES)
-    report["emotion_control"] = emotion_control(iec, recs[:60])
+    table, report["emotion_targets"] = emotion_table(folder)
+    report["emotion_control"] = emotion_control(iec, recs[:60], table)
     report["ablation_heldout_phrasing"] = ablation(models, recs, phrasing.HELDOUT_FAMILIES, 1)
     report["ablation_train_phrasing"] = ablation(models, recs, phrasing.TRAIN_FAMILIES, 2)
     if not args.skip_analyzer:
@@ -246,12 +286,17 @@ def to_markdown(r: dict) -> str:
         for fam, v in r[key].items():
             L.append(f"| {fam} | {held} | {v['fast_lt_slow']:.1%} | {v['fast_lt_085_slow']:.1%} | "
                      f"{v['trend_right']:.1%} | {v['accel_contrast']:.2f} | {v['slow_contrast']:.2f} |")
-    L += ["\n## Emotion entities through IEC (mean over held-out lines; target from the rules)\n",
-          "| entity | F0 level (st) | F0 range (x) | energy (dB) | rule target (st, x, dB) | directions right |",
-          "|---|---|---|---|---|---|"]
+    L += [f"\n## Emotion entities through IEC (mean over held-out lines; targets: {r['emotion_targets']})\n",
+          "Energy curve (dB) is the change on the backbone's energy curve, which the decoder mostly "
+          "normalises away; the line gain is applied to the rendered audio. Measured in rendered "
+          "audio against real held-out speech: bench/prosody_emotion.py.\n",
+          "| entity | F0 level (st) | F0 range (x) | energy curve (dB) | line gain (dB) | tempo (x) "
+          "| target (st, range x, dB, tempo x) | directions right |",
+          "|---|---|---|---|---|---|---|---|"]
     for ent, v in r["emotion_control"].items():
         L.append(f"| {ent} | {v['level_st']:+.2f} | {v['range']:.2f} | {v['energy_db']:+.2f} | "
-                 f"{v['target']} | {'yes' if v['directions_right'] else 'NO'} |")
+                 f"{v['gain_db']:+.2f} | {v['tempo']:.2f} | {v['target']} | "
+                 f"{'yes' if v['directions_right'] else 'NO'} |")
     for key, title in (("ablation_heldout_phrasing", "held-out phrasing families"),
                        ("ablation_train_phrasing", "training phrasing families, held-out lines")):
         L += [f"\n## Ablation (paper Table 5): {title}\n",

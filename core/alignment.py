@@ -5,36 +5,58 @@ F0 and energy have two values per duration frame (12.5 ms).
 """
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-SAMPLE_RATE = 24000
-FRAME_SAMPLES = 600                      # one duration frame, 25 ms
-FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
-FRAMES_PER_SECOND = SAMPLE_RATE // FRAME_SAMPLES  # 40
-CURVE_PER_FRAME = 2                      # f0/energy values per duration frame
+import numpy as np
+
+from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES,  # noqa: F401 - re-exported
+                            FRAME_SECONDS, FRAMES_PER_SECOND, SAMPLE_RATE)
+from core.errors import UserError
+from core.limits import check_alignment_values
+
+_ARRAYS = {"durations": np.int64, "f0": np.float32, "energy": np.float32}
 
 
-class AlignmentError(ValueError):
+class AlignmentError(UserError, ValueError):
     """An alignment that cannot be rendered; the message says why."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Alignment:
+    """Durations, F0 and energy are numpy arrays (int64, float32, float32) in memory;
+    anything assigned to them is converted. They become lists only in `to_dict`."""
     phonemes: list[str]
-    durations: list[int]                 # frames of 25 ms, one per phoneme
-    f0: list[float]                      # Hz at 12.5 ms, 0 = unvoiced
-    energy: list[float]                  # backbone's N curve at 12.5 ms
-    voice: str | dict = "jm_kumo"        # pack name, or {"blend": {name: w}} / {"vector": [...256]}
+    durations: np.ndarray                # frames of 25 ms, one per phoneme
+    f0: np.ndarray                       # Hz at 12.5 ms, 0 = unvoiced
+    energy: np.ndarray                   # backbone's N curve at 12.5 ms
+    voice: str | dict = DEFAULT_VOICE    # pack name, or {"blend": {name: w}} / {"vector": [...256]}
     sample_rate: int = SAMPLE_RATE
     instructions: dict | None = None     # {"rate": str, "emotion": str}
     entities: dict | None = None         # {entity: weight}
     extra: dict = field(default_factory=dict)
 
+    def __setattr__(self, name, value):
+        dtype = _ARRAYS.get(name)
+        if dtype is not None:
+            try:
+                value = np.asarray(value, dtype=dtype).reshape(-1)
+            except (TypeError, ValueError) as e:
+                raise AlignmentError(f"{name} must be a list of numbers ({e})") from None
+        object.__setattr__(self, name, value)
+
+    def __eq__(self, other):
+        if not isinstance(other, Alignment):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, k), getattr(other, k)) if k in _ARRAYS
+                   else getattr(self, k) == getattr(other, k)
+                   for k in self.__dataclass_fields__)
+
     @property
     def n_frames(self) -> int:
-        return int(sum(self.durations))
+        return int(self.durations.sum())
 
     @property
     def n_samples(self) -> int:
@@ -58,7 +80,7 @@ class Alignment:
         if len(self.durations) != len(self.phonemes):
             raise AlignmentError(
                 f"{len(self.phonemes)} phonemes but {len(self.durations)} durations")
-        if any(int(d) != d or d < 0 for d in self.durations):
+        if (self.durations < 0).any():
             raise AlignmentError("durations must be whole, non-negative frame counts")
         if self.n_frames == 0:
             raise AlignmentError("all durations are zero: nothing to render")
@@ -68,22 +90,31 @@ class Alignment:
             if got != want:
                 raise AlignmentError(
                     f"{name} has {got} values; {want} expected (2 per 25 ms frame)")
-        if any(v < 0 for v in self.f0):
+        if (self.f0 < 0).any():
             raise AlignmentError("f0 must be >= 0 Hz (0 = unvoiced)")
         if self.sample_rate != SAMPLE_RATE:
             raise AlignmentError(f"sample_rate must be {SAMPLE_RATE}")
+        try:
+            check_alignment_values(self)      # finite curves, bounded length (core/limits.py)
+        except UserError as e:
+            raise AlignmentError(str(e)) from None
         return self
 
     def copy(self) -> "Alignment":
         """An exact deep copy (no rounding: render_edit compares values exactly)."""
-        import copy
-        return copy.deepcopy(self)
+        return Alignment(list(self.phonemes), self.durations.copy(), self.f0.copy(),
+                         self.energy.copy(), copy.deepcopy(self.voice), self.sample_rate,
+                         copy.deepcopy(self.instructions), copy.deepcopy(self.entities),
+                         copy.deepcopy(self.extra))
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["durations"] = [int(x) for x in self.durations]
-        d["f0"] = [round(float(x), 3) for x in self.f0]
-        d["energy"] = [round(float(x), 5) for x in self.energy]
+        """Plain JSON types; F0 rounded to 1 mHz, energy to 1e-5."""
+        d = {k: copy.deepcopy(getattr(self, k)) for k in self.__dataclass_fields__
+             if k not in _ARRAYS}
+        d["phonemes"] = list(self.phonemes)
+        d["durations"] = self.durations.tolist()
+        d["f0"] = np.round(self.f0.astype(np.float64), 3).tolist()
+        d["energy"] = np.round(self.energy.astype(np.float64), 5).tolist()
         if not d["extra"]:
             d.pop("extra")
         for k in ("instructions", "entities"):
@@ -99,7 +130,7 @@ class Alignment:
                 durations=[int(x) for x in d["durations"]],
                 f0=[float(x) for x in d["f0"]],
                 energy=[float(x) for x in d["energy"]],
-                voice=d.get("voice", "jm_kumo"),
+                voice=d.get("voice", DEFAULT_VOICE),
                 sample_rate=int(d.get("sample_rate", SAMPLE_RATE)),
                 instructions=d.get("instructions"),
                 entities=d.get("entities"),
@@ -107,7 +138,7 @@ class Alignment:
             )
         except KeyError as e:
             raise AlignmentError(f"alignment JSON lacks the field {e.args[0]!r}") from None
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise AlignmentError(f"alignment JSON has a bad value: {e}") from None
 
     def save(self, path: str | Path) -> None:
@@ -125,9 +156,8 @@ class Alignment:
         return cls.from_dict(d).validate()
 
 
-def _warp(curve: list[float], old_durs: list[int], new_durs: list[int]) -> list[float]:
+def _warp(curve, old_durs, new_durs) -> np.ndarray:
     """Resample each phoneme's stretch of a 12.5 ms curve to its new length."""
-    import numpy as np
     c = CURVE_PER_FRAME
     values = np.asarray(curve, dtype=np.float64)
     out, start = [], 0
@@ -138,26 +168,24 @@ def _warp(curve: list[float], old_durs: list[int], new_durs: list[int]) -> list[
         if n == 0:
             continue
         if len(seg) == 0:                       # a phoneme that had no frames: hold the last value
-            seg = np.asarray(out[-1:] or [values[min(start * c, len(values) - 1)]])
+            seg = out[-1][-1:] if out else values[[min(start * c, len(values) - 1)]]
         if len(seg) == n:
-            out.extend(seg.tolist())
+            out.append(seg)
         else:
             pos = (np.arange(n) + 0.5) * len(seg) / n - 0.5
-            out.extend(np.interp(pos, np.arange(len(seg)), seg).tolist())
-    return out
+            out.append(np.interp(pos, np.arange(len(seg)), seg))
+    return np.concatenate(out) if out else np.zeros(0)
 
 
-def retime(al: Alignment, durations: list[int]) -> Alignment:
+def retime(al: Alignment, durations) -> Alignment:
     """A copy with new durations; F0 and energy are stretched phoneme by phoneme,
     so hand edits to the curves survive a boundary drag. No model is run."""
     if len(durations) != len(al.durations):
         raise AlignmentError(f"{len(al.durations)} durations expected, got {len(durations)}")
     new = al.copy()
     new.durations = [int(d) for d in durations]
-    voiced = [1.0 if f > 0 else 0.0 for f in al.f0]
-    new.f0 = [f if v >= 0.5 else 0.0
-              for f, v in zip(_warp(al.f0, al.durations, new.durations),
-                              _warp(voiced, al.durations, new.durations))]
+    voiced = _warp((al.f0 > 0).astype(np.float64), al.durations, new.durations)
+    new.f0 = np.where(voiced >= 0.5, _warp(al.f0, al.durations, new.durations), 0.0)
     new.energy = _warp(al.energy, al.durations, new.durations)
     return new.validate()
 

@@ -8,6 +8,7 @@ find the cues) and only per-frame numbers are kept, never frames.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from contextlib import contextmanager
@@ -17,18 +18,16 @@ from typing import Callable
 
 import numpy as np
 
-from core.errors import UserError
+from core.errors import Cancelled, UserError   # Cancelled: the job runner says "cancelled"
+from core.limits import is_number
 from core.project import Cue, Project, VideoInfo, file_sha256
 from core.script import Script, load_script
-try:                         # the editor's job runner treats this as "cancelled", not "failed"
-    from core.session import Cancelled
-except ImportError:          # pragma: no cover - core.session is the editor's; stay usable without it
-    class Cancelled(Exception):
-        pass
+from core.video.cues import crowded
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+MIN_CUE_SECONDS = 0.04          # one video frame at 25 fps
 AUDIO_CACHE_SECONDS = 600.0     # a track up to this long (38 MB at 16 kHz) is read once
 
 
@@ -48,6 +47,22 @@ class AnalysisOptions:
     mllm_dir: str | None = None     # a local transformers model directory (optional backend)
     mllm_frames: int = 8
     asr: bool = False               # word timings of the guide track (Whisper tiny.en; slower)
+
+
+OPTION_RANGES = {"analysis_fps": (0.0, 1000.0, "--analysis-fps"), "expression_fps": (0.0, 1000.0, None),
+                 "max_width": (0.0, 100000.0, None)}
+
+
+def check_options(opts: AnalysisOptions) -> AnalysisOptions:
+    """Refuse rates and sizes the analysis cannot work with, before any decoding."""
+    for name, (lo, hi, flag) in OPTION_RANGES.items():
+        v = getattr(opts, name)
+        if not (is_number(v) and math.isfinite(v) and lo < v <= hi):
+            what = name.replace("_", " ") + (f" ({flag})" if flag else "")
+            raise UserError(f"the {what} must be a number above {lo:g} and at most {hi:g}, got {v}")
+    if not (is_number(opts.margin) and math.isfinite(opts.margin) and opts.margin >= 0):
+        raise UserError(f"the analysis margin must be 0 s or more, got {opts.margin}")
+    return opts
 
 
 def _cancelled(cancel) -> bool:
@@ -83,7 +98,7 @@ class _Models:
     @property
     def vad(self):
         if self._vad is None:
-            from core.guide_audio import Vad
+            from core.speech.vad import Vad
             self._vad = Vad()
         return self._vad
 
@@ -227,17 +242,19 @@ def _guide(meta, start: float, end: float, models: _Models, margin: float) -> di
     """Guide-track measurements of [start, end) (with VAD run on the cue's audio)."""
     if not (meta.has_audio and models.opts.use_audio):
         return None
-    from core.guide_audio import SR, measure, speech_segments
+    from core.constants import ANALYSIS_SR
+    from core.guide_audio import measure
+    from core.speech.vad import speech_segments
     a0 = max(0.0, start - margin)
     audio = models.audio_span(meta, a0, end + margin)
     models.vad.reset()
     probs = models.vad.feed(audio)
     segs = [(s + a0, e + a0) for s, e in speech_segments(probs)]
     segs = [(max(s, start), min(e, end)) for s, e in segs if e > start and s < end]
-    lo, hi = int((start - a0) * SR), int((end - a0) * SR)
+    lo, hi = int((start - a0) * ANALYSIS_SR), int((end - a0) * ANALYSIS_SR)
     out = measure(audio[lo:hi], segs, offset=start)
     if models.opts.asr and out.get("speech_found"):
-        from core.video.asr import word_pauses, word_timings
+        from core.speech.asr import word_pauses, word_timings
         out["words"] = word_timings(audio[lo:hi], offset=start)
         out["word_pauses"] = word_pauses(out["words"])
     return out
@@ -313,7 +330,7 @@ def analyze_cue(project: Project, cue_id: str, progress: Progress | None = None,
     if options is None:       # the options the project was analysed with (known fields only)
         saved = project.settings.get("analysis", {}).get("options") or {}
         options = AnalysisOptions(**{k: v for k, v in saved.items() if k in AnalysisOptions.__dataclass_fields__})
-    with _pooled_models(options) as models:
+    with _pooled_models(check_options(options)) as models:
         work = Cue.from_dict(cue.to_dict())          # untouched until the run succeeds
         _run_cue(work, meta, models, progress=progress, cancel=cancel, face_at=face_at)
     cue.measurements, cue.entities = work.measurements, work.entities
@@ -356,7 +373,7 @@ def cue_times(script: Script, meta, models: _Models, progress=None, cancel=None)
                                 f"({meta.duration:.2f} s): is this the subtitle file for this video?")
         return [(ln.start, ln.end) for ln in script.lines], "srt", None
     if meta.has_audio and models.opts.use_audio:
-        from core.guide_audio import detect_speech
+        from core.speech.vad import detect_speech
         if progress:
             progress(0.0, "finding speech in the audio")
         spans = detect_speech(_watched(models.audio_blocks(meta), meta.duration, progress, cancel),
@@ -382,7 +399,7 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
             progress: Progress | None = None, cancel=None) -> Project:
     """Analyse a video and its script into a new Project."""
     from core.video.decode import probe
-    opts = options or AnalysisOptions()
+    opts = check_options(options or AnalysisOptions())
     t_start = time.perf_counter()
     meta = probe(video)
     if not isinstance(script, Script):
@@ -394,11 +411,15 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
     with _pooled_models(opts) as models:
         times, how, tracks = cue_times(script, meta, models,
                                        (lambda f, m: report(0.2 * f, m)), cancel)
+        timing_warnings = crowded(times, [ln.text for ln in script.lines])
+        for w in timing_warnings:
+            log.info(w)
         cues = []
         for i, (ln, (s, e)) in enumerate(zip(script.lines, times)):
             if _cancelled(cancel):
                 raise AnalysisCancelled("analysis cancelled")
             e = min(float(e), meta.duration) if meta.duration > 0 else float(e)
+            e = max(e, float(s) + MIN_CUE_SECONDS)        # a cue always has a length
             cue = Cue(id=f"c{i + 1:03d}", text=ln.text, start=round(float(s), 3), end=round(e, 3))
             report(0.2 + 0.8 * i / n, f"cue {i + 1}/{n}")
             sub = (lambda f, m, i=i: report(0.2 + 0.8 * (i + f) / n, f"cue {i + 1}/{n}: {m}"))
@@ -408,7 +429,7 @@ def analyze(video: str | Path, script: Script | str | Path, options: AnalysisOpt
     info = VideoInfo(path=str(Path(video).resolve()), sha256=file_sha256(video), fps=meta.fps,
                      duration=round(meta.duration, 4), has_audio=meta.has_audio)
     elapsed = time.perf_counter() - t_start
-    settings = {"analysis": {"timing": how, "warnings": script.warnings,
+    settings = {"analysis": {"timing": how, "warnings": script.warnings + timing_warnings,
                              "options": asdict(opts), "seconds": round(elapsed, 2),
                              "size": [meta.width, meta.height]}}
     report(1.0, "done")

@@ -1,10 +1,10 @@
-"""Audio helpers: read/write, resample, mixing, display mel, loudness.
+"""Audio helpers: read/write (whole or streamed in blocks), resample, mixing, display mel;
+loudness is in core/loudness.py.
 
 Mono float32 arrays throughout. No Qt here.
 """
 from __future__ import annotations
 
-import io
 import subprocess
 from math import gcd
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import UserError
-from core.fileio import atomic_write_bytes
+from core.fileio import atomic_target
 
 
 class AudioError(UserError):
@@ -45,35 +45,75 @@ def ffmpeg_exe() -> str:
         raise AudioError(f"ffmpeg is not available (install imageio-ffmpeg): {e}") from None
 
 
+def _no_audio_reason(stderr: str) -> str:
+    """ffmpeg's stderr -> the line that says why (no audio track named plainly)."""
+    if "matches no streams" in stderr or "does not contain any stream" in stderr:
+        return "the file has no audio track"
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "ffmpeg failed"
+
+
+def _decode_cmd(path, sample_rate: int) -> list[str]:
+    return [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:a:0", "-vn",
+            "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
+
+
 def read_media_audio(path: str | Path, sample_rate: int) -> np.ndarray:
     """Decode the first audio stream of any media file with the bundled ffmpeg."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:a:0", "-vn",
-           "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
-    proc = subprocess.run(cmd, capture_output=True)
+    proc = subprocess.run(_decode_cmd(path, sample_rate), capture_output=True)
     if proc.returncode != 0:
-        msg = proc.stderr.decode(errors="replace").strip().splitlines()
-        reason = msg[-1] if msg else f"ffmpeg exit status {proc.returncode}"
-        if "matches no streams" in reason:
-            reason = "the file has no audio track"
+        reason = _no_audio_reason(proc.stderr.decode(errors="replace"))
         raise AudioError(f"cannot decode audio from {path}: {reason}")
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
-def wav_bytes(audio: np.ndarray, sample_rate: int, subtype: str = "PCM_24") -> bytes:
-    import soundfile as sf
-    audio = np.asarray(audio, dtype=np.float32)
-    if not np.isfinite(audio).all():
-        raise AudioError("audio contains NaN or infinite samples")
-    buf = io.BytesIO()
-    sf.write(buf, np.clip(audio, -1, 1), sample_rate, subtype=subtype, format="WAV")
-    return buf.getvalue()
+def iter_media_audio(path: str | Path, sample_rate: int, block_seconds: float = 10.0,
+                     cmd: list[str] | None = None):
+    """The first audio stream as consecutive mono float32 blocks, streamed from ffmpeg
+    (`cmd`: another ffmpeg command writing f32le to stdout)."""
+    proc = subprocess.Popen(cmd or _decode_cmd(path, sample_rate),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    nbytes = max(1, int(block_seconds * sample_rate)) * 4
+    finished = False
+    try:
+        while True:
+            buf = proc.stdout.read(nbytes)
+            if not buf:
+                finished = True
+                break
+            yield np.frombuffer(buf[: len(buf) // 4 * 4], dtype="<f4").astype(np.float32)
+    finally:
+        proc.stdout.close()
+        if not finished:
+            proc.kill()
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        if proc.wait() != 0 and finished:
+            raise AudioError(f"cannot decode audio from {path}: {_no_audio_reason(err)}")
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int,
               subtype: str = "PCM_24") -> Path:
     """Write atomically: a failure leaves any earlier file at `path` untouched."""
+    return write_wav_blocks(path, [audio], sample_rate, subtype)
+
+
+def write_wav_blocks(path: str | Path, blocks, sample_rate: int, subtype: str = "PCM_24") -> Path:
+    """Write a mono WAV block by block (memory stays flat with length), atomically:
+    a hidden temp file beside `path` replaces it at the end, or is removed on failure."""
+    import os
+
+    import soundfile as sf
     path = Path(path)
-    atomic_write_bytes(path, wav_bytes(audio, sample_rate, subtype))
+    with atomic_target(path) as tmp:
+        with sf.SoundFile(str(tmp), "w", sample_rate, 1, subtype, format="WAV") as f:
+            for b in blocks:
+                b = np.asarray(b, dtype=np.float32)
+                if not np.isfinite(b).all():
+                    raise AudioError("audio contains NaN or infinite samples")
+                f.write(np.clip(b, -1, 1))
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
     return path
 
 
@@ -160,64 +200,3 @@ def envelope(audio: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(1, np.float32), np.zeros(1, np.float32)
     blocks = audio[:usable].reshape(bins, -1)
     return blocks.min(axis=1), blocks.max(axis=1)
-
-
-# ---------------------------------------------------------------- loudness
-def loudness(audio: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770 via pyloudnorm); -inf for silence."""
-    import pyloudnorm as pyln
-    audio = np.asarray(audio, dtype=np.float64)
-    if len(audio) < int(0.4 * sample_rate):  # one gating block
-        audio = np.pad(audio, (0, int(0.4 * sample_rate) - len(audio)))
-    return float(pyln.Meter(sample_rate).integrated_loudness(audio))
-
-
-def true_peak_db(audio: np.ndarray, sample_rate: int) -> float:
-    """True peak in dBTP, from 4x oversampling (BS.1770 annex 2)."""
-    if len(audio) == 0:
-        return float("-inf")
-    over = resample(np.asarray(audio, dtype=np.float32), sample_rate, sample_rate * 4) \
-        if sample_rate <= 96000 else audio
-    peak = float(np.max(np.abs(over)))
-    return 20.0 * np.log10(peak) if peak > 0 else float("-inf")
-
-
-def limit_peaks(audio: np.ndarray, sample_rate: int, ceiling_db: float = -1.0) -> np.ndarray:
-    """A plain look-ahead peak limiter that keeps true peaks under `ceiling_db`."""
-    ceiling = db_to_gain(ceiling_db - 0.1)  # small margin for inter-sample peaks
-    over = np.abs(resample(audio, sample_rate, sample_rate * 4))
-    over = over[: len(over) // 4 * 4].reshape(-1, 4).max(axis=1)
-    peak = np.zeros(len(audio), dtype=np.float32)
-    peak[:len(over)] = over
-    need = np.minimum(1.0, ceiling / np.maximum(peak, 1e-12))
-    if need.min() >= 1.0:
-        return audio
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-    hold = max(1, int(0.005 * sample_rate))           # 5 ms look-ahead and hold
-    # a min-filter of width 2*hold+1 smoothed by a mean of width <= hold stays
-    # under the needed gain at every sample, and has no clicks
-    gain = uniform_filter1d(minimum_filter1d(need, size=2 * hold + 1), size=hold)
-    return (audio * gain).astype(np.float32)
-
-
-def normalize_loudness(audio: np.ndarray, sample_rate: int, target_lufs: float = -23.0,
-                       ceiling_db: float = -1.0) -> tuple[np.ndarray, float]:
-    """Gain to `target_lufs` integrated, then limit to the true-peak ceiling.
-
-    Returns (audio, gain_db). Silent audio is returned unchanged with gain 0.
-    """
-    current = loudness(audio, sample_rate)
-    if not np.isfinite(current):
-        return np.asarray(audio, dtype=np.float32), 0.0
-    gain_db = target_lufs - current
-    out = (np.asarray(audio, dtype=np.float32) * db_to_gain(gain_db)).astype(np.float32)
-    for _ in range(2):  # limiting lowers loudness a little: correct once and re-limit
-        if ceiling_db is None or true_peak_db(out, sample_rate) <= ceiling_db:
-            break
-        out = limit_peaks(out, sample_rate, ceiling_db)
-        fix = target_lufs - loudness(out, sample_rate)
-        out = (out * db_to_gain(fix)).astype(np.float32)
-        gain_db += fix
-    if ceiling_db is not None and true_peak_db(out, sample_rate) > ceiling_db:
-        out = limit_peaks(out, sample_rate, ceiling_db)
-    return out, gain_db

@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         return launch([])
     try:
         return int(args.func(args) or 0)
-    except (UserError, ValueError, OSError) as e:
-        # bad input, a missing model, a full disk: one line, no traceback (-v shows it)
+    except UserError as e:
+        # bad input, a missing model, a file that cannot be written: one line, no
+        # traceback (-v shows it); anything else is a bug and shows its traceback
         if args.verbose:
             raise
         print(f"error: {e}", file=sys.stderr)

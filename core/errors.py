@@ -7,3 +7,7 @@ class UserError(Exception):
 
 class ModelMissingError(UserError):
     """A model package is not installed or its files are damaged."""
+
+
+class Cancelled(Exception):
+    """A job was cancelled by the user or superseded by a newer edit (not an error)."""

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -18,10 +16,14 @@ from typing import Callable
 import numpy as np
 
 from core import audio as au
-from core.alignment import SAMPLE_RATE
+from core import loudness as ld
+from core.constants import FRAMES_PER_SECOND, SAMPLE_RATE
 from core.errors import UserError
-from core.fileio import atomic_write_text
+from core.fileio import atomic_write_text, probe_folder, refuse_inputs, remove_stale_temps
+from core.loudness import LoudnessMeter, normalized, plan_normalization
+from core.export_video import export_videos, mux  # noqa: F401
 from core.project import Project
+from core.stem import Stem, stem_length  # noqa: F401
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -73,6 +75,8 @@ class ExportResult:
 # ---------------------------------------------------------------- naming
 def timecode(seconds: float, fps: float) -> str:
     """Non-drop-frame SMPTE-style timecode HH:MM:SS:FF."""
+    if not (np.isfinite(fps) and fps > 0):
+        raise ExportError(f"the video frame rate must be above 0 to write timecodes (it is {fps})")
     nominal = max(1, round(fps))
     frames = int(np.floor(max(0.0, seconds) * fps + 1e-6))   # the frame on screen
     ff = frames % nominal
@@ -112,29 +116,10 @@ def has_video(project: Project) -> bool:
 
 
 # ---------------------------------------------------------------- building
-def stem_length(project: Project, cue_audio: dict, sr: int) -> int:
-    end = project.video.duration
-    if end <= 0:  # no video: as long as the last line
-        end = max((c.start + len(cue_audio.get(c.id, ())) / SAMPLE_RATE
-                   for c in project.cues), default=0.0)
-    return int(round(end * sr))
-
-
 def build_stem(project: Project, cue_audio: dict, sr: int) -> tuple[np.ndarray, list[str]]:
-    """All cues placed at their in-times on a track as long as the video."""
-    track = np.zeros(stem_length(project, cue_audio, sr), dtype=np.float32)
-    warnings = []
-    for c in project.cues:
-        clip = cue_audio.get(c.id)
-        if clip is None:
-            warnings.append(f"cue {c.id} has no audio and is silent in the stem")
-            continue
-        clip = au.resample(clip, SAMPLE_RATE, sr)
-        at = int(round(c.start * sr))
-        if at + len(clip) > len(track):
-            warnings.append(f"cue {c.id} runs past the end of the video and is cut")
-        au.place(track, clip, at)
-    return track, warnings
+    """All cues placed at their in-times on a track as long as the video (whole)."""
+    stem = Stem(project, cue_audio, sr)
+    return stem.array(), stem.warnings
 
 
 def write_srt(path: Path, project: Project) -> None:
@@ -145,41 +130,53 @@ def write_srt(path: Path, project: Project) -> None:
     atomic_write_text(path, srt.compose(subs))
 
 
-def mux(video: Path, wav: Path, out: Path, duration: float) -> None:
-    """Video stream copied, `wav` as the AAC audio track; atomic via a temp name."""
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    cmd = [au.ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-i", str(video), "-i", str(wav),
-           "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k"]
-    if duration > 0:
-        cmd += ["-t", f"{duration:.3f}"]
-    proc = subprocess.run(cmd + [str(tmp)], capture_output=True)
-    if proc.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        lines = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise OSError(f"ffmpeg failed: {lines[-1] if lines else proc.returncode}")
-    os.replace(tmp, out)
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-# ---------------------------------------------------------------- the export
-def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
-                   progress: Progress | None = None, cancel: Cancel | None = None) -> ExportResult:
-    """Write every selected output. `cue_audio`: {cue id: 24 kHz float32}."""
-    progress = progress or (lambda f, m: None)
+# ---------------------------------------------------------------- checks before work
+def check_before_export(project: Project, opts: ExportOptions, inputs=()) -> list[Path]:
+    """Everything that can be known before any rendering: no output is an input, no file
+    is replaced unless allowed, the video is there, the folder takes files. Also removes
+    hidden temp files that a killed export left. Returns the planned files."""
+    if opts.video and project.video.path and not Path(project.video.path).is_file():
+        raise ExportError(f"the project's video is missing: {project.video.path}; relink it, "
+                          "or export without the muxed video")
+    fps = project.video.fps
+    if not (isinstance(fps, (int, float)) and np.isfinite(fps) and fps > 0):
+        raise ExportError(f"the video frame rate must be above 0 (it is {fps}); fix the project's 'fps'")
     files = planned_files(project, opts)
+    try:
+        refuse_inputs({f"export file {p.name}": p for p in files}, [project.video.path, *inputs])
+    except UserError as e:
+        raise ExportError(str(e)) from None
     existing = [p for p in files if p.exists()]
     if existing and not opts.overwrite:
         raise ExportExistsError(existing)
+    for p in files:
+        if p.is_dir():
+            raise ExportError(f"could not write {p}: a folder has that name")
+    for folder in sorted({p.parent for p in files} | {Path(opts.outdir)}):
+        try:
+            probe_folder(folder)
+        except OSError as e:
+            raise ExportError(f"could not write in {folder}: {e.strerror or e}") from None
+    for p in files:
+        remove_stale_temps(p)
+    return files
+
+
+# ---------------------------------------------------------------- the export
+def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
+                   progress: Progress | None = None, cancel: Cancel | None = None,
+                   inputs=()) -> ExportResult:
+    """Write every selected output. `cue_audio`: {cue id: 24 kHz float32}; `inputs`:
+    files the export reads besides the video (the project file)."""
+    progress = progress or (lambda f, m: None)
+    files = check_before_export(project, opts, inputs)
     outdir = Path(opts.outdir)
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ExportError(f"cannot create the folder {outdir}: {e.strerror or e}") from None
     res = ExportResult()
     sr = opts.sample_rate
 
@@ -199,14 +196,25 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
                 "complete and no earlier file was replaced by a partial one.") from None
         res.files.append(path)
 
-    step(0.0, "building the dialogue stem")
-    stem, res.warnings = build_stem(project, cue_audio, sr)
+    step(0.0, "measuring the dialogue stem")
+    stem = Stem(project, cue_audio, sr)
+    res.warnings = list(stem.warnings)
+    ceiling = opts.ceiling_dbtp if opts.normalize else None
     if opts.normalize:
-        stem, res.gain_db = au.normalize_loudness(stem, sr, opts.target_lufs, opts.ceiling_dbtp)
-    res.loudness_lufs = au.loudness(stem, sr)
+        res.gain_db, limit = plan_normalization(stem.blocks, sr, opts.target_lufs, ceiling)
+    else:
+        limit = False
+
+    def final_stem():
+        return normalized(stem.blocks(), sr, res.gain_db, limit, ceiling)
+    meter = LoudnessMeter(sr)              # measured as it is written (one pass less)
+    stem_file = files[0] if opts.stem else None
     if opts.stem:
         step(0.15, "writing the dialogue stem")
-        write(files[0], lambda p: au.write_wav(p, stem, sr))
+        write(stem_file, lambda p: au.write_wav_blocks(p, meter.tee(final_stem()), sr))
+    else:
+        meter.tee_all(final_stem())
+    res.loudness_lufs = meter.integrated()
     if opts.per_cue:
         for i, c in enumerate(project.cues):
             step(0.2 + 0.4 * i / max(1, len(project.cues)), f"writing cue {c.id}")
@@ -214,48 +222,50 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
             if clip is None:
                 continue
             clip = au.resample(clip, SAMPLE_RATE, sr) * au.db_to_gain(res.gain_db)
-            if opts.normalize and au.true_peak_db(clip, sr) > opts.ceiling_dbtp:
-                clip = au.limit_peaks(clip, sr, opts.ceiling_dbtp)
+            if opts.normalize and ld.true_peak_db(clip, sr) > opts.ceiling_dbtp:
+                clip = ld.limit_peaks(clip, sr, opts.ceiling_dbtp)
             name = outdir / "cues" / cue_filename(i, c, project.video.fps)
             write(name, lambda p, a=clip: au.write_wav(p, a, sr))
     if opts.srt:
         step(0.65, "writing subtitles")
         write(outdir / f"{opts.basename}.srt", lambda p: write_srt(p, project))
     if opts.video and has_video(project):
-        _export_videos(project, stem, opts, step, write)
+        export_videos(project, final_stem, stem_file, opts, step, write)
     elif opts.video:
         res.warnings.append("no video file: the muxed video was skipped")
     step(1.0, "export finished")
     return res
 
 
-def _export_videos(project, stem, opts, step, write):
-    sr, outdir, video = opts.sample_rate, Path(opts.outdir), Path(project.video.path)
-    with tempfile.TemporaryDirectory(prefix="instructdub-export-") as tmp:
-        dub_wav = Path(tmp) / "dub.wav"
-        au.write_wav(dub_wav, stem, sr)
-        step(0.7, "muxing the video with the dub")
-        write(outdir / f"{opts.basename}_dub.mp4",
-              lambda p: mux(video, dub_wav, p, project.video.duration))
-        if opts.mix_original and project.video.has_audio:
-            step(0.85, "mixing with the original audio")
-            orig = au.fit_length(au.read_media_audio(video, sr), len(stem))
-            mixed = au.mix(stem, orig, 1.0, au.db_to_gain(opts.original_gain_db))
-            if au.true_peak_db(mixed, sr) > opts.ceiling_dbtp:
-                mixed = au.limit_peaks(mixed, sr, opts.ceiling_dbtp)
-            mix_wav = Path(tmp) / "mix.wav"
-            au.write_wav(mix_wav, mixed, sr)
-            write(outdir / f"{opts.basename}_mix.mp4",
-                  lambda p: mux(video, mix_wav, p, project.video.duration))
-
-
 def export_session(session, opts: ExportOptions, progress: Progress | None = None,
                    cancel: Cancel | None = None) -> ExportResult:
-    """Render every cue that is not up to date, then export (the editor and `dub`)."""
+    """Render every cue that is not up to date, then export (the editor and `dub`).
+    Everything that can fail before rendering is checked first."""
     progress = progress or (lambda f, m: None)
-    existing = [p for p in planned_files(session.project, opts) if p.exists()]
-    if existing and not opts.overwrite:          # say so before minutes of rendering
-        raise ExportExistsError(existing)
+    inputs = [session.path] if session.path else []
+    check_before_export(session.project, opts, inputs)
+    check_cues(session)
     audio = session.render_all(lambda f, m: progress(0.7 * f, m), cancel)
     return export_project(session.project, audio, opts,
-                          lambda f, m: progress(0.7 + 0.3 * f, m), cancel)
+                          lambda f, m: progress(0.7 + 0.3 * f, m), cancel, inputs)
+
+
+def check_cues(session) -> None:
+    """Each cue can be rendered: its voice exists and, when it must be predicted, its text
+    has phonemes and its slot gives each of them a 25 ms frame. The error names the cue."""
+    from core.g2p import phonemize
+    from core.limits import check_slot
+    from core.voices import style_vector
+    for cue in session.project.cues:
+        where = f"cue {cue.id} ({cue.text[:40]!r})"
+        predict = cue.alignment is None or session.needs(cue.id) == "predict"
+        try:
+            style_vector(cue.voice, 1)
+            if predict:
+                check_slot(cue.end - cue.start, "its slot")
+                n = len(phonemize(cue.text)) + 2
+        except (UserError, ValueError) as e:
+            raise ExportError(f"{where}: {e}") from None
+        if predict and round(cue.slot * FRAMES_PER_SECOND) < n:
+            raise ExportError(f"{where}: its slot of {cue.slot:.3f} s cannot hold its {n} phonemes "
+                              f"(at least {n / FRAMES_PER_SECOND:.3f} s); lengthen the cue or shorten the line")

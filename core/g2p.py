@@ -7,12 +7,16 @@ Anything outside Kokoro's vocabulary is reported, never dropped.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import unicodedata
 from functools import lru_cache
 
+from core.constants import MAX_TOKENS
 from core.errors import UserError
+from core.limits import MAX_TEXT_CHARS
+from core.textnorm import normalize
 
 PAD = "$"   # Kokoro's boundary token (id 0): leading/trailing silence
 
@@ -57,9 +61,14 @@ def ipa_to_tokens(ipa: str) -> list[str]:
 
 
 def check_text(text: str) -> str:
+    """The text, NFC-normalised and stripped; G2PError for empty, overlong or
+    unsupported text."""
     text = unicodedata.normalize("NFC", text or "").strip()
     if not text:
         raise G2PError("the text is empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise G2PError(f"the line has {len(text)} characters; the model takes at most "
+                       f"{MAX_TOKENS - 2} phonemes (a few hundred characters). Split it into shorter lines.")
     bad = sorted({c for c in text
                   if not (c.isascii() and (c.isalnum() or c in TEXT_PUNCT))
                   and c not in TEXT_PUNCT
@@ -67,7 +76,17 @@ def check_text(text: str) -> str:
     if bad:
         raise G2PError("unsupported characters for English: "
                        + " ".join(f"{c!r} (U+{ord(c):04X})" for c in bad))
+    if not any(c.isalnum() for c in text):
+        raise G2PError(f"the text {text[:40]!r} has no words to speak (only punctuation)")
     return text
+
+
+class _WarningsToDebug(logging.LoggerAdapter):
+    """phonemizer's warnings (word-count mismatches around punctuation) go to the
+    debug log, not to the user's terminal."""
+
+    def warning(self, msg, *args, **kwargs):
+        self.logger.debug(msg, *args, **kwargs)
 
 
 _lock = threading.Lock()
@@ -81,12 +100,14 @@ def _backend():
     EspeakWrapper.set_library(espeakng_loader.get_library_path())
     EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
     return EspeakBackend("en-us", preserve_punctuation=True, with_stress=True, tie="^",
-                         language_switch="remove-flags")
+                         language_switch="remove-flags",
+                         logger=_WarningsToDebug(logging.getLogger("core.g2p.phonemizer"), {}))
 
 
 def phonemize(text: str) -> list[str]:
-    """English text -> Kokoro tokens (no pads)."""
-    text = check_text(text)
+    """English text -> Kokoro tokens (no pads). Numbers, money, times and common
+    abbreviations are written out as words first (core/textnorm.py)."""
+    text = normalize(check_text(text))
     with _lock:                                  # espeak-ng is not thread-safe
         ipa = _backend().phonemize([text], strip=True)[0]
     tokens = ipa_to_tokens(ipa)

@@ -177,10 +177,11 @@ def enable_fast_generator(eng, build: bool = True) -> bool:
     if os.environ.get("INSTRUCTDUB_ORT", "1") == "0" or eng.device.type != "cpu":
         return False
     from core.backbone import assets
+    from core.locations import cache_dir
     gen = eng.model.decoder.generator
     if gen.fast is not None:
         return True
-    path = assets.cache_dir() / ORT_NAME
+    path = cache_dir() / ORT_NAME
     meta = path.with_suffix(".json")
     want = {"source_sha256": assets.ONNX_SHA256, "version": ORT_VERSION}
     with _ort_lock:

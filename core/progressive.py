@@ -16,7 +16,6 @@ With the exact statistics, the chunk seams alone cost under 0.01 dB.
 """
 from __future__ import annotations
 
-import json
 import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -26,6 +25,7 @@ import torch
 
 from core.constants import FRAME_SAMPLES
 from core.preview_decoder import generator_window, line_features, split_stats
+from core.synth import apply_line_gain
 
 CONTEXT = 4          # frames decoded on each side of a chunk
 FADE = 2             # frames of crossfade between chunks (<= CONTEXT)
@@ -95,10 +95,11 @@ def origin_front(eng, key: str, stats: list) -> list:
 def statistics_for(eng, al, front_stats: list) -> tuple[str, str | None, list | None]:
     """("line" | "other line" | "exact", the signature borrowed from, its statistics):
     the nearest of the engine's statistics with the same voice, if near enough."""
-    own, voice = eng._signature(al), json.dumps(al.voice, sort_keys=True)
+    own = eng._signature(al)
+    voice = own.split("|")[0]                  # Engine._signature: "voice key|hash"
     best = (NEAR, None, None)
     for key, stats in list(eng._stats.items()):
-        if json.dumps(json.loads(key)[1], sort_keys=True) != voice:
+        if key.split("|")[0] != voice:
             continue
         d = front_distance(front_stats, origin_front(eng, key, stats))
         if d <= best[0]:
@@ -144,7 +145,7 @@ class ProgressiveRender:
                 return
             a, b = max(0, lo - CONTEXT), min(self.al.n_frames, hi + CONTEXT)
             with eng._lock:
-                window = generator_window(eng, feats, a, b, gen_stats)
+                window = apply_line_gain(generator_window(eng, feats, a, b, gen_stats), self.al)
             seg = window[(lo - a) * FRAME_SAMPLES:(hi - a) * FRAME_SAMPLES]
             if tail is not None:
                 r = np.linspace(0, 1, len(tail), dtype=np.float32)

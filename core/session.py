@@ -4,15 +4,14 @@ An edit costs only the stage it touches:
 - text, instruction, entity or voice edit -> re-predict (IDD/IEC), then render;
 - boundary drag, F0 or energy edit       -> render only, partially when it can.
 
-Edits happen on the UI thread (`set_*`); `update(cue_id)` does the work and
+Edits are typed operations (core.edits) applied on the UI thread with
+`apply(op)`, which returns the inverse (undo); `update(cue_id)` does the work and
 may run on a worker thread. Each edit bumps the cue's revision; a result for an
 older revision is kept in the cache but never becomes the cue's current state,
 so a newer edit always supersedes a stale job.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -22,15 +21,13 @@ from typing import Callable
 
 import numpy as np
 
-from core.alignment import Alignment, retime
-from core.errors import UserError
+from core.alignment import Alignment
+from core.cue_audio import CueSpec, alignment_key, predict_cue, render_alignment
+from core.edits import PREDICT, RENDER, Edit, apply_to_cue
+from core.errors import Cancelled
 from core.project import Project
 
-PREDICT, RENDER = "predict", "render"
-
-
-class Cancelled(Exception):
-    """The job was cancelled or superseded by a newer edit."""
+__all__ = ["Cancelled", "Session", "UpdateResult", "PREDICT", "RENDER"]
 
 
 @dataclass
@@ -56,28 +53,6 @@ class CueState:
     renders: OrderedDict = field(default_factory=OrderedDict)   # alignment key -> audio
 
 
-def alignment_key(al: Alignment) -> str:
-    return hashlib.sha1(json.dumps(al.to_dict(), sort_keys=True).encode()).hexdigest()
-
-
-def predict_key(cue) -> str:
-    d = {"text": cue.text, "rate": cue.rate_instruction, "emotion": cue.emotion_instruction,
-         "entities": cue.entities, "voice": cue.voice, "slot": round(cue.slot, 3)}
-    return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()
-
-
-# ---------------------------------------------------------------- alignment maths
-def merge_curve(old, values, tol: float = 1e-3) -> list[float]:
-    """`values` where they differ from `old` by more than `tol`, else `old` exactly, so
-    an edit drawn in float32 changes only the points it really moved."""
-    o = np.asarray(old, dtype=np.float64)
-    v = np.asarray(values, dtype=np.float64)
-    if o.shape != v.shape:
-        raise ValueError(f"the curve has {len(o)} values; got {len(v)}")
-    moved = np.abs(v - o) > tol
-    return [round(float(b), 5) if m else a for a, b, m in zip(old, v, moved)]
-
-
 # ---------------------------------------------------------------- the session
 class Session:
     def __init__(self, project: Project, path: str | Path | None = None,
@@ -86,8 +61,7 @@ class Session:
         self.path = Path(path) if path else None
         self._engine = None
         self._engine_factory = engine_factory
-        self._lock = threading.RLock()
-        self._engine_lock = threading.Lock()      # one engine call at a time
+        self._lock = threading.RLock()     # bookkeeping only; the engine serialises its calls
         self._states: dict[str, CueState] = {}
         self._predicted: OrderedDict = OrderedDict()   # predict_key -> Alignment
         self.cache_size = cache_size
@@ -103,10 +77,7 @@ class Session:
     def engine(self):
         if self._engine is None:
             if self._engine_factory is None:
-                try:
-                    from core.synth import get_engine
-                except ImportError as e:
-                    raise UserError(f"the synthesis engine is not available: {e}") from None
+                from core.synth import get_engine
                 self._engine_factory = get_engine
             self._engine = self._engine_factory()
         return self._engine
@@ -146,63 +117,12 @@ class Session:
             return st.rev
 
     # ------------------------------------------------ edits (UI thread)
-    def set_text(self, cue_id: str, text: str) -> None:
-        self.project.cue(cue_id).text = text
-        self._touch(cue_id, PREDICT)
-
-    def set_instructions(self, cue_id: str, rate: str | None = None,
-                         emotion: str | None = None) -> None:
-        cue = self.project.cue(cue_id)
-        if rate is not None:
-            cue.rate_instruction = rate
-        if emotion is not None and emotion != cue.emotion_instruction:
-            cue.emotion_instruction = emotion
-            if not cue.edited.get("entities"):    # analysed weights follow the instruction
-                cue.entities = {}
-        self._touch(cue_id, PREDICT)
-
-    def set_entities(self, cue_id: str, entities: dict, by_hand: bool = True) -> None:
-        """Entity weights; weights set by hand win over the emotion instruction."""
-        cue = self.project.cue(cue_id)
-        cue.entities = {k: float(v) for k, v in entities.items() if float(v) > 0}
-        cue.edited = {**cue.edited, "entities": bool(by_hand and cue.entities)}
-        self._touch(cue_id, PREDICT)
-
-    def set_voice(self, cue_id: str, voice) -> None:
-        self.project.cue(cue_id).voice = voice
-        self._touch(cue_id, PREDICT)
-
-    def set_timing(self, cue_id: str, start: float, end: float) -> None:
-        cue = self.project.cue(cue_id)
-        if end <= start:
-            raise UserError("a cue's out-time must be after its in-time")
-        cue.start, cue.end = float(start), float(end)
-        self._touch(cue_id, PREDICT)
-
-    def set_alignment(self, cue_id: str, al: Alignment, edited: dict | None = None) -> None:
-        """Replace the alignment (manual edit or undo): render only."""
-        cue = self.project.cue(cue_id)
-        cue.alignment = al.copy().validate()
-        if edited is not None:
-            cue.edited = dict(edited)
-        self._touch(cue_id, RENDER)
-
-    def set_durations(self, cue_id: str, durations) -> Alignment:
-        cue = self.project.cue(cue_id)
-        al = retime(self._require_alignment(cue), durations)
-        self.set_alignment(cue_id, al, {**cue.edited, "durations": True})
-        return al
-
-    def set_curve(self, cue_id: str, name: str, values) -> Alignment:
-        if name not in ("f0", "energy"):
-            raise ValueError(f"unknown curve {name!r}")
-        cue = self.project.cue(cue_id)
-        al = self._require_alignment(cue).copy()
-        if name == "f0":
-            values = np.maximum(np.asarray(values, dtype=np.float64), 0.0)
-        setattr(al, name, merge_curve(getattr(al, name), values))
-        self.set_alignment(cue_id, al, {**cue.edited, name: True})
-        return al
+    def apply(self, op: Edit) -> Edit:
+        """Apply one edit operation; returns its inverse (apply that to undo)."""
+        with self._lock:
+            inverse = apply_to_cue(op, self.project.cue(op.cue_id))
+            self._touch(op.cue_id, op.need)
+        return inverse
 
     def invalidate(self, cue_id: str) -> None:
         """Forget the cue's audio so it renders again in full (Ctrl+R in the editor)."""
@@ -213,15 +133,10 @@ class Session:
             self._touch(cue_id, PREDICT if self.project.cue(cue_id).alignment is None
                         else RENDER)
 
-    @staticmethod
-    def _require_alignment(cue) -> Alignment:
-        if cue.alignment is None:
-            raise UserError(f"cue {cue.id} has no timing yet: render it first")
-        return cue.alignment
-
     # ------------------------------------------------ work (any thread)
     def update(self, cue_id: str, progress=None, cancel=None, render=None) -> UpdateResult:
-        """Bring a cue up to date: predict if needed, then render. Raises Cancelled."""
+        """Bring a cue up to date: predict if needed, then render (`render(st, al, check)`
+        when given: core/session_preview.py). Raises Cancelled."""
         t0 = time.perf_counter()
         progress = progress or (lambda f, m: None)
         with self._lock:
@@ -229,12 +144,12 @@ class Session:
             rev, need = st.rev, st.need
             if need is None and st.audio is not None:
                 return UpdateResult(cue_id, st.alignment, st.audio, cached=True)
-            snap = _CueSnapshot.of(cue)
+            snap = CueSpec.of(cue)
+            al = cue.alignment.copy() if cue.alignment is not None else None
 
         def check():   # cancelled by the caller, or superseded by a newer edit
             return bool(cancel and cancel()) or st.rev != rev
         predicted, note = False, st.note
-        al = snap.alignment
         if need == PREDICT or al is None:
             progress(0.05, f"predicting {cue_id}")
             al, note = self._predict_cached(snap)
@@ -281,13 +196,12 @@ class Session:
 
     # ------------------------------------------------ predict
     def _predict_cached(self, snap) -> tuple[Alignment, str]:
-        key = predict_key(snap)
+        key = snap.key()
         with self._lock:
             hit = self._predicted.get(key)
         if hit is not None:
             return hit[0].copy(), hit[1]
-        with self._engine_lock:
-            al, note = predict_cue(self.engine, snap)
+        al, note = predict_cue(self.engine, snap)
         with self._lock:
             self._predicted[key] = (al.copy(), note)
             while len(self._predicted) > 4 * self.cache_size:
@@ -304,8 +218,7 @@ class Session:
             prev = (st.alignment, st.audio) if st.audio is not None else None
         if check():
             raise Cancelled("render")
-        with self._engine_lock:
-            audio, partial = render_alignment(self.engine, al, prev)
+        audio, partial = render_alignment(self.engine, al, prev)
         with self._lock:
             st.renders[key] = audio
             while len(st.renders) > self.cache_size:
@@ -325,41 +238,3 @@ class Session:
     def is_preview(self, cue_id: str) -> bool:
         """The cue's audio was decoded with estimated statistics (the UI says "preview")."""
         return self.previews.is_preview(cue_id)
-
-
-@dataclass
-class _CueSnapshot:
-    """The fields a job needs, copied under the lock so the UI may edit meanwhile."""
-    id: str
-    text: str
-    rate_instruction: str
-    emotion_instruction: str
-    entities: dict
-    voice: object
-    slot: float
-    alignment: Alignment | None
-
-    @classmethod
-    def of(cls, cue):
-        return cls(cue.id, cue.text, cue.rate_instruction, cue.emotion_instruction,
-                   dict(cue.entities), json.loads(json.dumps(cue.voice)), cue.slot,
-                   cue.alignment.copy() if cue.alignment else None)
-
-
-# ---------------------------------------------------------------- engine calls
-def predict_cue(eng, cue) -> tuple[Alignment, str]:
-    """Timing and prosody for a cue, fitted to its slot; the note says what was used."""
-    from core.instruct.pipeline import instructed_predict
-    al = instructed_predict(eng, eng.phonemize(cue.text), cue.voice, cue.rate_instruction,
-                            cue.emotion_instruction, cue.entities or None, cue.slot)
-    return al.validate(), "; ".join(al.extra.get("notes", []))
-
-
-def render_alignment(eng, al: Alignment, prev) -> tuple[np.ndarray, bool]:
-    """Render `al`; with `prev` = (alignment, audio) of the same phonemes and voice,
-    re-render only the frames that changed (plus the decoder's context), crossfaded."""
-    if prev is not None and prev[0] is not None and hasattr(eng, "render_edit"):
-        old_al, old_audio = prev
-        if old_al.phonemes == al.phonemes and old_al.voice == al.voice:
-            return eng.render_edit(old_al, old_audio, al), True
-    return eng.render(al), False

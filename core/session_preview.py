@@ -12,8 +12,10 @@ from typing import Callable
 
 import numpy as np
 
-from core import session as _session
+from core.cue_audio import alignment_key
+from core.errors import Cancelled
 from core.progressive import Chunk, ProgressiveRender
+from core.voices import voice_key
 
 PARTIAL_SPAN = 24      # frames: an edit that changes at most this span renders in place
 
@@ -21,7 +23,7 @@ ChunkCallback = Callable[[str, Chunk], None]
 
 
 def _small_edit(old, new) -> bool:
-    if old is None or old.phonemes != new.phonemes or old.voice != new.voice:
+    if old is None or old.phonemes != new.phonemes or voice_key(old.voice) != voice_key(new.voice):
         return False
     from core.synth import _changed_frames
     lo, hi_new, hi_old = _changed_frames(old, new)
@@ -44,7 +46,7 @@ class Previews:
     def is_preview(self, cue_id: str) -> bool:
         st = self.session.state(cue_id)
         return (st.audio is not None and st.alignment is not None
-                and _session.alignment_key(st.alignment) in self.preview_keys)
+                and alignment_key(st.alignment) in self.preview_keys)
 
     # ------------------------------------------------ work (any thread)
     def update(self, cue_id: str, on_chunk: ChunkCallback | None = None, cancel=None,
@@ -60,24 +62,23 @@ class Previews:
 
     def _render(self, cue_id, st, al, check, on_chunk):
         s = self.session
-        key = _session.alignment_key(al)
+        key = alignment_key(al)
         with s._lock:
             rev = st.rev
             prev_al = st.alignment if st.audio is not None else None
             cached = key in st.renders
         if cached or _small_edit(prev_al, al):
-            was_preview = prev_al is not None and _session.alignment_key(prev_al) in self.preview_keys
+            was_preview = prev_al is not None and alignment_key(prev_al) in self.preview_keys
             audio, partial, cached = s._render_cached(st, al, check)
             if not cached:       # a partial re-render replays the statistics it was made with
                 self._mark(key, partial and was_preview)
             return audio, partial, cached
         if check():
-            raise _session.Cancelled(cue_id)
+            raise Cancelled(cue_id)
         pr = ProgressiveRender(s.engine, al)
         chunks = pr.chunks(check)
         while True:
-            with s._engine_lock:
-                chunk = next(chunks, None)
+            chunk = next(chunks, None)          # each step holds the engine's lock
             if chunk is None:
                 break
             with s._lock:
@@ -87,7 +88,7 @@ class Previews:
             if on_chunk is not None:
                 on_chunk(cue_id, chunk)
         if pr.ready_frames < al.n_frames or check():
-            raise _session.Cancelled(cue_id)
+            raise Cancelled(cue_id)
         with s._lock:
             st.renders[key] = pr.audio
             while len(st.renders) > s.cache_size:
@@ -106,9 +107,8 @@ class Previews:
             if not self.is_preview(cue_id):
                 return st.audio
             al, rev = st.alignment, st.rev
-        with s._engine_lock:
-            audio = s.engine.render(al)
-        key = _session.alignment_key(al)
+        audio = s.engine.render(al)
+        key = alignment_key(al)
         with s._lock:
             st.renders[key] = audio
             self._mark(key, False)

@@ -7,7 +7,7 @@ render_edit: re-render only the frames an edit touched, crossfaded into the old 
 from __future__ import annotations
 
 import functools
-import json
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -17,17 +17,18 @@ import numpy as np
 import torch
 
 from core import g2p
-from core.alignment import CURVE_PER_FRAME, FRAME_SAMPLES, Alignment, AlignmentError
+from core.alignment import Alignment, AlignmentError
 from core.backbone.layers import AdaIN1d
+from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES, MAX_TOKENS,
+                            UNVOICED_HZ)
 from core.device import is_oom, pick_device
 from core.errors import UserError
-from core.voices import DEFAULT_VOICE, style_tensor
+from core.voices import style_vector, voice_key
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
 EDIT_CONTEXT = 4       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
 EDIT_FADE = 2          # frames of crossfade where new audio meets old
-UNVOICED_HZ = 10.0     # the decoder's harmonic source treats F0 below this as unvoiced
 
 
 @dataclass
@@ -104,7 +105,7 @@ class Engine:
                             f"{self.max_tokens - 2}. Split it into shorter lines.")
         return [PAD, *toks, PAD]
 
-    max_tokens = 510
+    max_tokens = MAX_TOKENS
 
     def _ids(self, tokens: list[str]) -> torch.Tensor:
         vocab = g2p.vocab()
@@ -117,7 +118,7 @@ class Engine:
         with self._lock:
             tokens = self.tokens(phonemes)
             ids = self._ids(tokens)
-            style = style_tensor(voice, len(tokens) - 2, self.device)
+            style = self._style(voice, len(tokens))
             key = (tuple(tokens), style.cpu().numpy().tobytes())   # an instruction edit: a hit
             if key not in self._text_cache:
                 bert = self.model.phoneme_features(ids)
@@ -145,8 +146,7 @@ class Engine:
         enc = self.encode(phonemes, voice)
         durs = torch.round(enc.base_durations / speed).clamp(min=1).long().tolist()
         f0, energy = self.prosody(enc, durs)
-        return Alignment(phonemes=enc.tokens, durations=durs, f0=f0.tolist(),
-                         energy=energy.tolist(), voice=voice)
+        return Alignment(phonemes=enc.tokens, durations=durs, f0=f0, energy=energy, voice=voice)
 
     # -- render ------------------------------------------------------------
     def _text_features(self, tokens: list[str]) -> torch.Tensor:
@@ -160,20 +160,31 @@ class Engine:
         while len(self._text_cache) > 32:
             self._text_cache.popitem(last=False)
 
+    def _style(self, voice, n_tokens: int) -> torch.Tensor:
+        """[1, 256] style for a line of n_tokens tokens (pads included)."""
+        return torch.from_numpy(style_vector(voice, n_tokens - 2)).unsqueeze(0).to(self.device)
+
     def _inputs(self, al: Alignment):
         al.validate()
         tokens = self.tokens(al.phonemes)
         if len(tokens) != len(al.phonemes):
             raise AlignmentError("phonemes must start and end with the pad token '$'")
-        durs = torch.as_tensor(al.durations, dtype=torch.long, device=self.device)
+        durs = torch.from_numpy(al.durations).to(self.device)
         asr = self.model.expand(self._text_features(tokens).transpose(1, 2), durs)
-        f0 = torch.tensor([al.f0], dtype=torch.float32, device=self.device)
-        energy = torch.tensor([al.energy], dtype=torch.float32, device=self.device)
-        style = style_tensor(al.voice, len(tokens) - 2, self.device)
+        f0 = torch.from_numpy(al.f0).to(self.device, copy=True)[None]
+        energy = torch.from_numpy(al.energy).to(self.device, copy=True)[None]
+        style = self._style(al.voice, len(tokens))
         return asr, f0, energy, style
 
-    def _signature(self, al: Alignment) -> str:
-        return json.dumps([al.phonemes, al.voice], sort_keys=True)
+    def _signature(self, al: Alignment, style: torch.Tensor | None = None) -> str:
+        """Phonemes and style: what the decoder's recorded statistics depend on. It starts
+        with the voice's key and "|", so statistics of one voice can be found
+        (core/progressive.py borrows them across lines)."""
+        if style is None:
+            style = self._style(al.voice, len(al.phonemes))
+        h = hashlib.blake2b("\x1f".join(al.phonemes).encode(), digest_size=16)
+        h.update(style.detach().float().cpu().numpy().tobytes())
+        return f"{voice_key(al.voice)}|{h.hexdigest()}"
 
     def _set_stats_mode(self, mode: str, stats=None) -> list:
         norms = [m for m in self.model.decoder.modules() if isinstance(m, AdaIN1d)]
@@ -195,10 +206,10 @@ class Engine:
                 audio = self.model.decode(asr, f0, energy, style, har)
             finally:
                 self._set_stats_mode("live")
-            self._stats[self._signature(al)] = [n.stats for n in norms]
+            self._stats[self._signature(al, style)] = [n.stats for n in norms]
             while len(self._stats) > 16:
                 self._stats.popitem(last=False)
-            return audio[0].float().cpu().numpy()
+            return apply_line_gain(audio[0].float().cpu().numpy(), al)
 
     def render_torch(self, al: Alignment, style: torch.Tensor) -> torch.Tensor:
         """Differentiable render with respect to `style` [1, 256] (voice cloning)."""
@@ -212,8 +223,11 @@ class Engine:
     def render_edit(self, old: Alignment, old_audio: np.ndarray, new: Alignment) -> np.ndarray:
         """Audio for `new`, re-rendering only the frames that differ from `old`."""
         with self._lock:
-            stats = self._stats.get(self._signature(new))
-            same_text = old.phonemes == new.phonemes and old.voice == new.voice
+            asr, f0, energy, style = self._inputs(new)
+            stats = self._stats.get(self._signature(new, style))
+            same_text = (old.phonemes == new.phonemes and
+                         torch.equal(self._style(old.voice, len(old.phonemes)), style)
+                         and line_gain_db(old) == line_gain_db(new))
             if stats is None or not same_text or len(old_audio) != old.n_samples:
                 return self.render(new)
             lo, hi_new, hi_old = _changed_frames(old, new)
@@ -221,7 +235,6 @@ class Engine:
                 return np.array(old_audio, copy=True)
             n_new = new.n_frames
             a, b = max(0, lo - EDIT_CONTEXT), min(n_new, hi_new + EDIT_CONTEXT)
-            asr, f0, energy, style = self._inputs(new)
             har = self.model.harmonic_source(f0, self.seed)
             self._set_stats_mode("replay", stats)
             try:
@@ -231,25 +244,22 @@ class Engine:
                                            har[:, a * FRAME_SAMPLES:b * FRAME_SAMPLES])
             finally:
                 self._set_stats_mode("live")
-            window = window[0].float().cpu().numpy()
+            window = apply_line_gain(window[0].float().cpu().numpy(), new)
             return _splice(old_audio, window, a, lo, hi_new, hi_old, n_new)
 
-    def render_span(self, al: Alignment, audio: np.ndarray, frame_lo: int, frame_hi: int,
-                    previous: Alignment | None = None) -> np.ndarray:
-        """Re-render frames [frame_lo, frame_hi) of a same-length alignment into `audio`.
 
-        With `previous` (the alignment `audio` was rendered from) this is render_edit.
-        """
-        if previous is not None:
-            return self.render_edit(previous, audio, al)
-        if len(audio) != al.n_samples:
-            raise AlignmentError("render_span needs audio of the alignment's length; "
-                                 "use render_edit for timing changes")
-        fake_old = al.copy()
-        c = CURVE_PER_FRAME
-        for t in range(max(0, frame_lo), min(al.n_frames, frame_hi)):
-            fake_old.f0[c * t] = -1.0          # force these frames to count as changed
-        return self.render_edit(fake_old, audio, al)
+def line_gain_db(al: Alignment) -> float:
+    """The line's gain in dB (IEC's loudness for the emotion), kept in `extra`."""
+    return float((al.extra or {}).get("gain_db", 0.0))
+
+
+def apply_line_gain(audio: np.ndarray, al: Alignment) -> np.ndarray:
+    """Scale by the line's gain; a peak limiter keeps a loud line under -1 dBTP."""
+    gain = line_gain_db(al)
+    if gain == 0.0:
+        return audio
+    from core.loudness import limit_peaks
+    return limit_peaks((audio * 10 ** (gain / 20)).astype(np.float32), al.sample_rate, -1.0)
 
 
 def _frame_table(al: Alignment) -> np.ndarray:
@@ -307,14 +317,3 @@ def get_engine(device: str | None = None) -> Engine:
         if _engine is None:
             _engine = Engine(device)
         return _engine
-
-
-def predict(phonemes, voice=DEFAULT_VOICE) -> Alignment:
-    return get_engine().predict(phonemes, voice)
-
-
-def render(alignment: Alignment, voice=None) -> np.ndarray:
-    if voice is not None:
-        alignment = alignment.copy()
-        alignment.voice = voice
-    return get_engine().render(alignment)

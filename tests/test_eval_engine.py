@@ -6,6 +6,7 @@ import pytest
 
 from core.alignment import FRAME_SECONDS
 from core.audio import resample
+from core.constants import ANALYSIS_SR, DEFAULT_VOICE, SAMPLE_RATE
 from core.instruct.idd import rescale_to_slot
 
 TEXT = "Your father is out there entertaining them."
@@ -18,13 +19,13 @@ def renders():
     from core.synth import get_engine
     eng = get_engine("cpu")
     phon = eng.phonemize(TEXT)
-    enc = eng.encode(phon, "jm_kumo")
-    base = eng.predict(phon, "jm_kumo")
+    enc = eng.encode(phon, DEFAULT_VOICE)
+    base = eng.predict(phon, DEFAULT_VOICE)
     slow = base.copy()
     slow.durations = rescale_to_slot(base.durations, base.n_frames * 1.3 / 40)
     f0, energy = eng.prosody(enc, slow.durations)
     slow.f0, slow.energy = f0.tolist(), energy.tolist()
-    return [(al, resample(eng.render(al), 24000, 16000)) for al in (base, slow)]
+    return [(al, resample(eng.render(al), SAMPLE_RATE, ANALYSIS_SR)) for al in (base, slow)]
 
 
 def speech_frames(al):
@@ -36,8 +37,8 @@ def speech_frames(al):
 
 
 def on_track(audio, at=0.5, seconds=6.0):
-    track = np.zeros(int(seconds * 16000), np.float32)
-    i = int(at * 16000)
+    track = np.zeros(int(seconds * ANALYSIS_SR), np.float32)
+    i = int(at * ANALYSIS_SR)
     track[i:i + len(audio)] = audio
     return track
 

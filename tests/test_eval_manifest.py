@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 
 from core.evaluate.manifest import ManifestError, load_manifest
-from tests.test_eval_metrics import SR, placed, speechlike
+from _signals import SR, placed, speechlike
 
 
 def write(path, obj):

@@ -1,47 +1,14 @@
 """Evaluation metrics on signals made here, with answers known in advance."""
 import numpy as np
 import pytest
-from scipy.signal import lfilter
 
-from core.evaluate.audio_io import EVAL_SR, MetricError
+from _signals import SR, placed, speechlike
+from core.speech.checks import MeasurementError as MetricError
 from core.evaluate.dd import duration_divergence
-from core.evaluate.textnorm import normalize_text
-from core.evaluate.wer import edit_distance, word_error_rate
-
-SR = EVAL_SR
+from core.speech.transcript import normalize_text
+from core.speech.transcript import edit_distance, word_error_rate
 
 
-def speechlike(seconds: float, seed: int = 0, f0: float = 120.0, f0c=None) -> np.ndarray:
-    """Glottal pulses through vowel formants, syllable-rate envelope: VAD hears speech.
-    `f0c` (Hz per sample) overrides the default wavy pitch contour around `f0`."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * SR)
-    t = np.arange(n) / SR
-    if f0c is None:
-        f0c = f0 * (1 + 0.15 * np.sin(2 * np.pi * 0.7 * t) + 0.05 * np.sin(2 * np.pi * 3.1 * t))
-    pulses = (np.diff(np.floor(np.cumsum(f0c / SR)), prepend=0) > 0).astype(float)
-    src = lfilter([1], [1, -0.95], pulses)
-    vowels = [(730, 1090, 2440), (270, 2290, 3010), (300, 870, 2240), (530, 1840, 2480)]
-    seg = int(0.12 * SR)
-    out = np.zeros(n)
-    for s in range(0, n, seg):
-        x = src[s:s + seg]
-        for f, bw in zip(vowels[rng.integers(len(vowels))], (80, 100, 120)):
-            r, th = np.exp(-np.pi * bw / SR), 2 * np.pi * f / SR
-            out[s:s + seg] += lfilter([1 - r], [1, -2 * r * np.cos(th), r * r], x)
-    out *= 0.55 + 0.45 * np.sin(2 * np.pi * 4.0 * t - np.pi / 2)
-    out += 0.002 * rng.standard_normal(n)
-    return (0.3 * out / np.max(np.abs(out))).astype(np.float32)
-
-
-def placed(speech: np.ndarray, at_seconds: float, total_seconds: float) -> np.ndarray:
-    track = np.zeros(int(total_seconds * SR), np.float32)
-    i = int(round(at_seconds * SR))
-    track[i:i + len(speech)] = speech
-    return track
-
-
-# ---------------------------------------------------------------- text and WER
 def test_normalisation_and_wer():
     assert normalize_text("Sly fox, dumb bunny!") == "sly fox dumb bunny"
     assert normalize_text("Place red at D7 \u2019now\u2019") == "place red at d seven now"
@@ -84,7 +51,7 @@ def test_sync_identical_and_shifted():
 
 def test_sync_stretched_copy():
     from core.evaluate.sync import sync_error
-    from core.evaluate.vad import speech_span
+    from core.speech.vad import speech_span
     speech = speechlike(1.5)
     gt = placed(speech, 0.512, 3.5)
     # the same speech, 1.4x slower (resampled), starting at the same time

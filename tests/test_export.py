@@ -1,27 +1,17 @@
 """core.export: stem, per-cue files, SRT, muxed video; no overwrite; failures say why."""
 import os
-import subprocess
 
 import numpy as np
 import pytest
 import soundfile as sf
 import srt
 
+from _signals import make_video, voiced
 from core import audio as au
+from core import loudness as ld
 from core.export import (ExportError, ExportExistsError, ExportOptions, export_project,
                          planned_files, timecode)
 from core.project import Cue, Project, VideoInfo
-from tests.test_audio import voiced
-
-
-def make_video(path, seconds=3.0):
-    """A small real H.264/AAC clip made with the bundled ffmpeg."""
-    cmd = [au.ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-           f"testsrc=size=160x120:rate=25:duration={seconds}", "-f", "lavfi", "-i",
-           f"sine=frequency=330:sample_rate=44100:duration={seconds}",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)]
-    subprocess.run(cmd, check=True)
-    return path
 
 
 def project_with_cues(video_path=None, duration=3.0):
@@ -52,8 +42,8 @@ def test_export_writes_valid_files(tmp_path):
     info = sf.info(str(opts.outdir / "dub_dialogue.wav"))
     assert (sr, info.subtype) == (48000, "PCM_24")
     assert len(stem) == 3 * 48000                              # the whole video
-    assert abs(au.loudness(stem, sr) + 23.0) < 0.5
-    assert au.true_peak_db(stem, sr) <= -0.95
+    assert abs(ld.loudness(stem, sr) + 23.0) < 0.5
+    assert ld.true_peak_db(stem, sr) <= -0.95
     assert not stem[: int(0.39 * sr)].any()                   # nothing before the first in-time
     cue1, sr1 = sf.read(str(opts.outdir / "cues/001_00-00-00-10_c1.wav"), dtype="float32")
     assert sr1 == 48000 and len(cue1) == int(1.1 * 48000)
@@ -103,15 +93,14 @@ def test_write_failure_leaves_earlier_files(tmp_path):
 
 
 def test_write_failure_on_a_blocked_path_says_why(tmp_path):
-    """A folder where a file should go: the error names it, earlier files stay whole."""
+    """A folder where a file should go: the error names it before anything is written."""
     proj, audio = project_with_cues()
     opts = ExportOptions(outdir=tmp_path, video=False, per_cue=False)
     (tmp_path / "dub.srt").mkdir()          # blocks the SRT, written after the stem
     opts.overwrite = True
     with pytest.raises(ExportError, match="could not write .*dub.srt"):
         export_project(proj, audio, opts)
-    data, sr = sf.read(str(tmp_path / "dub_dialogue.wav"))
-    assert sr == 48000 and len(data) == 3 * 48000
+    assert not (tmp_path / "dub_dialogue.wav").exists()
 
 
 def test_planned_files_without_video(tmp_path):
@@ -134,7 +123,7 @@ def test_dub_command_renders_and_exports_headless(tmp_path, capsys):
     assert "wrote 4 files" in captured.out and "100.0%" in captured.err     # the progress bar
     stem, sr = sf.read(str(out / "dub_dialogue.wav"), dtype="float32")
     assert sr == 48000 and len(stem) == 2 * 48000
-    assert abs(au.loudness(stem, sr) + 23.0) < 0.5
+    assert abs(ld.loudness(stem, sr) + 23.0) < 0.5
     cue, _ = sf.read(str(out / "cues/001_00-00-00-10_c1.wav"), dtype="float32")
     assert len(cue) == int(0.8 * 48000)                                   # fitted to the slot
     assert main(["dub", str(tmp_path / "p.json"), "--export", str(out)]) == 2

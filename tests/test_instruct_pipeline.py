@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from core.errors import UserError
 from core.instruct import checkpoints
 from core.instruct.idd import SlotTooShortError
 from core.instruct.pipeline import (NO_EMOTION_NOTE, NO_RATE_NOTE, instructed_predict,
@@ -35,7 +36,7 @@ def test_shipped_checkpoints_load():
 def test_empty_instructions_mean_neutral_and_steady(engine, phon):
     al = instructed_predict(engine, phon, "jm_kumo")
     base = engine.predict(phon, "jm_kumo")
-    assert al.durations == base.durations
+    assert np.array_equal(al.durations, base.durations)
     assert np.allclose(al.f0, base.f0) and np.allclose(al.energy, base.energy)
     assert NO_RATE_NOTE in al.extra["notes"] and NO_EMOTION_NOTE in al.extra["notes"]
     assert al.entities == {"neutral": 1.0}
@@ -58,9 +59,9 @@ def test_absurd_slot_is_a_clear_error(engine, phon):
 
 
 def test_bad_entities_are_clear():
-    with pytest.raises(ValueError, match="unknown emotion entity"):
+    with pytest.raises(UserError, match="unknown emotion entity"):
         parse_entities("grumpy=1")
-    with pytest.raises(ValueError, match="angry=0.7"):
+    with pytest.raises(UserError, match="angry=0.7"):
         parse_entities("angry=lots")
 
 

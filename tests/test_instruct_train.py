@@ -34,3 +34,26 @@ def test_train_command_tiny(tmp_path, monkeypatch, engine):
 def test_train_command_bad_corpus(tmp_path, capsys):
     assert main(["train", "--corpus", str(tmp_path / "nope")]) == 2
     assert "no such corpus" in capsys.readouterr().err
+
+
+def test_train_command_with_real_speech(tmp_path, monkeypatch, engine):
+    """`train --real` on the shipped LJ clips: real durations reach IDD, the sidecar
+    records them and the licence of what was used."""
+    from pathlib import Path
+    monkeypatch.setenv("INSTRUCTDUB_CACHE", str(tmp_path / "cache"))
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "mine_train.txt").write_text("a.wav|wˈɛl lˈɛts tˈɔːk ɐbˌaʊt ɪt|0\n", encoding="utf-8")
+    out = tmp_path / "ckpt"
+    real = str(Path(__file__).parent / "data")
+    rc = main(["train", "--corpus", str(corpus_dir), "--real", real, "--lines", "1", "--val-lines", "0",
+               "--steps", "3", "--batch", "4", "--bank-size", "8", "--analyzer-steps", "0",
+               "--no-ablation", "--voices", "jm_kumo", "--out", str(out)])
+    assert rc == 0
+    side = json.loads((out / "checkpoints.json").read_text())
+    info = side["data"]["real"]
+    assert info["measured_lines"] == {"ljspeech": 4, "ravdess": 0} and info["idd_lines"] == 4
+    assert info["iec_examples"] == 0 and info["measured_table"] is None
+    assert "--real" in side["command"] and "LJSpeech" in side["files"]["idd.pt"]["trained_on"]
+    assert side["files"]["idd.pt"]["real"]["idd_lines"] == 4
+    assert "public domain" in side["files"]["iec.pt"]["licence"]        # no RAVDESS, no conditions

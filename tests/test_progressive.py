@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from core.constants import FRAME_SAMPLES
+from core.edits import DrawCurve, Retime
 from core.preview_decoder import line_features
 from core.progressive import (ProgressiveRender, chunk_plan, log_mel_distance,
                               statistics_for)
@@ -73,7 +74,7 @@ def one_cue(text="We can look at that."):
 def raise_pitch(s, factor=1.1):
     """An edit of the whole F0 curve: same phonemes, every frame changed."""
     f0 = np.asarray(s.project.cue("c1").alignment.f0) * factor
-    s.set_curve("c1", "f0", f0)
+    s.apply(DrawCurve("c1", "f0", tuple(f0)))
 
 
 def test_newer_edit_cancels_older_chunks(engine):
@@ -123,7 +124,7 @@ def test_preview_is_marked_and_export_renders_it_in_one_piece(engine):
     # a drag still re-renders in place, not in chunks
     d = list(r.alignment.durations)
     d[3] += 2
-    s.set_durations("c1", d)
+    s.apply(Retime("c1", tuple(d)))
     assert s.update_progressive("c1", lambda c, ch: pytest.fail("chunked a drag")).partial
 
 

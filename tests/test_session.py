@@ -2,27 +2,11 @@
 import numpy as np
 import pytest
 
-from core.alignment import FRAME_SAMPLES, Alignment
+from core.constants import FRAME_SAMPLES
+from core.edits import DrawCurve, Restore, Retime, SetInstruction, SetText
+from core.errors import Cancelled
 from core.project import Cue, Project
-from core.session import Cancelled, Session, merge_curve
-
-
-def test_merge_curve_keeps_untouched_points_exactly():
-    old = [0.0, 101.123, 102.456, 103.789]
-    drawn = np.asarray([0.0, 101.123, 150.0, 103.789], dtype=np.float32)  # float32 noise
-    out = merge_curve(old, drawn)
-    assert out[0] is old[0] and out[1] is old[1] and out[3] is old[3] and out[2] == 150.0
-    with pytest.raises(ValueError):
-        merge_curve(old, [1.0])
-
-
-@pytest.fixture(scope="module")
-def engine():
-    import torch
-    torch.set_num_threads(1)
-    from core.synth import get_engine
-    return get_engine("cpu")
-
+from core.session import Session
 
 def one_cue(text="Bin blue.", start=0.5, end=1.3, **kw):
     return Project(cues=[Cue(id="c1", text=text, start=start, end=end, **kw)])
@@ -42,10 +26,9 @@ def test_update_predicts_fits_the_slot_and_renders(engine):
 def test_boundary_edit_renders_only_and_undo_hits_the_cache(engine):
     s = Session(one_cue(), engine_factory=lambda: engine)
     first = s.update("c1")
-    old_al = first.alignment.copy()
-    d = list(old_al.durations)
+    d = list(first.alignment.durations)
     d[2] += 6
-    s.set_durations("c1", d)
+    undo = s.apply(Retime("c1", tuple(d)))
     assert s.needs("c1") == "render" and s.status("c1") == "stale"
     r = s.update("c1")
     assert not r.predicted and r.partial
@@ -53,7 +36,8 @@ def test_boundary_edit_renders_only_and_undo_hits_the_cache(engine):
     assert s.status("c1") == "edited"
     # the untouched start of the line is the same audio
     assert np.allclose(r.audio[:FRAME_SAMPLES], first.audio[:FRAME_SAMPLES], atol=1e-4)
-    s.set_alignment("c1", old_al, {})
+    assert isinstance(undo, Restore)
+    s.apply(undo)
     back = s.update("c1")
     assert back.cached and np.array_equal(back.audio, first.audio)
 
@@ -67,7 +51,7 @@ def test_a_drag_right_after_a_prediction_re_renders_only_its_span(engine):
     k = len(al.durations) - 4
     d = list(al.durations)
     d[k] += 3
-    s.set_durations("c1", d)
+    s.apply(Retime("c1", tuple(d)))
     r = s.update("c1")
     keep = (al.boundaries()[k] - 20) * FRAME_SAMPLES     # well before the edit and its context
     assert keep > 0 and r.partial
@@ -77,13 +61,13 @@ def test_a_drag_right_after_a_prediction_re_renders_only_its_span(engine):
 def test_instruction_edit_re_predicts(engine):
     s = Session(one_cue(rate_instruction="Speak evenly."), engine_factory=lambda: engine)
     before = list(s.update("c1").alignment.durations)
-    s.set_instructions("c1", rate="Speak very fast, then slow down.")
+    s.apply(SetInstruction("c1", "rate", "Speak very fast, then slow down."))
     assert s.needs("c1") == "predict"
     r = s.update("c1")
     assert r.predicted and r.alignment.instructions["rate"].startswith("Speak very fast")
     assert "missing" not in r.note                   # the shipped IDD/IEC checkpoints ran
     assert sum(r.alignment.durations) == sum(before)  # still fills the cue's slot
-    assert r.alignment.durations != before           # ... with a different rhythm
+    assert list(r.alignment.durations) != before     # ... with a different rhythm
 
 
 def test_a_newer_edit_supersedes_a_running_job(engine):
@@ -91,13 +75,13 @@ def test_a_newer_edit_supersedes_a_running_job(engine):
     s.update("c1")
     d = list(s.project.cue("c1").alignment.durations)
     d[1] += 3
-    s.set_durations("c1", d)
+    s.apply(Retime("c1", tuple(d)))
     calls = []
 
     def cancel():                     # the user edits again while the job runs
         if not calls:
             calls.append(1)
-            s.set_text("c1", "Bin red.")
+            s.apply(SetText("c1", "Bin red."))
         return False
     with pytest.raises(Cancelled):
         s.update("c1", cancel=cancel)
@@ -110,7 +94,7 @@ def test_curve_edit_changes_the_audio(engine):
     s = Session(one_cue(), engine_factory=lambda: engine)
     a = s.update("c1").audio
     f0 = np.asarray(s.project.cue("c1").alignment.f0)
-    s.set_curve("c1", "f0", np.where(f0 > 0, f0 * 1.5, 0))
+    s.apply(DrawCurve("c1", "f0", tuple(np.where(f0 > 0, f0 * 1.5, 0))))
     r = s.update("c1")
     assert len(r.audio) == len(a) and not np.allclose(r.audio, a, atol=1e-3)
     assert s.project.cue("c1").edited == {"f0": True}
@@ -133,7 +117,7 @@ def test_render_all_redoes_a_cue_edited_while_it_rendered(engine):
     def progress(f, msg):              # the user edits the line while it is predicted
         if not calls and "predicting" in msg:
             calls.append(1)
-            s.set_text("c1", "Bin red.")
+            s.apply(SetText("c1", "Bin red."))
     out = s.render_all(progress)
     assert calls and len(out["c1"]) == s.project.cue("c1").alignment.n_samples
     assert "ɹ" in "".join(s.project.cue("c1").alignment.phonemes)

@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from core.speaker import (SpeakerError, build_torch_dvector, cosine, get_dvector,
-                          resample_torch, speaker_similarity)
-from tests.test_eval_metrics import SR, speechlike
+from core.constants import SAMPLE_RATE
+from core.speech.checks import MeasurementError
+from core.speech.speaker import (build_torch_dvector, cosine, get_dvector, resample_torch,
+                                 speaker_similarity)
+from _signals import SR, speechlike
 
 
 def test_embedding_is_unit_length_and_self_similar():
@@ -27,22 +29,22 @@ def test_torch_port_matches_onnx():
 
 def test_torch_port_is_differentiable_through_resampling():
     model = build_torch_dvector()
-    a24 = torch.from_numpy(np.interp(np.arange(0, 2 * SR, 16000 / 24000), np.arange(2 * SR),
+    a24 = torch.from_numpy(np.interp(np.arange(0, 2 * SR, SR / SAMPLE_RATE), np.arange(2 * SR),
                                      speechlike(2.0)).astype(np.float32)).requires_grad_(True)
-    emb = model(resample_torch(a24, 24000, 16000))
+    emb = model(resample_torch(a24, SAMPLE_RATE, SR))
     emb.sum().backward()
     assert a24.grad is not None and torch.isfinite(a24.grad).all() and a24.grad.abs().sum() > 0
 
 
 def test_fft_resample_keeps_length_and_tone():
-    t = torch.arange(24000) / 24000
+    t = torch.arange(SAMPLE_RATE) / SAMPLE_RATE
     x = torch.sin(2 * np.pi * 440 * t)
-    y = resample_torch(x, 24000, 16000)
-    assert y.shape[0] == 16000
-    ref = torch.sin(2 * np.pi * 440 * torch.arange(16000) / 16000)
+    y = resample_torch(x, SAMPLE_RATE, SR)
+    assert y.shape[0] == SR
+    ref = torch.sin(2 * np.pi * 440 * torch.arange(SR) / SR)
     assert torch.corrcoef(torch.stack([y[100:-100], ref[100:-100]]))[0, 1] > 0.999
 
 
 def test_silence_is_refused():
-    with pytest.raises(SpeakerError, match="silent"):
+    with pytest.raises(MeasurementError, match="silent"):
         get_dvector().embed(np.zeros(SR, np.float32), SR)

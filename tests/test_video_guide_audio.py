@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 
 from _synth_video import babble
-from core.guide_audio import SR, Vad, detect_speech, measure, speech_segments, syllable_nuclei
+from core.constants import ANALYSIS_SR as SR
+from core.constants import DEFAULT_VOICE, SAMPLE_RATE
+from core.guide_audio import measure, syllable_nuclei
+from core.speech.vad import Vad, detect_speech, speech_segments
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +60,9 @@ def test_word_timings_of_real_speech(engine):
     """Whisper tiny.en word timings on speech the engine renders (resampled 24 -> 16 kHz)."""
     from scipy.signal import resample_poly
 
-    from core.video.asr import word_pauses, word_timings
-    say = lambda text: engine.render(engine.predict(engine.phonemize(text), voice="jm_kumo"))  # noqa: E731
-    gap = np.zeros(int(0.6 * 24000), np.float32)       # a 0.6 s pause after "that"
+    from core.speech.asr import word_pauses, word_timings
+    say = lambda text: engine.render(engine.predict(engine.phonemize(text), voice=DEFAULT_VOICE))  # noqa: E731
+    gap = np.zeros(int(0.6 * SAMPLE_RATE), np.float32)       # a 0.6 s pause after "that"
     audio = np.concatenate([say("Look at that."), gap, say("We can wait here.")])
     audio = resample_poly(audio, 2, 3).astype(np.float32)
     words = word_timings(audio, offset=5.0)

@@ -65,7 +65,7 @@ def test_pause_place_follows_the_beats():
 
 
 def test_heard_words_place_the_pauses():
-    from core.video.asr import word_pauses
+    from core.speech.asr import word_pauses
     words = [{"word": "You", "start": 0.2, "end": 0.4}, {"word": "see", "start": 0.4, "end": 1.0},
              {"word": "babies", "start": 1.4, "end": 1.6}, {"word": "aren't", "start": 1.6, "end": 1.9}]
     pauses = word_pauses(words)

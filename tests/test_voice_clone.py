@@ -30,7 +30,7 @@ def test_clone_tunes_and_reports(eng, reference, tmp_path):
     calls = []
     voice = clone_voice(reference, 24000, steps=2, eng=eng, use_wer=False,
                         start_packs=("jm_kumo",), progress=lambda f, m: calls.append((f, m)),
-                        name="ref.wav")
+                        name="ref.wav", method="dvector")
     vec = np.asarray(voice["vector"])
     assert vec.shape == (256,) and np.isfinite(vec).all()
     c = voice["clone"]

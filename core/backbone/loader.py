@@ -9,6 +9,7 @@ import torch
 
 from core.backbone import assets
 from core.backbone.model import KokoroBackbone
+from core.locations import cache_dir
 
 log = logging.getLogger(__name__)
 CACHE_NAME = "kokoro-82m-v1.0-fp32.pt"
@@ -16,7 +17,7 @@ CONVERTER_VERSION = 1
 
 
 def converted_weights() -> dict[str, torch.Tensor]:
-    path = assets.cache_dir() / CACHE_NAME
+    path = cache_dir() / CACHE_NAME
     meta_path = path.with_suffix(".json")
     want = {"source_sha256": assets.ONNX_SHA256, "converter": CONVERTER_VERSION}
     if path.exists() and meta_path.exists():

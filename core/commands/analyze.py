@@ -30,15 +30,20 @@ def register(subparsers) -> None:
     p.add_argument("--analysis-fps", type=float, default=30.0,
                    help="frames per second given to the face tracker")
     p.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="analyse ranges of cues in N local processes (see docs/batch.md)")
+    p.add_argument("--ray", metavar="ADDRESS", default=None,
+                   help="analyse ranges of cues on a Ray cluster (HOST:6379, or auto); the "
+                        "video must be at the same path on every node")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from core.analyze import AnalysisOptions, analyze
-    from core.fileio import prepare_output
+    from core.fileio import guard_outputs
     from core.script import load_script
 
-    out = prepare_output(args.output, args.force, "project")
+    out = guard_outputs({"project": args.output}, [args.video, args.script], args.force)[0]
     script = load_script(path=args.script) if args.script else load_script(text=args.text)
     for w in script.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -50,11 +55,17 @@ def run(args) -> int:
         if tty:
             print(f"\r{frac:4.0%} {msg[:70]:<70}", end="", file=sys.stderr, flush=True)
 
-    project = analyze(args.video, script, opts, progress)
+    if args.workers > 1 or args.ray:
+        from core.batch.analysis import analyze_split
+        project = analyze_split(args.video, script, opts, args.workers, args.ray, progress=progress)
+    else:
+        project = analyze(args.video, script, opts, progress)
     if tty:
         print(file=sys.stderr)
     project.save(out)
     a = project.settings["analysis"]
+    for w in a["warnings"][len(script.warnings):]:        # found by the analysis itself
+        print(f"warning: {w}", file=sys.stderr)
     print(f"{out}: {len(project.cues)} cue(s), timing from {a['timing']}, "
           f"{project.video.duration:.1f} s of video analysed in {a['seconds']:.1f} s")
     for c in project.cues:

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.constants import DEFAULT_VOICE
 from core.errors import UserError
 
 
@@ -30,7 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--clips", default=None, help="comma-separated clip ids (default: all)")
     p.add_argument("--no-own", action="store_true", help="do not make and score this project's dubs")
     p.add_argument("--no-ground-truth", action="store_true", help="do not score the original track")
-    p.add_argument("--voice", default="jm_kumo",
+    p.add_argument("--voice", default=DEFAULT_VOICE,
                    help="voice for clips without a reference (or with --no-clone)")
     p.add_argument("--no-clone", action="store_true",
                    help="do not clone reference voices (cloning takes minutes per voice on CPU; "
@@ -44,7 +45,7 @@ def register(subparsers) -> None:
     p.add_argument("--timing", choices=["auto", "video", "guide", "oracle"], default="auto",
                    help="where the own dub's slot comes from: the picture (video), the picture "
                         "and the original track (guide), or the original speech span (oracle); "
-                        "auto = video when the analyser is available, else oracle")
+                        "auto = video")
     p.add_argument("--save-audio", metavar="DIR", default=None, help="also write the own dubs as WAV")
     p.add_argument("--force", action="store_true", help="overwrite an existing results file")
     p.set_defaults(func=run)
@@ -61,9 +62,10 @@ def run(args) -> int:
 
     from core.evaluate.manifest import load_manifest
     from core.evaluate.runner import METRIC_GROUPS, EvalOptions, format_table, run_eval
-    from core.fileio import prepare_output
+    from core.fileio import guard_outputs
     torch.set_num_threads(int(os.environ.get("INSTRUCTDUB_THREADS", "1")))
-    out = prepare_output(args.output, args.force, "results")
+    out = guard_outputs({"results": args.output}, [args.manifest], args.force,
+                        {"audio folder": args.save_audio})[0]
     groups = _csv(args.metrics) or ()
     bad = [g for g in groups if g not in METRIC_GROUPS]
     if bad or not groups:

@@ -12,18 +12,20 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT.wav")
     p.add_argument("--voice", default=None, help="override the alignment's voice")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="overwrite an existing WAV file")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from core.alignment import Alignment, AlignmentError
     from core.audio import write_wav
-    from core.fileio import check_writable
+    from core.fileio import guard_outputs
     from core.synth import get_engine
     from core.voices import parse_voice_arg
 
+    guard_outputs({"WAV": args.output}, [args.alignment, (args.voice or "").endswith(".json")
+                                         and args.voice], args.force)
     try:
-        check_writable(args.output)
         al = Alignment.load(args.alignment)
     except (OSError, AlignmentError) as e:
         raise UserError(str(e)) from None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.constants import DEFAULT_VOICE
 from core.errors import UserError
 
 
@@ -14,7 +15,7 @@ def register(sub) -> None:
                     "line exactly into SECONDS.")
     p.add_argument("text", metavar="TEXT", help="English text to speak")
     p.add_argument("-o", "--output", required=True, metavar="OUT.wav", help="WAV file to write")
-    p.add_argument("--voice", default="jm_kumo",
+    p.add_argument("--voice", default=DEFAULT_VOICE,
                    help="voice pack name, a blend 'jm_kumo=0.7,jf_alpha=0.3', or a voice .json "
                         "(see `voices list`)")
     p.add_argument("--speed", type=float, default=1.0, help="global tempo factor (default 1)")
@@ -32,6 +33,7 @@ def register(sub) -> None:
     p.add_argument("--alignment-out", default=None, metavar="A.json",
                    help="also write the alignment (phonemes, durations, F0, energy) as JSON")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise source (default 0)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.set_defaults(func=run)
 
 
@@ -39,58 +41,38 @@ def parse_entities(text: str | None) -> dict | None:
     if not text:
         return None
     from core.instruct.pipeline import parse_entities as parse
-    try:
-        return parse(text)
-    except ValueError as e:
-        raise UserError(str(e)) from None
+    return parse(text)
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from core.audio import write_wav
-    from core.fileio import check_writable
+    from core.cue_audio import CueSpec, predict_cue, render_alignment
+    from core.fileio import guard_outputs
+    from core.limits import check_slot
     from core.synth import get_engine
     from core.voices import parse_voice_arg
 
     if not args.text.strip():
         raise UserError("the text is empty")
-    try:
-        check_writable(args.output)
-        if args.alignment_out:
-            check_writable(args.alignment_out)
-    except OSError as e:
-        raise UserError(str(e)) from None
+    guard_outputs({"WAV": args.output, "alignment": args.alignment_out},
+                  [args.voice if args.voice.endswith(".json") else None], args.force)
+    check_slot(args.slot, "--slot")
     voice = parse_voice_arg(args.voice)
     entities = parse_entities(args.entities)
+    spec = CueSpec("say", args.text, args.rate_instruction or "", args.emotion_instruction or "",
+                   tuple(sorted((entities or {}).items())), voice, args.slot)
     engine = get_engine()
     engine.seed = args.seed
-    phonemes = engine.phonemize(args.text)
-    instructed = any(v is not None for v in (args.rate_instruction, args.emotion_instruction,
-                                             entities, args.slot))
-    if instructed:
-        try:
-            from core.instruct.pipeline import instructed_predict
-        except ImportError as e:
-            raise UserError(f"the instruction models are not available: {e}") from None
-        al = instructed_predict(engine, phonemes, voice,
-                                rate_instruction=args.rate_instruction or "",
-                                emotion_instruction=args.emotion_instruction or "",
-                                entities=entities, slot_seconds=args.slot)
-        if args.speed != 1.0:
-            raise UserError("--speed cannot be combined with instructions or --slot; "
-                            "say it in --rate-instruction instead")
-    else:
-        al = engine.predict(phonemes, voice, speed=args.speed)
+    al, _ = predict_cue(engine, spec, speed=args.speed)      # the editor's own predict step
     if args.pitch_shift:
-        ratio = 2 ** (args.pitch_shift / 12)
-        al.f0 = [f * ratio for f in al.f0]
-    audio = engine.render(al)
+        al.f0 = al.f0 * np.float32(2 ** (args.pitch_shift / 12))
+    audio, _ = render_alignment(engine, al)
     write_wav(args.output, audio, al.sample_rate, "PCM_16")
     if args.alignment_out:
         al.save(args.alignment_out)
-    notes = al.extra.get("notes") if al.extra else None
-    for note in notes or []:
+    for note in al.extra.get("notes") or []:
         print(f"note: {note}")
     print(f"wrote {args.output}: {len(audio) / al.sample_rate:.2f} s, "
           f"{len(al.phonemes)} phonemes, peak {float(np.abs(audio).max()):.2f}")

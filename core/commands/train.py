@@ -32,6 +32,21 @@ def register(subparsers) -> None:
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--mse-weight", type=float, default=0.0,
                    help="extra MSE term on durations (0 = the paper's loss; see README.md, Instructions)")
+    p.add_argument("--real", default=None,
+                   help="real-speech folder (ravdess/ and ljspeech/ with manifest.csv): IDD learns "
+                   "their forced-aligned durations, IEC their emotion-against-neutral changes "
+                   "(training splits only: RAVDESS actors 01-20, LJ001-*)")
+    p.add_argument("--real-share", type=float, default=0.5,
+                   help="with --real: share of IDD examples from the recordings")
+    p.add_argument("--augment", type=float, default=0.5,
+                   help="with --real: share of those under a drawn rate profile (trend, pauses)")
+    p.add_argument("--real-iec-share", type=float, default=0.5,
+                   help="with --real: share of IEC examples from RAVDESS emotion pairs")
+    p.add_argument("--structure-weight", type=float, default=0.0,
+                   help="weight of a per-line term on tempo, trend (half/half) and pause time "
+                   "(0 = the paper's loss; see core/instruct/train.py structure_loss)")
+    p.add_argument("--ablation-steps", type=int, default=None,
+                   help="steps for the raw-attention ablation (default: --steps)")
     p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
     p.add_argument("--iters", type=int, default=3, help="slot-attention iterations T")
     p.add_argument("--bank-size", type=int, default=3000,
@@ -60,7 +75,14 @@ def command_line(args) -> str:
         parts += ["--corpus", c]
     for c in args.val_corpus or []:
         parts += ["--val-corpus", c]
-    for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "mse_weight", "slots", "iters",
+    if args.real:
+        parts += ["--real", args.real]
+        for name in ("real_share", "augment", "real_iec_share"):
+            parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
+    if args.ablation_steps is not None:
+        parts += ["--ablation-steps", str(args.ablation_steps)]
+    for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "mse_weight",
+                 "structure_weight", "slots", "iters",
                  "bank_size", "analyzer_steps", "lora_rank", "voices", "seed", "threads"):
         parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
     for flag in ("no_ablation", "analyzer_only"):
@@ -72,7 +94,9 @@ def command_line(args) -> str:
 def run(args) -> int:
     from pathlib import Path
 
+    from core.fileio import guard_outputs
     from core.instruct import train_run
+    guard_outputs({}, [*args.corpus, *(args.val_corpus or [])], folders={"checkpoint folder": args.out})
     out = Path(args.out) if args.out else None
     train_run.run_training(args, out, command_line(args))
     return 0

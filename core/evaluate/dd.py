@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluate.audio_io import MetricError
 from core.evaluate.phone_align import FRAME_MS, align_phones
-from core.evaluate.textnorm import words_of
+from core.speech.checks import MeasurementError
+from core.speech.transcript import words_of
 
 
 def _distribution(durations) -> np.ndarray:
@@ -20,9 +20,9 @@ def _distribution(durations) -> np.ndarray:
 def duration_divergence(gt_durations, dub_durations) -> float:
     """KL(GT || dub) between the normalised phone-duration sequences."""
     if len(gt_durations) != len(dub_durations):
-        raise MetricError(f"phone counts differ: {len(gt_durations)} (GT) vs {len(dub_durations)} (dub)")
+        raise MeasurementError(f"phone counts differ: {len(gt_durations)} (GT) vs {len(dub_durations)} (dub)")
     if len(gt_durations) == 0:
-        raise MetricError("no phones to compare")
+        raise MeasurementError("no phones to compare")
     p, q = _distribution(gt_durations), _distribution(dub_durations)
     return float(np.sum(p * np.log(p / q)))
 
@@ -39,13 +39,13 @@ def dd_metric(gt: np.ndarray, dub: np.ndarray, script: str) -> dict:
     """{'dd', 'phone_mae_ms', 'n_phones', 'words_dropped'} for 16 kHz audio."""
     words = words_of(script)
     if not words:
-        raise MetricError("the script has no words to align")
+        raise MeasurementError("the script has no words to align")
     errors = []
     for variant in _word_variants(words):
         try:
             gt_ph = align_phones(gt, variant, "ground truth")
             dub_ph = align_phones(dub, variant, "dub")
-        except MetricError as e:
+        except MeasurementError as e:
             errors.append(str(e))
             continue
         g = np.array([d for _, d in gt_ph], float)
@@ -53,4 +53,4 @@ def dd_metric(gt: np.ndarray, dub: np.ndarray, script: str) -> dict:
         return {"dd": round(duration_divergence(g, s), 5),
                 "phone_mae_ms": round(float(np.mean(np.abs(g - s))) * FRAME_MS, 2),
                 "n_phones": len(g), "words_dropped": len(words) - len(variant)}
-    raise MetricError("; ".join(dict.fromkeys(errors)))
+    raise MeasurementError("; ".join(dict.fromkeys(errors)))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluate.audio_io import EVAL_SR, MetricError, check_audible
-from core.evaluate.pitch import pitch_track
+from core.constants import ANALYSIS_SR
+from core.speech.checks import MeasurementError, check_audible
+from core.speech.pitch import pitch_track
 
 STANDIN_NAME = "prosodic+spectral feature cosine (stand-in for emotion2vec EMO-SIM)"
 HOP = 256                                   # 16 ms, the pitch tracker's hop
@@ -50,23 +51,23 @@ def raw_features(audio: np.ndarray) -> np.ndarray:
     f0 = pitch_track(audio)
     voiced = f0[f0 > 0]
     if voiced.size < 5:
-        raise MetricError("too little voiced speech for the EMO-SIM stand-in")
+        raise MeasurementError("too little voiced speech for the EMO-SIM stand-in")
     lf = np.log(voiced)
     rms = librosa.feature.rms(y=audio, frame_length=512, hop_length=HOP)[0]
     db = 20 * np.log10(rms + 1e-6)
     active = db > db.max() - 40                      # ignore the silent frames
     dba = db[active]
     S = np.abs(librosa.stft(audio, n_fft=512, hop_length=HOP))[:, : len(db)][:, active]
-    freqs = librosa.fft_frequencies(sr=EVAL_SR, n_fft=512)
+    freqs = librosa.fft_frequencies(sr=ANALYSIS_SR, n_fft=512)
     power = S ** 2 + 1e-10
     centroid = np.log((freqs[:, None] * power).sum(0) / power.sum(0) + 1.0)
     flat = np.mean(np.log(librosa.feature.spectral_flatness(S=S) + 1e-10))
-    roll = np.log(np.mean(librosa.feature.spectral_rolloff(S=S, sr=EVAL_SR)) + 1.0)
+    roll = np.log(np.mean(librosa.feature.spectral_rolloff(S=S, sr=ANALYSIS_SR)) + 1.0)
     mean_db = 10 * np.log10(power.mean(1))
     tilt = np.polyfit(freqs, mean_db, 1)[0]
     zcr = float(np.mean(librosa.feature.zero_crossing_rate(audio, frame_length=512, hop_length=HOP)))
     mf_mean, mf_std = _stats_mfcc(10 * np.log10(librosa.feature.melspectrogram(
-        S=power, sr=EVAL_SR, n_mels=40) + 1e-10))
+        S=power, sr=ANALYSIS_SR, n_mels=40) + 1e-10))
     raw = [lf.mean(), lf.std(), np.percentile(lf, 90) - np.percentile(lf, 10),
            np.mean(np.abs(np.diff(lf))) if lf.size > 1 else 0.0, voiced.size / max(1, active.sum()),
            dba.std(), np.percentile(dba, 95) - np.percentile(dba, 5), np.mean(np.abs(np.diff(dba))),
@@ -83,5 +84,5 @@ def feature_vector(audio: np.ndarray) -> np.ndarray:
 
 
 def emo_sim_metric(dub: np.ndarray, gt: np.ndarray) -> dict:
-    from core.speaker import cosine
+    from core.speech.speaker import cosine
     return {"emo_sim": round(cosine(feature_vector(dub), feature_vector(gt)), 4)}

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluate.audio_io import EVAL_SR, MetricError
-from core.evaluate.pitch import PITCH_HOP_SECONDS, pitch_track
+from core.constants import ANALYSIS_SR
+from core.speech.checks import MeasurementError
+from core.speech.pitch import HOP_SECONDS, pitch_track
 
 MIN_PAIRS = 10
 
 
 def _mfcc(audio: np.ndarray) -> np.ndarray:
     import librosa
-    hop = int(round(PITCH_HOP_SECONDS * EVAL_SR))
-    m = librosa.feature.mfcc(y=audio, sr=EVAL_SR, n_mfcc=13, n_fft=1024, hop_length=hop, center=False)
+    hop = int(round(HOP_SECONDS * ANALYSIS_SR))
+    m = librosa.feature.mfcc(y=audio, sr=ANALYSIS_SR, n_mfcc=13, n_fft=1024, hop_length=hop, center=False)
     return (m - m.mean(axis=1, keepdims=True)) / (m.std(axis=1, keepdims=True) + 1e-6)
 
 
@@ -36,9 +37,9 @@ def f0_correlation(gt: np.ndarray, dub: np.ndarray) -> dict:
     a, b = f_gt[i], f_dub[j]
     voiced = (a > 0) & (b > 0)
     if voiced.sum() < MIN_PAIRS:
-        raise MetricError(f"only {int(voiced.sum())} aligned frames are voiced in both; "
+        raise MeasurementError(f"only {int(voiced.sum())} aligned frames are voiced in both; "
                           f"{MIN_PAIRS} needed for an F0 correlation")
     la, lb = np.log(a[voiced]), np.log(b[voiced])
     if la.std() < 1e-6 or lb.std() < 1e-6:
-        raise MetricError("F0 is constant in one of the recordings: correlation undefined")
+        raise MeasurementError("F0 is constant in one of the recordings: correlation undefined")
     return {"f0_corr": round(float(np.corrcoef(la, lb)[0, 1]), 4), "voiced_pairs": int(voiced.sum())}

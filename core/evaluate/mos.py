@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.evaluate.audio_io import check_audible
+from core.speech.checks import check_audible
 
 
 @contextlib.contextmanager

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.evaluate.audio_io import EVAL_SR, MetricError, check_audible
+from core.constants import ANALYSIS_SR
+from core.speech.checks import MeasurementError, check_audible
 
 FRAME_MS = 10.0                         # pocketsphinx frame rate: 100 frames/s
 PAD_SECONDS = 0.3                       # silence added at both ends (helps the edges)
@@ -78,10 +79,10 @@ def _espeak_pron(word: str) -> str:
         EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
         ipa = phonemize(word, language="en-us", backend="espeak", strip=True)
     except Exception as e:  # noqa: BLE001 - any G2P failure means "no pronunciation"
-        raise MetricError(f"no pronunciation for {word!r} (not in CMUdict; eSpeak failed: {e})")
+        raise MeasurementError(f"no pronunciation for {word!r} (not in CMUdict; eSpeak failed: {e})")
     phones = ipa_to_arpabet(ipa)
     if not phones:
-        raise MetricError(f"no pronunciation for {word!r}")
+        raise MeasurementError(f"no pronunciation for {word!r}")
     return " ".join(phones)
 
 
@@ -94,12 +95,12 @@ def align_phones(audio: np.ndarray, words: list[str], what: str = "audio") -> li
     """[(ARPAbet phone, duration in 10 ms frames)] for the words' phones, silences dropped."""
     check_audible(audio, what)
     if not words:
-        raise MetricError("nothing to align: the script has no words")
+        raise MeasurementError("nothing to align: the script has no words")
     error = None
     for beams in BEAM_CASCADE:
         try:
             return _align_once(audio, words, what, beams)
-        except MetricError as e:
+        except MeasurementError as e:
             error = error or e
     raise error
 
@@ -113,7 +114,7 @@ def _align_once(audio, words, what, beams) -> list[tuple[str, int]]:
             f.writelines(f"{w} {p}\n" for w, p in prons.items())
         dec = Decoder(hmm=str(_model_dir() / "en-us"), dict=dict_path, lm=None,
                       loglevel="FATAL", **beams)
-        pad = np.zeros(int(PAD_SECONDS * EVAL_SR), np.float32)
+        pad = np.zeros(int(PAD_SECONDS * ANALYSIS_SR), np.float32)
         pcm = (np.clip(np.concatenate([pad, audio, pad]), -1, 1) * 32767).astype(np.int16).tobytes()
         dec.set_align_text(" ".join(words))
         for _ in range(2):              # pass 1: words; pass 2: phones inside them
@@ -124,14 +125,14 @@ def _align_once(audio, words, what, beams) -> list[tuple[str, int]]:
                 dec.set_alignment()
         alignment = dec.get_alignment()
     except RuntimeError as e:
-        raise MetricError(f"{what}: forced alignment failed ({e})") from None
+        raise MeasurementError(f"{what}: forced alignment failed ({e})") from None
     finally:
         os.unlink(dict_path)
     if alignment is None:
-        raise MetricError(f"{what}: forced alignment failed (the speech does not fit the script)")
+        raise MeasurementError(f"{what}: forced alignment failed (the speech does not fit the script)")
     phones = [(p.name, int(p.duration)) for w in alignment if not w.name.startswith("<")
               and w.name != "sil" for p in w if p.name != "SIL"]
     expected = sum(len(prons[w].split()) for w in words)
     if len(phones) != expected:
-        raise MetricError(f"{what}: aligner returned {len(phones)} phones, {expected} expected")
+        raise MeasurementError(f"{what}: aligner returned {len(phones)} phones, {expected} expected")
     return phones

@@ -16,8 +16,9 @@ from typing import Callable
 import numpy as np
 
 from core.audio import resample
-from core.evaluate.audio_io import EVAL_SR, MetricError, load_audio
+from core.constants import ANALYSIS_SR, DEFAULT_VOICE, SAMPLE_RATE
 from core.evaluate.manifest import Clip, Manifest, load_manifest
+from core.speech.checks import MeasurementError, load_audio
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class EvalOptions:
     clips: tuple | None = None            # clip ids; None = all
     own: bool = True                      # produce and score the project's own dubs
     ground_truth: bool = True             # score the original track (WER, MOS, SECS)
-    voice: str = "jm_kumo"                # voice when a clip has no reference (or --no-clone)
+    voice: str = DEFAULT_VOICE            # voice when a clip has no reference (or --no-clone)
     clone: bool = True
     clone_steps: int = 30
     gt_reference: bool = False            # no reference: clone from the clip's own track (Dub 1.0)
@@ -71,7 +72,7 @@ def _run_group(group: str, audio, gt, script, target) -> dict:
     if group == "secs":
         from core.evaluate.secs import secs_metric
         if target is None:
-            raise MetricError("no target voice: the clip has no reference recording")
+            raise MeasurementError("no target voice: the clip has no reference recording")
         return secs_metric(audio, target)
     if group == "emo_sim":
         from core.evaluate.emo_sim import emo_sim_metric
@@ -93,7 +94,7 @@ def score_audio(audio: np.ndarray, gt: np.ndarray, script: str, target: np.ndarr
         keys = METRIC_GROUPS[group]
         try:
             if skip and group in skip:
-                raise MetricError(skip[group])
+                raise MeasurementError(skip[group])
             values = _run_group(group, audio, gt, script, target)
         except Exception as e:  # noqa: BLE001 - one failing metric must not stop the run
             reason = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
@@ -112,25 +113,23 @@ def _own_voices(clip: Clip, opts: EvalOptions, eng, report: Progress) -> list[tu
     from core.voice_clone import cached_clone
     if opts.clone and not refs and opts.gt_reference:
         report(f"  cloning the voice of the clip's own track ({opts.clone_steps} steps, cached)")
-        return [(OURS, cached_clone(clip.video, opts.clone_steps, eng=eng))]
+        return [(OURS, cached_clone(clip.video, opts.clone_steps, eng=eng, transcript=clip.script))]
     if not refs or not opts.clone:
         return [(OURS, opts.voice)]
     out = []
     for ref in refs:
         name = OURS if len(clip.references) == 1 else f"{OURS} ({ref.speaker_tag} voice)"
         report(f"  cloning the voice of {ref.audio.name} ({opts.clone_steps} steps, cached)")
-        voice = cached_clone(ref.audio, opts.clone_steps, eng=eng)
+        voice = cached_clone(ref.audio, opts.clone_steps, eng=eng, transcript=ref.script or None)
         out.append((name, voice))
     return out
 
 
 def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
     from core.evaluate.dub import dub_clip
-    from core.voice_clone import voice_f0_ratio
     info: dict = {}
-    engine_voice = {"vector": voice["vector"]} if isinstance(voice, dict) else voice
-    audio24 = dub_clip(clip.video, clip.script, engine_voice, eng=eng, timing=opts.timing,
-                       f0_ratio=voice_f0_ratio(voice), info=info)
+    audio24 = dub_clip(clip.video, clip.script, voice, eng=eng, timing=opts.timing,
+                       info=info)             # a cloned voice carries its register
     if isinstance(voice, dict):
         info["voice"] = {"cloned_from": voice.get("clone", {}).get("reference"),
                          "clone": {k: v for k, v in voice.get("clone", {}).items() if k != "history"}}
@@ -139,15 +138,15 @@ def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
     if opts.save_audio:
         from core.audio import write_wav
         safe = re.sub(r"[^\w@.-]+", "_", f"{clip.id}__{name}")
-        write_wav(Path(opts.save_audio) / f"{safe}.wav", audio24, 24000, "PCM_16")
-    return resample(audio24, 24000, EVAL_SR), info
+        write_wav(Path(opts.save_audio) / f"{safe}.wav", audio24, SAMPLE_RATE, "PCM_16")
+    return resample(audio24, SAMPLE_RATE, ANALYSIS_SR), info
 
 
 def evaluate_clip(clip: Clip, opts: EvalOptions, eng_getter, report: Progress) -> dict:
     row = {"id": clip.id, "script": clip.script, "source": clip.source, "systems": {}}
     try:
         gt = load_audio(clip.video)
-    except MetricError as e:
+    except MeasurementError as e:
         row["error"] = f"ground truth unreadable: {e}"
         return row
     ref_cache: dict = {}

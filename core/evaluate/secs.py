@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluate.audio_io import EVAL_SR, MetricError, check_audible
+from core.constants import ANALYSIS_SR
+from core.speech.checks import check_audible
 
 
 def secs_metric(dub: np.ndarray, target: np.ndarray) -> dict:
-    from core.speaker import SpeakerError, speaker_similarity
+    from core.speech.speaker import speaker_similarity
     check_audible(dub, "dub")
     check_audible(target, "target voice")
-    try:
-        return {"secs": round(speaker_similarity(dub, EVAL_SR, target, EVAL_SR), 4)}
-    except SpeakerError as e:
-        raise MetricError(str(e)) from None
+    return {"secs": round(speaker_similarity(dub, ANALYSIS_SR, target, ANALYSIS_SR), 4)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluate.vad import speech_span
+from core.speech.vad import speech_span
 
 
 def sync_error(gt: np.ndarray, dub: np.ndarray) -> dict:

@@ -23,7 +23,8 @@ import torch
 from core.errors import ModelMissingError
 from core.instruct.embed import sentence_embedding
 from core.instruct.iec import ENTITY_TEXT
-from core.instruct.paths import CHECKPOINT_DIR, cache_dir
+from core.instruct.paths import CHECKPOINT_DIR
+from core.locations import cache_dir
 from core.project import ENTITIES
 
 log = logging.getLogger(__name__)

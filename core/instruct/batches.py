@@ -14,7 +14,7 @@ import torch
 
 from core.instruct import corpus, phrasing
 from core.instruct.embed import pad_tokens, token_embeddings_many
-from core.instruct.iec import phoneme_inputs, weights_vector
+from core.instruct.iec import N_PER_RENDERED_DB, expand_to_curve, phoneme_inputs, weights_vector
 
 
 @dataclass
@@ -44,7 +44,7 @@ def redraw(profile: corpus.RateProfile, rng: random.Random, emotion_tempo: float
     tempo = float(np.clip(rng.uniform(lo, hi) * emotion_tempo, lo, hi))
     return replace(profile, tempo=tempo,
                    trend_ratio=rng.uniform(*corpus.TREND_RANGES[profile.trend]),
-                   pause_rate=rng.uniform(0.3, 0.6) if profile.pause_rate > 0 else 0.0,
+                   pause_rate=rng.uniform(*corpus.PAUSE_RATES) if profile.pause_rate > 0 else 0.0,
                    pause_frames=rng.uniform(4, 10) if profile.pause_rate > 0 else 0.0,
                    emphasis_factor=rng.uniform(1.5, 1.9) if profile.emphasis != "none" else 1.0,
                    seed=rng.randrange(1 << 30))
@@ -71,48 +71,127 @@ def idd_batch(records: list[dict], entries: list[BankEntry], targets: list[torch
     mask = torch.arange(bert.shape[1])[None] < lengths[:, None]
     instr, instr_mask = pad_tokens([e.tokens for e in entries])
     return dict(bert=bert, base=base, mask=mask, instr=instr, instr_mask=instr_mask,
-                target=pad_stack(targets, 1.0))
+                target=pad_stack(targets, 1.0), **line_parts(records, bert.shape[1]))
+
+
+def line_parts(records: list[dict], n: int) -> dict:
+    """Masks [B, n] of each line's first and second half (pads left out, as
+    corpus.measured_profile splits a line) and of its word boundaries without punctuation."""
+    out = {k: torch.zeros(len(records), n, dtype=torch.bool) for k in ("first", "second", "gaps")}
+    for i, rec in enumerate(records):
+        if "_gaps" not in rec:
+            rec["_gaps"] = torch.tensor(corpus.boundaries(rec["tokens"], spaces_only=True),
+                                        dtype=torch.long)
+        inner = len(rec["tokens"]) - 2
+        half = inner // 2
+        out["first"][i, 1:1 + half] = True
+        out["second"][i, 1 + half:1 + inner] = True
+        out["gaps"][i, rec["_gaps"]] = True
+    return out
 
 
 def real_entry(rec: dict, rng: random.Random) -> BankEntry:
-    """For a line with real timing: an instruction written from its measured tempo and trend."""
+    """For a line with real timing: an instruction written from its measured tempo,
+    trend and pauses (one per line, embedded once)."""
     if "_real_entry" not in rec:
         from core.instruct.embed import token_embeddings
-        prof = corpus.measured_profile(rec["base"].numpy(), rec["duration_gt"].numpy())
+        prof = corpus.measured_profile(rec["base"].numpy(), rec["duration_gt"].numpy(), rec["tokens"])
         fam = rng.choice(phrasing.TRAIN_FAMILIES)
         text = phrasing.rate_instruction(prof, fam, rng)
         rec["_real_entry"] = BankEntry(text, fam, prof, token_embeddings(text))
     return rec["_real_entry"]
 
 
-def sample_idd_batch(records, bank, rng: random.Random, size: int) -> dict:
-    recs = [rng.choice(records) for _ in range(size)]
-    entries = [rng.choice(bank) if bank else None for _ in range(size)]
-    targets = []
-    for i, rec in enumerate(recs):
-        if "duration_gt" in rec:                      # real timing: no synthetic profile
-            entries[i] = real_entry(rec, rng)
-            targets.append(rec["duration_gt"].float())
-            continue
-        mix = corpus.sample_mixture(rng)
-        targets.append(rate_target(rec, entries[i], rng, corpus.mixture_params(mix)[3]))
+def real_under_profile(rec: dict, entry: BankEntry, rng: random.Random) -> torch.Tensor:
+    """Real timing under a drawn rate profile: the recording's durations brought to the
+    backbone's tempo (its own rhythm, pauses and final lengthening kept), then the
+    profile's tempo, trend, pauses and emphasis; the bank's text states that profile."""
+    gt = rec["duration_gt"].numpy().astype(np.float64)
+    base = rec["base"].numpy().astype(np.float64)
+    gt[1:-1] *= base[1:-1].sum() / max(gt[1:-1].sum(), 1e-6)
+    prof = redraw(entry.profile, rng)
+    return torch.tensor(corpus.apply_profile(np.maximum(gt, 0.5), rec["tokens"], prof),
+                        dtype=torch.float32)
+
+
+def sample_idd_batch(records, bank, rng: random.Random, size: int, real=(),
+                     real_share: float = 0.0, augment: float = 0.0) -> dict:
+    """Synthetic lines (rule-made profiles on the backbone's timing) and, a `real_share`
+    of the time, real lines: as measured with a measured instruction, or (`augment` of
+    those) under a drawn profile from the bank."""
+    recs, entries, targets = [], [], []
+    for _ in range(size):
+        if real and rng.random() < real_share:
+            rec = rng.choice(real)
+            if bank and rng.random() < augment:
+                entry = rng.choice(bank)
+                target = real_under_profile(rec, entry, rng)
+            else:
+                entry, target = real_entry(rec, rng), rec["duration_gt"].float()
+        else:
+            rec = rng.choice(records)
+            if "duration_gt" in rec:                      # real timing: no synthetic profile
+                entry, target = real_entry(rec, rng), rec["duration_gt"].float()
+            else:
+                entry = rng.choice(bank)
+                mix = corpus.sample_mixture(rng)
+                target = rate_target(rec, entry, rng, corpus.mixture_params(mix)[3])
+        recs.append(rec)
+        entries.append(entry)
+        targets.append(target)
     return idd_batch(recs, entries, targets)
 
 
-def iec_example(rec: dict, weights: dict) -> dict:
+def iec_example(rec: dict, weights: dict, table: dict | None = None) -> dict:
+    """A line under an entity mixture: the rules' transform (EMOTION_PROSODY, no line
+    targets) or, with a table measured from real speech, that table's level and range on
+    F0 and its gain and tempo as line targets (no energy-curve offset: the gain has it)."""
     f0, energy = rec["f0"].numpy(), rec["energy"].numpy()
     durations = rec["durations"].tolist()
     ph_f0, ph_en = phoneme_inputs(f0, energy, durations)
-    t_f0, t_en = corpus.apply_emotion(f0, energy, weights)
+    line = None
+    if table is None:
+        t_f0, t_en = corpus.apply_emotion(f0, energy, weights)
+    else:
+        level, rng_factor, gain_db, tempo = corpus.mixture_params(weights, table)
+        t_f0, _ = corpus.apply_emotion(f0, energy, weights, table)
+        t_en = energy
+        line = torch.tensor([gain_db, np.log(tempo)], dtype=torch.float32)
     return dict(weights=weights_vector(weights), ph_f0=torch.from_numpy(ph_f0),
                 ph_en=torch.from_numpy(ph_en), durations=durations,
                 f0=torch.from_numpy(f0), energy=torch.from_numpy(energy),
-                t_f0=torch.from_numpy(t_f0), t_en=torch.from_numpy(t_en))
+                t_f0=torch.as_tensor(t_f0), t_en=torch.as_tensor(t_en), line=line)
 
 
-def sample_iec_batch(records, rng: random.Random, size: int) -> tuple[dict, list[dict]]:
-    recs = [rng.choice(records) for _ in range(size)]
-    examples = [iec_example(r, corpus.sample_mixture(rng)) for r in recs]
+def real_iec_example(ex: dict) -> dict:
+    """A RAVDESS reading against neutral (real_data.emotion_examples) on the backbone's
+    curves for that sentence: per-token F0 offsets and energy shape, line gain and tempo."""
+    if "_example" not in ex:
+        rec = ex["rec"]
+        f0, energy = rec["f0"].numpy(), rec["energy"].numpy()
+        durations = rec["durations"].tolist()
+        ph_f0, ph_en = phoneme_inputs(f0, energy, durations)
+        f0_t, en_t = torch.from_numpy(f0), torch.from_numpy(energy)
+        ex["_example"] = dict(
+            weights=weights_vector(ex["weights"]), ph_f0=torch.from_numpy(ph_f0),
+            ph_en=torch.from_numpy(ph_en), durations=durations, f0=f0_t, energy=en_t,
+            t_f0=f0_t * torch.exp(expand_to_curve(ex["d_logf0"], durations)),
+            t_en=en_t + expand_to_curve(ex["shape_db"] * N_PER_RENDERED_DB, durations),
+            line=ex["line"])
+    return ex["_example"]
+
+
+def sample_iec_batch(records, rng: random.Random, size: int, real=(), real_share: float = 0.0,
+                     table: dict | None = None) -> tuple[dict, list[dict], list]:
+    recs, examples = [], []
+    for _ in range(size):
+        if real and rng.random() < real_share:
+            ex = rng.choice(real)
+            recs.append(ex["rec"])
+            examples.append(real_iec_example(ex))
+        else:
+            recs.append(rng.choice(records))
+            examples.append(iec_example(recs[-1], corpus.sample_mixture(rng), table))
     lengths = torch.tensor([r["bert"].shape[0] for r in recs])
     bert = pad_stack([r["bert"] for r in recs])
     mask = torch.arange(bert.shape[1])[None] < lengths[:, None]

@@ -41,7 +41,13 @@ def _load(cls, path: Path):
     if cls is IEC:
         kwargs["table"] = state["entity_emb"].float()
     module = cls(**kwargs)
-    module.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    missing, unexpected = module.load_state_dict(
+        {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=False)
+    # A model saved before its line head (IDD: tempo/trend; IEC: gain/tempo) loads with
+    # that zero-initialised head at zero, i.e. as it was trained.
+    if unexpected or any(not k.startswith("line_head.") for k in missing):
+        raise ModelMissingError(f"{path} does not match the {cls.__name__} model "
+                                f"(missing {missing[:3]}, unexpected {unexpected[:3]}); re-run training")
     return module.eval()
 
 

@@ -98,6 +98,10 @@ TEMPO_RANGES = {                    # duration multipliers (< 1 = faster)
     "slower": (1.15, 1.35), "much_slower": (1.45, 1.80)}
 TREND_RANGES = {                    # end/start duration ratio
     "steady": (1.0, 1.0), "accelerating": (0.55, 0.72), "slowing": (1.4, 1.8)}
+# Share of word boundaries that get a pause when pauses are asked for. Most of them: where
+# the pauses fall is drawn at random, and a per-phoneme L1 learns each boundary's median,
+# which is no pause at all unless more than half of them pause.
+PAUSE_RATES = (0.55, 0.9)
 TEMPO_CATS = tuple(TEMPO_RANGES)
 TRENDS = tuple(TREND_RANGES)
 
@@ -123,7 +127,7 @@ def sample_profile(rng: random.Random) -> RateProfile:
     return RateProfile(
         tempo_cat=cat, tempo=rng.uniform(*TEMPO_RANGES[cat]),
         trend=trend, trend_ratio=rng.uniform(*TREND_RANGES[trend]),
-        pause_rate=rng.uniform(0.3, 0.6) if pauses else 0.0,
+        pause_rate=rng.uniform(*PAUSE_RATES) if pauses else 0.0,
         pause_frames=rng.uniform(4, 10) if pauses else 0.0,
         emphasis=emphasis, emphasis_factor=rng.uniform(1.5, 1.9) if emphasis != "none" else 1.0,
         seed=rng.randrange(1 << 30))
@@ -166,16 +170,44 @@ def apply_profile(base: np.ndarray, tokens: list[str], profile: RateProfile) -> 
     return np.maximum(d, 0.5)
 
 
-def measured_profile(base: np.ndarray, target: np.ndarray) -> RateProfile:
-    """Describe real durations against the backbone's (for real corpora)."""
+PAUSE_FRAMES = 4                    # a boundary this much longer than the tempo implies is a pause
+TREND_LIMITS = (0.8, 1.25)          # measured half/half ratio: below accelerating, above slowing
+
+
+def boundaries(tokens: list[str], spaces_only: bool = False) -> list[int]:
+    """Token indices between two words (spaces and punctuation), each gap counted once:
+    its punctuation if any, else its space. spaces_only: only the gaps without
+    punctuation (a pause there is the speaker's choice, not the text's)."""
+    spans = word_spans(tokens)
+    out = []
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        gap = list(range(end, start))
+        punct = [i for i in gap if tokens[i] not in (" ", "$")]
+        if not (punct and spaces_only):
+            out.append((punct or gap or [end])[0])
+    return out
+
+
+def measured_profile(base: np.ndarray, target: np.ndarray, tokens: list[str] | None = None) -> RateProfile:
+    """Describe real durations against the backbone's: tempo and trend over the speech
+    (pads left out), and pauses at word boundaries without punctuation (with tokens): a
+    reader's pause at a comma is the text's, not a "with pauses" delivery."""
+    base = np.asarray(base, np.float64)[1:-1]
+    target = np.asarray(target, np.float64)[1:-1]
     tempo = float(target.sum() / max(base.sum(), 1e-6))
     cat = min(TEMPO_CATS, key=lambda c: abs(math.log(tempo) - math.log(sum(TEMPO_RANGES[c]) / 2)))
     half = len(base) // 2
     r1 = target[:half].sum() / max(base[:half].sum(), 1e-6)
     r2 = target[half:].sum() / max(base[half:].sum(), 1e-6)
     ratio = float(r2 / max(r1, 1e-6))
-    trend = "accelerating" if ratio < 0.8 else "slowing" if ratio > 1.25 else "steady"
-    return RateProfile(tempo_cat=cat, tempo=tempo, trend=trend, trend_ratio=ratio)
+    trend = "accelerating" if ratio < TREND_LIMITS[0] else "slowing" if ratio > TREND_LIMITS[1] else "steady"
+    prof = RateProfile(tempo_cat=cat, tempo=tempo, trend=trend, trend_ratio=ratio)
+    gaps = [i - 1 for i in boundaries(tokens, spaces_only=True)] if tokens is not None else []
+    extra = np.array([target[i] - tempo * base[i] for i in gaps])
+    pauses = extra[extra >= PAUSE_FRAMES]
+    if pauses.size:
+        prof.pause_rate, prof.pause_frames = pauses.size / len(gaps), float(pauses.mean())
+    return prof
 
 
 # ---- emotion prosody ---------------------------------------------------------------
@@ -200,13 +232,15 @@ EMOTION_PROSODY = {
 ENERGY_PER_DB = math.log(10) / 20
 
 
-def mixture_params(weights: dict[str, float]) -> tuple[float, float, float, float]:
-    """Weighted mix of the per-entity parameters (range and tempo in log domain)."""
+def mixture_params(weights: dict[str, float], table: dict | None = None) -> tuple[float, float, float, float]:
+    """Weighted mix of the per-entity parameters (range and tempo in log domain), from
+    EMOTION_PROSODY or a table of the same form (e.g. measured from real speech)."""
+    table = table or EMOTION_PROSODY
     total = sum(weights.values()) or 1.0
     level = energy = 0.0
     log_range = log_tempo = 0.0
     for name, w in weights.items():
-        lv, rg, en, tp = EMOTION_PROSODY[name]
+        lv, rg, en, tp = table[name]
         level += w / total * lv
         log_range += w / total * math.log(rg)
         energy += w / total * en
@@ -224,9 +258,10 @@ def sample_mixture(rng: random.Random) -> dict[str, float]:
     return {a: w, b: round(1 - w, 2)}
 
 
-def apply_emotion(f0: np.ndarray, energy: np.ndarray, weights: dict[str, float]):
+def apply_emotion(f0: np.ndarray, energy: np.ndarray, weights: dict[str, float],
+                  table: dict | None = None):
     """Transform the backbone's F0 (Hz, 0 = unvoiced) and energy curves."""
-    level, rng_factor, energy_db, _ = mixture_params(weights)
+    level, rng_factor, energy_db, _ = mixture_params(weights, table)
     from core.instruct.iec import VOICED_HZ
     voiced = f0 > VOICED_HZ
     out_f0 = f0.astype(np.float64).copy()

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from core.instruct.corpus import CorpusLine
-from core.instruct.paths import cache_dir
+from core.locations import cache_dir
 
 log = logging.getLogger(__name__)
 SHARD = 250

@@ -6,6 +6,9 @@ keys/values: slots) -> Bi-LSTM duration head.
 
 The head predicts a log-duration offset on top of the backbone's own durations,
 so an instruction that says nothing leaves the backbone's timing roughly as is.
+A line head reads the distilled instruction (the mean of the slots) and adds a
+global log tempo and a log-linear trend over the line's relative position, so a
+stated tempo or trend needs no phoneme-by-phoneme learning.
 `use_slots=False` gives the ablation "raw-instruction cross-attention": the
 phonemes attend to the instruction tokens directly.
 """
@@ -63,8 +66,10 @@ class IDD(nn.Module):
         self.cross = nn.MultiheadAttention(hidden, heads, batch_first=True)
         self.lstm = nn.LSTM(2 * hidden + 2, hidden, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * hidden, 1)
-        nn.init.zeros_(self.out.weight)          # start from the backbone's durations
-        nn.init.zeros_(self.out.bias)
+        self.line_head = nn.Linear(hidden, 2)    # (log tempo, log end/start trend)
+        for head in (self.out, self.line_head):  # start from the backbone's durations
+            nn.init.zeros_(head.weight)
+            nn.init.zeros_(head.bias)
 
     def distill(self, instr: torch.Tensor, instr_mask: torch.Tensor) -> torch.Tensor:
         """instr [B, N, 384] -> keys/values [B, K, H] (slots, or raw tokens in the ablation)."""
@@ -89,7 +94,11 @@ class IDD(nn.Module):
         h, _ = self.lstm(packed)
         h, _ = pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
         delta = self.out(h).squeeze(-1)
-        return (side[..., 0] + delta) * mask
+        summary = kv.mean(1) if kv_pad is None else (
+            (kv * instr_mask[..., None]).sum(1) / instr_mask.sum(1, keepdim=True).clamp_min(1))
+        tempo, trend = self.line_head(summary).unbind(-1)
+        line = tempo[:, None] + trend[:, None] * (side[..., 1] - 0.5)
+        return (side[..., 0] + delta + line) * mask
 
 
 def rescale_to_slot(durations, slot_seconds: float) -> list[int]:

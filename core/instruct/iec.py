@@ -3,8 +3,13 @@
 Each entity is embedded with MiniLM; the phoneme-level PL-BERT features
 cross-attend to the entity embeddings (the weights bias the attention and scale
 the mixture), and pitch and energy heads predict a per-phoneme offset:
-log-F0 (so voicing is untouched) and the backbone's energy curve. Both heads
-start at zero, so an untrained IEC changes nothing.
+log-F0 (so voicing is untouched) and the backbone's energy curve.
+
+The decoder's instance norms take out most of a level change on the energy curve
+(bench/prosody_emotion.py: +4 dB on the curve gave about +0.5 dB in the audio), so
+the energy head shapes loudness inside the line, and a line head predicts, from the
+entity weights alone, a gain in dB applied at render and a tempo factor (log) for
+the line's speech. All heads start at zero, so an untrained IEC changes nothing.
 """
 from __future__ import annotations
 
@@ -28,6 +33,11 @@ ENTITY_TEXT = {
 }
 VOICED_HZ = 40.0    # the backbone's F0 never reaches 0; below this a frame counts as unvoiced
 SMOOTH = 5          # curve values (12.5 ms each) over which phoneme steps are smoothed
+LINE_EFFECTS = ("gain_db", "log_tempo")     # IEC.line_effects columns
+# A local rise of the energy curve by 1 unit made that stretch of the render about
+# 2.1 dB louder than the rest (jm_kumo; /tmp measurement, see bench/prosody_emotion.py),
+# so a per-token loudness shape in dB is written on the curve at this many units per dB.
+N_PER_RENDERED_DB = 0.47
 
 
 def entity_table() -> torch.Tensor:
@@ -59,7 +69,9 @@ class IEC(nn.Module):
                                   nn.Linear(hidden, hidden), nn.ReLU())
         self.pitch_head = nn.Linear(hidden, 1)
         self.energy_head = nn.Linear(hidden, 1)
-        for head in (self.pitch_head, self.energy_head):
+        self.line_head = nn.Sequential(nn.Linear(EMBED_DIM, hidden), nn.ReLU(),
+                                       nn.Linear(hidden, len(LINE_EFFECTS)))
+        for head in (self.pitch_head, self.energy_head, self.line_head[-1]):
             nn.init.zeros_(head.weight)
             nn.init.zeros_(head.bias)
 
@@ -77,6 +89,11 @@ class IEC(nn.Module):
         side = torch.stack([phon_logf0, phon_energy], dim=-1)
         h = self.body(torch.cat([query, ctx, mix, side], dim=-1))
         return self.pitch_head(h).squeeze(-1), self.energy_head(h).squeeze(-1)
+
+    def line_effects(self, weights: torch.Tensor) -> torch.Tensor:
+        """weights [B, 7] -> [B, 2]: the line's gain in dB and its log tempo factor
+        (log of speech duration against neutral), from the entity mixture alone."""
+        return self.line_head(weights @ self.entity_emb)
 
 
 def phoneme_means(curve: np.ndarray, durations, voiced_only: bool = False) -> np.ndarray:

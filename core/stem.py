@@ -1,0 +1,71 @@
+"""The dialogue stem, built block by block from the cues' clips: a feature-length
+track is never held whole (each clip is resampled when its first block needs it and
+dropped after its last)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from core import audio as au
+from core.constants import SAMPLE_RATE
+from core.errors import UserError
+
+BLOCK_SECONDS = 5.0
+
+
+class Stem:
+    """All cues placed at their in-times on a track as long as the video."""
+
+    def __init__(self, project, cue_audio: dict, sr: int):
+        self.sr = sr
+        self.clips = cue_audio
+        self.items = sorted((int(round(c.start * sr)), i, c.id) for i, c in enumerate(project.cues)
+                            if cue_audio.get(c.id) is not None)
+        for _, _, cid in self.items:
+            if not np.isfinite(cue_audio[cid]).all():
+                raise UserError(f"cue {cid}: its audio holds NaN or infinite samples; render it again")
+        self.length = stem_length(project, cue_audio, sr)
+        self.warnings = [f"cue {c.id} has no audio and is silent in the stem"
+                         for c in project.cues if cue_audio.get(c.id) is None]
+        for at, _, cid in self.items:
+            if at + self._len(cid) > self.length:
+                self.warnings.append(f"cue {cid} runs past the end of the video and is cut")
+        for (a, _, c1), (b, _, c2) in zip(self.items, self.items[1:]):
+            if a + self._len(c1) > b:
+                self.warnings.append(f"cues {c1} and {c2} overlap by {(a + self._len(c1) - b) / sr:.2f} s: "
+                                     "both play there, mixed in the stem")
+
+    def _len(self, cid: str) -> int:
+        return int(round(len(self.clips[cid]) * self.sr / SAMPLE_RATE))
+
+    def blocks(self, block_seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
+        """The track in consecutive blocks (float32)."""
+        step = max(1, int(block_seconds * self.sr))
+        pending, active, cache = list(self.items), [], {}
+        for a in range(0, self.length, step):
+            b = min(self.length, a + step)
+            while pending and pending[0][0] < b:
+                active.append(pending.pop(0))
+            out = np.zeros(b - a, dtype=np.float32)
+            for at, _, cid in active:
+                if cid not in cache:
+                    cache[cid] = au.resample(self.clips[cid], SAMPLE_RATE, self.sr)
+                au.place(out, cache[cid], at - a)
+            done = [it for it in active if it[0] + self._len(it[2]) <= b]
+            for it in done:
+                active.remove(it)
+                cache.pop(it[2], None)
+            yield out
+
+    def array(self) -> np.ndarray:
+        """The whole track (for short projects and tests)."""
+        return np.concatenate(list(self.blocks())) if self.length else np.zeros(0, np.float32)
+
+
+def stem_length(project, cue_audio: dict, sr: int) -> int:
+    end = project.video.duration
+    if end <= 0:  # no video: as long as the last line
+        end = max((c.start + len(cue_audio.get(c.id, ())) / SAMPLE_RATE
+                   for c in project.cues), default=0.0)
+    return int(round(end * sr))

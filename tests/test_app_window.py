@@ -1,0 +1,173 @@
+"""The window's parts that need no voice engine: autosave warnings, recovery
+through the window, the jobs controller, the preview mix, the voice list."""
+import os
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+
+from app import recovery  # noqa: E402
+from app.jobs import BackgroundJob, JobController  # noqa: E402
+from core.audio import db_to_gain  # noqa: E402
+from core.constants import ORIGINAL_GAIN_DB  # noqa: E402
+from core.project import Project, autosave_path  # noqa: E402
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    from app.window import MainWindow
+    QStandardPaths.setTestModeEnabled(True)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("quiet", True)
+    w = MainWindow(settings, audio="silent")
+    w.ask_save = lambda: "discard"
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.editor.shutdown(60_000)
+
+
+def cueless_project(tmp_path, name="proj.json", note="saved"):
+    """A project with no cues: opening it starts no render."""
+    p = Project(cues=[])
+    p.settings["note"] = note
+    path = tmp_path / name
+    p.save(path)
+    return path
+
+
+def test_autosave_failure_stays_on_screen_until_a_retry_works(win, tmp_path):
+    path = cueless_project(tmp_path)
+    assert win.open_project(path)
+    win.doc.mark_unsaved()
+    blocker = autosave_path(path)
+    blocker.mkdir()
+    assert win.doc.autosave() is None
+    assert win.autosave_warning.isVisible() and "autosave failing" in win.autosave_warning.text()
+    assert str(blocker) in win.autosave_warning.toolTip()
+    win.activity.setText("something else happened")
+    win.doc.autosave()                                   # the timer's retry, still failing
+    assert win.autosave_warning.isVisible()
+    blocker.rmdir()
+    assert win.doc.autosave() == blocker
+    assert not win.autosave_warning.isVisible()
+
+
+def test_window_offers_an_older_autosave_and_keeps_it_unsaved(win, tmp_path):
+    path = cueless_project(tmp_path)
+    a = autosave_path(path)
+    p = Project.load(path)
+    p.settings["note"] = "recovered"
+    p.save(a)
+    os.utime(a, (os.path.getmtime(path) - 30,) * 2)     # dub --save rewrote the project later
+    asked = []
+    win.ask = lambda title, text: asked.append(text) or True
+    assert win.open_project(path)
+    assert asked and "saved file is newer" in asked[0]
+    assert win.session.project.settings["note"] == "recovered"
+    assert win.doc.dirty() and win.windowTitle().startswith("proj.json *")
+    assert win.save() and not a.exists() and not win.doc.dirty()
+    assert Project.load(path).settings["note"] == "recovered"
+
+
+def _dead_pid() -> int:
+    pid = 4_000_000
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except OSError:
+            pass
+        pid += 1
+
+
+def test_start_offers_untitled_autosaves_of_ended_editors(win, tmp_path):
+    from app.launch import offer_untitled_recovery
+    left = recovery.data_dir() / f".untitled-20260101-000000-{_dead_pid()}-1.json.autosave"
+    Project(cues=[], settings={"note": "left behind"}).save(left)
+    win.ask = lambda title, text: True
+    offer_untitled_recovery(win)
+    assert win.session.project.settings["note"] == "left behind" and win.doc.dirty()
+    assert not left.exists()                             # now under this editor's own name
+    own = win.doc.autosave_target()
+    assert own.exists() and Project.load(own).settings["note"] == "left behind"
+    own.unlink()
+
+
+class Echo(BackgroundJob):
+    """Returns its value; the first can be held until released."""
+
+    def __init__(self, value, seen, gate=None):
+        super().__init__()
+        self.value, self.seen, self.gate = value, seen, gate
+
+    def run(self, progress, cancel):
+        if self.gate is not None:
+            self.gate.wait(10)
+        if self.value == "boom":
+            raise RuntimeError("boom")
+        return self.value
+
+    def done(self, result):
+        self.seen.append(("done", result))
+
+    def failed(self, message):
+        self.seen.append(("failed", message))
+        super().failed(message)
+
+
+def test_each_job_handles_its_own_result_and_newer_ones_supersede(qtbot):
+    jobs = JobController()
+    seen, gate = [], threading.Event()
+    jobs.start(Echo("old", seen, gate))
+    jobs.start(Echo("new", seen))                    # same kind: supersedes the held one
+    gate.set()
+    qtbot.waitUntil(lambda: not jobs.busy(), timeout=20_000)
+    assert seen == [("done", "new")] and jobs.last(Echo) == "new"
+    jobs.start(Echo("boom", seen))
+    qtbot.waitUntil(lambda: not jobs.busy(), timeout=20_000)
+    assert seen[-1] == ("failed", "RuntimeError: boom")
+    assert jobs.last_error == "RuntimeError: boom"
+
+
+def test_the_preview_mix_plays_the_original_at_the_export_level(qtbot):
+    from app.transport import Transport
+    from core.session import Session
+    session = Session(Project(cues=[]))
+    t = Transport(lambda: session, prefer="silent")
+    t.original = np.ones(24000, np.float32)
+    t.set_mode("mix")
+    assert t.program(0.0, 0.5) == pytest.approx(np.full(12000, db_to_gain(ORIGINAL_GAIN_DB)))
+    t.set_mode("original")
+    assert t.program(0.0, 0.5) == pytest.approx(np.ones(12000))
+
+
+def test_voice_list_arrives_after_the_window_and_keeps_the_cue_voice(qtbot):
+    from app.voice_panel import VoicePanel
+    panel = VoicePanel()
+    qtbot.addWidget(panel)
+    chosen = []
+    panel.voiceChosen.connect(chosen.append)
+    panel.set_voice("jf_alpha")                      # before the engine lists its voices
+    assert panel.pack.currentText() == "jf_alpha" and chosen == []
+    panel.set_names(["jf_alpha", "jm_kumo", "jf_nezumi"])
+    assert panel.pack.currentText() == "jf_alpha" and panel.pack.count() == 3 and chosen == []
+    panel.pack.setCurrentText("jm_kumo")
+    assert chosen == ["jm_kumo"]
+
+
+def test_the_engine_state_is_shown_above_the_cue_list(win, qtbot, tmp_path):
+    from app.job_kinds import LoadEngine
+    assert win.engine_state.text() == ""
+    win.start_engine()
+    assert "Loading the voice engine" in win.engine_state.text()
+    win.open_project(cueless_project(tmp_path))     # as the launcher does, while it loads
+    win.stop_work()                                  # Esc: the load goes on
+    qtbot.waitUntil(lambda: win.jobs.last(LoadEngine) is not None or win.engine_state.error,
+                    timeout=300_000)
+    assert win.engine_state.text() == "Voice engine ready."
+    assert win.voice.pack.count() >= 2

@@ -1,0 +1,146 @@
+"""Fitting a voice to transcribed recordings (shipped LJSpeech clips), the `voices fit`
+command, cloning through the fit, and the shipped voices."""
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.constants import SAMPLE_RATE
+from core.errors import UserError
+from core.voice_fit import FitCancelled, FitSettings, fit_files, fit_voice
+from core.voice_fit.sources import read_recordings
+
+DATA = Path(__file__).parent / "data" / "ljspeech"
+TINY = FitSettings(prosody_steps=8, prosody_batch=2, prosody_lr=0.03, acoustic_steps=2,
+                   crop_frames=24, val_crops=1)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("INSTRUCTDUB_CACHE", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def loaded(engine, cache):
+    from core.speech.checks import load_audio
+    recs = read_recordings(DATA, limit=2)
+    return [(load_audio(r.path, SAMPLE_RATE), r.text, r.path.name) for r in recs]
+
+
+@pytest.fixture(scope="module")
+def fitted(engine, loaded):
+    calls = []
+    voice = fit_voice(loaded, TINY, eng=engine, progress=lambda f, m: calls.append((f, m)),
+                      start_packs=("jf_alpha", "jm_kumo"))
+    return voice, calls
+
+
+def test_read_recordings_from_manifest_and_pairs(tmp_path):
+    recs = read_recordings(DATA)
+    assert len(recs) == 4 and all(r.path.is_file() and r.text for r in recs)
+    assert [r.path.name for r in read_recordings(DATA, limit=2)] == ["LJ001-0002.flac",
+                                                                    "LJ001-0008.flac"]
+    with pytest.raises(UserError, match="speaker"):
+        read_recordings(DATA, speaker="nobody")
+    pairs = tmp_path / "pairs"
+    pairs.mkdir()
+    shutil.copy(DATA / "LJ001-0002.flac", pairs / "a.flac")
+    (pairs / "a.txt").write_text("in being comparatively modern.\n")
+    assert [(r.path.name, r.text) for r in read_recordings(pairs)] == [
+        ("a.flac", "in being comparatively modern.")]
+    shutil.copy(DATA / "LJ001-0008.flac", pairs / "b.flac")
+    with pytest.raises(UserError, match="no transcript"):
+        read_recordings(pairs)
+    two = tmp_path / "two.csv"
+    two.write_text("path,speaker,text\n" f"{DATA / 'LJ001-0002.flac'},a,x\n"
+                   f"{DATA / 'LJ001-0008.flac'},b,y\n")
+    with pytest.raises(UserError, match="several speakers"):
+        read_recordings(two)
+    assert len(read_recordings(two, speaker="b")) == 1
+
+
+def test_fit_moves_both_halves_towards_the_recordings(fitted):
+    voice, calls = fitted
+    vec = np.asarray(voice["vector"])
+    assert vec.shape == (256,) and np.isfinite(vec).all()
+    fit = voice["fit"]
+    from core.voices import style_vector
+    start = np.concatenate([style_vector(fit["start"]["acoustic"], 30)[:128],
+                            style_vector(fit["start"]["prosody"], 30)[128:]])
+    assert np.abs(vec[128:] - start[128:]).max() > 0.01      # prosody half fitted
+    assert np.abs(vec[:128] - start[:128]).max() > 0.005     # acoustic half fitted
+    b, a = fit["before"], fit["after"]
+    # the fitted prosody predicts these recordings' melody and timing better
+    assert a["f0_rmse_st"] < b["f0_rmse_st"]
+    assert a["duration_mae_ms"] + a["n_mae"] * 10 < b["duration_mae_ms"] + b["n_mae"] * 10
+    assert fit["recordings"] == ["LJ001-0002.flac", "LJ001-0008.flac"]
+    assert len(fit["history"]["prosody"]) == 8 and len(fit["history"]["acoustic"]) == 2
+    fracs = [f for f, _ in calls]
+    assert fracs == sorted(fracs) and fracs[-1] == 1.0
+
+
+def test_fitted_vector_is_a_voice_the_engine_speaks(engine, fitted):
+    al = engine.predict(engine.phonemize("A new voice."), {"vector": fitted[0]["vector"]})
+    audio = engine.render(al)
+    assert np.isfinite(audio).all() and np.abs(audio).max() > 0.01
+
+
+def test_fit_cancel(engine, loaded):
+    stop = threading.Event()
+    with pytest.raises(FitCancelled):
+        fit_voice(loaded, TINY, eng=engine, progress=lambda f, m: stop.set(), cancel=stop)
+
+
+def test_fit_files_is_cached_by_content(engine, cache, monkeypatch):
+    import core.voice_fit as vf
+    recs = read_recordings(DATA, limit=1)
+    settings = FitSettings(prosody_steps=1, acoustic_steps=0, val_crops=1, crop_frames=24)
+    first = fit_files(recs, settings, eng=engine)
+    monkeypatch.setattr(vf, "fit_voice", lambda *a, **k: pytest.fail("fitted again"))
+    assert fit_files(recs, settings, eng=engine) == first
+    other = FitSettings(prosody_steps=2, acoustic_steps=0, val_crops=1, crop_frames=24)
+    assert vf.cache_path([(np.zeros(3), "a", "x")], settings) != \
+        vf.cache_path([(np.zeros(3), "a", "x")], other)
+
+
+def test_voices_fit_command(engine, cache, tmp_path, capsys):
+    from core.cli import main
+    out = tmp_path / "v.json"
+    assert main(["voices", "fit", str(DATA), "-o", str(out), "--limit", "1",
+                 "--prosody-steps", "1", "--acoustic-steps", "0",
+                 "--source-note", "LJSpeech test clip", "--licence", "public domain"]) == 0
+    voice = json.loads(out.read_text())
+    assert voice["name"] == "v" and voice["licence"] == "public domain"
+    assert voice["fit"]["recordings"] == ["LJ001-0002.flac"] and len(voice["vector"]) == 256
+    assert main(["voices", "fit", str(DATA), "-o", str(out), "--limit", "1"]) == 2   # exists
+    assert "--force" in capsys.readouterr().err
+    manifest = tmp_path / "list.json"        # a manifest (CSV) that happens to end in .json
+    manifest.write_text(f"path,text\n{DATA / 'LJ001-0002.flac'},in being comparatively modern.\n")
+    assert main(["voices", "fit", str(manifest), "-o", str(manifest), "--force"]) == 2
+    assert "inputs" in capsys.readouterr().err
+
+
+def test_clone_with_a_transcript_fits_the_clip(engine, loaded):
+    from core.voice_clone import clone_voice
+    audio, text, _ = loaded[0]
+    voice = clone_voice(audio, SAMPLE_RATE, steps=1, eng=engine, transcript=text, name="lj.flac")
+    c = voice["clone"]
+    assert c["method"] == "fit" and c["transcript"] == text and c["transcript_from"] == "given"
+    assert c["reference"] == "lj.flac" and len(voice["vector"]) == 256
+
+
+def test_shipped_voices_are_listed_and_default():
+    from core.constants import DEFAULT_VOICE
+    from core.voices import SHIPPED_DIR, list_voices, shipped_voice_info, style_vector
+    assert DEFAULT_VOICE == "en_lj" and "en_lj" in list_voices() and "jm_kumo" in list_voices()
+    shipped = json.loads((SHIPPED_DIR / "en_lj.json").read_text())
+    assert np.allclose(style_vector("en_lj", 12), shipped["vector"])
+    info = shipped_voice_info("en_lj")
+    assert "LJSpeech" in info["source"] and info["licence"] == "public domain"
+    assert "vector" not in info and shipped_voice_info("jm_kumo") is None
