@@ -14,12 +14,11 @@ import numpy as np
 
 from core.cue_audio import alignment_key
 from core.errors import Cancelled
-from core.progressive import Chunk, ProgressiveRender
 from core.voices import voice_key
 
 PARTIAL_SPAN = 24      # frames: an edit that changes at most this span renders in place
 
-ChunkCallback = Callable[[str, Chunk], None]
+ChunkCallback = Callable[[str, "Chunk"], None]    # core.progressive.Chunk
 
 
 def _small_edit(old, new) -> bool:
@@ -75,6 +74,7 @@ class Previews:
             return audio, partial, cached
         if check():
             raise Cancelled(cue_id)
+        from core.progressive import ProgressiveRender   # torch: not before the window shows
         pr = ProgressiveRender(s.engine, al)
         chunks = pr.chunks(check)
         while True:
