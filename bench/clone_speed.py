@@ -58,6 +58,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--steps", type=int, default=None, help="acoustic steps (default: the app's)")
     ap.add_argument("--prosody-steps", type=int, default=None)
+    ap.add_argument("--acoustic-lr", type=float, default=None)
+    ap.add_argument("--prosody-lr", type=float, default=None)
     ap.add_argument("--packs", default=None, help="start packs, comma-separated")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
@@ -75,6 +77,12 @@ def main() -> int:
     eng.model
     if args.prosody_steps is not None:
         fit_clone.CLONE_PROSODY_STEPS = args.prosody_steps
+    if args.acoustic_lr is not None or args.prosody_lr is not None:
+        import dataclasses
+        base = fit_clone.clone_settings
+        lrs = {k: v for k, v in (("acoustic_lr", args.acoustic_lr),
+                                 ("prosody_lr", args.prosody_lr)) if v is not None}
+        fit_clone.clone_settings = lambda steps: dataclasses.replace(base(steps), **lrs)
     if args.packs:
         import functools
         fit_clone.fit_voice = functools.partial(voice_fit.fit_voice,
@@ -83,7 +91,14 @@ def main() -> int:
     print(f"reference {len(audio) / SAMPLE_RATE:.1f} s, transcript "
           f"{'given' if text else 'Whisper'}; load average {os.getloadavg()[0]:.1f}", flush=True)
     w0, c0 = time.perf_counter(), time.process_time()
-    voice = clone_voice(audio, SAMPLE_RATE, eng=eng, transcript=text, **kw)
+    stage = [""]
+
+    def progress(f, msg):                  # one line per stage, with the time so far
+        what = " ".join(msg.split()[:2])
+        if what != stage[0]:
+            stage[0] = what
+            print(f"  {time.perf_counter() - w0:6.1f} s  {msg}", flush=True)
+    voice = clone_voice(audio, SAMPLE_RATE, eng=eng, transcript=text, progress=progress, **kw)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     c, fit = voice["clone"], voice.get("fit", {})
     print(f"clone: {wall:.1f} s wall, {cpu:.1f} s CPU; method {c.get('method', 'dvector')}, "

@@ -37,7 +37,10 @@ TEXTS = ["We can look at that colour intensity later, when the light is brighter
          "We can study that colour intensity later, when the light is much better.",
          "We can look at this colour intensity tomorrow, when the light is better.",
          "They can look at that colour intensity later, once the light is better."]
-RATES = ["Speak steadily at a calm, even pace.", "Start fast and rushed, then slow right down."]
+RATES = ["Speak steadily at a calm, even pace.", "Start fast and rushed, then slow right down.",
+         "Slow and deliberate, with long pauses.", "Quick and breathless throughout.",
+         "Begin slowly, then speed up towards the end.", "A relaxed pace, slightly slower than usual.",
+         "Fast at first, calmer in the middle, fast again.", "Very slow and heavy."]
 CLONE_REF = ROOT.parent / "shared" / "realspeech" / "ljspeech"
 ISSUE_RENDER_MS = 1900.0    # issue 11: a one-piece render of the 5-s line, 1 thread
 
@@ -108,22 +111,27 @@ def main() -> int:
           "load or export)")
     full = reference(eng, s, [])
 
-    # instruction edits: re-predict (IDD/IEC) + progressive render; a counter defeats the cache
-    firsts, wholes, dists, sources = [], [], [], {}
+    # instruction edits: re-predict (IDD/IEC) + progressive render. Each a new wording; an
+    # edit whose prediction equals an earlier one is a cache hit, counted but not timed
+    firsts, wholes, dists, sources, hits = [], [], [], {}, 0
     for i in range(args.repeats):
-        rate = f"{RATES[i % 2]} ({i})"
+        rate = RATES[(i + 1) % len(RATES)] + (f" ({i})" if i >= len(RATES) - 1 else "")
         f, w, r = progressive_edit(s, "c1", lambda rate=rate: s.apply(SetInstruction("c1", "rate", rate)),
                                    sources)
+        if r.cached:
+            hits += 1
+            continue
         firsts.append(f)
         wholes.append(w)
-        if i < 2:
+        if len(dists) < 2:
             dists.append(log_mel_distance(r.audio, eng.render(r.alignment)))
     rows["instruction edit -> first audio"] = (firsts, 300)
     if eng.device.type == "cuda":
         rows["GPU edit -> audio"] = (firsts, 30)
     print(f"instruction edit -> first audio:     {med(firsts)}  goal 300 ms")
     print(f"instruction edit -> whole line:      {med(wholes)}; log-mel distance to a one-piece "
-          f"render {max(dists):.2f} dB (worst of {len(dists)}); statistics from {sources}")
+          f"render {max(dists):.2f} dB (worst of {len(dists)}); statistics from {sources}; "
+          f"{hits} cache hit(s) left out")
 
     # small text edits: new phonemes, the previous text's statistics when near enough
     firsts, dists, sources = [], [], {}
