@@ -27,6 +27,7 @@ class Editor(QObject):
     progress = Signal(float, str)
     message = Signal(str)                 # something the user must read
     rendered = Signal(str, object)        # cue id, UpdateResult (current results only)
+    chunkReady = Signal(str, object)      # cue id, core.progressive.Chunk (audio so far)
 
     def __init__(self, session: Session, parent=None):
         super().__init__(parent)
@@ -152,8 +153,8 @@ class Editor(QObject):
         self.statusChanged.emit(cue_id, "rendering")
         self.activity.emit(f"{need}ing {cue_id}…")
         session = self.session
-        self.runner.submit(cue_id, lambda progress, cancel, c=cue_id:
-                           session.update(c, progress, cancel), f"{need} {cue_id}")
+        self.runner.submit(cue_id, lambda progress, cancel, c=cue_id: session.update_progressive(
+                           c, self.chunkReady.emit, cancel, progress), f"{need} {cue_id}")
 
     def busy(self) -> bool:
         return self.runner.busy() or any(t.isActive() for t in self.debounce.timers.values())
@@ -168,6 +169,7 @@ class Editor(QObject):
             kind = "partial re-render" if result.partial else (
                 "cached" if result.cached else ("predicted + rendered" if result.predicted
                                                 else "rendered"))
+            kind += ", preview" if self.session.is_preview(key) else ""
             self.activity.emit(f"{key}: {kind} in {result.seconds * 1000:.0f} ms")
             self.cueChanged.emit(key)
             self.rendered.emit(key, result)

@@ -16,6 +16,7 @@ NO_DEVICE = "No audio output device: playing silently (picture and playhead only
 
 class _SoundDevice:
     name = "sounddevice"
+    live = True                           # plays from our array: Player.patch reaches it
 
     def __init__(self):
         import sounddevice as sd          # needs the PortAudio library (libportaudio2)
@@ -31,6 +32,7 @@ class _SoundDevice:
 
 class _QtSink:
     name = "QtMultimedia"
+    live = False                          # plays a copy
 
     def __init__(self):
         from PySide6.QtMultimedia import QMediaDevices
@@ -61,6 +63,7 @@ class _QtSink:
 
 class _Silent:
     name = "silent"
+    live = True
 
     def play(self, audio, sr):
         pass
@@ -96,6 +99,7 @@ class Player(QObject):
         self._t0 = self._t_end = 0.0
         self._speed = 1.0
         self._started = None
+        self._buffer = None                 # what the backend plays (forward, speed 1)
 
     def _ensure_backend(self):
         if self.backend is None:
@@ -121,13 +125,25 @@ class Player(QObject):
         if abs(speed) != 1.0:     # tape-style varispeed for shuttle
             from core.audio import resample
             out = resample(out, int(sr * abs(speed)), sr)
+        out = np.ascontiguousarray(out, np.float32)
+        self._buffer = out if speed == 1.0 else None
         try:
-            self._ensure_backend().play(np.ascontiguousarray(out, np.float32), sr)
+            self._ensure_backend().play(out, sr)
         except Exception as e:  # noqa: BLE001 - fall back to silence, keep the clock
             self.backend = _Silent()
             self.message.emit(f"{NO_DEVICE} ({e})")
         self._started = time.perf_counter()
         self.stateChanged.emit(True)
+
+    def patch(self, t: float, audio: np.ndarray, sr: int) -> bool:
+        """Write samples that begin at timeline time t into the sound now playing
+        (progressive rendering). False when it cannot: restart playback instead."""
+        if self._started is None or self._buffer is None or not getattr(self.backend, "live", False):
+            return False
+        i = int(round((t - self._t0) * sr))
+        a, b = max(0, i), min(len(self._buffer), i + len(audio))
+        self._buffer[a:b] = audio[a - i:b - i]
+        return True
 
     def stop(self) -> None:
         if self._started is not None and self.backend is not None:

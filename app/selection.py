@@ -21,6 +21,7 @@ class CueSelection(QObject):
         timeline.curveEdited.connect(self._curve_edited)
         timeline.cueTimingChanged.connect(self._timing_edited)
         editor.cueChanged.connect(self.changed)
+        editor.chunkReady.connect(self._chunk_ready)
 
     @property
     def session(self):
@@ -69,6 +70,12 @@ class CueSelection(QObject):
         self.instructions.refresh(cue)                  # undo/redo, analysed entities
         if cue.voice != self.voice.shown:
             self.voice.set_voice(cue.voice)
+
+    def _chunk_ready(self, cue_id: str, chunk) -> None:
+        """Progressive rendering (core/progressive.py): the new chunk goes into the sound
+        now playing, and the timeline fills in."""
+        self.transport.chunk_ready(cue_id, chunk)
+        self.changed(cue_id)
 
     def fit(self) -> None:
         """Zoom the timeline to the cue, or to its audio when that runs longer."""

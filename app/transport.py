@@ -80,6 +80,17 @@ class Transport(QObject):
             self.player.play(self.program(0.0, t), SAMPLE_RATE, t, speed)
         self.timer.start()
 
+    def chunk_ready(self, cue_id: str, chunk) -> None:
+        """A chunk of a progressive render (core.progressive.Chunk) is in the session's
+        audio: into the sound now playing, so playback needs no wait for the whole line."""
+        cue = next((c for c in self.session().project.cues if c.id == cue_id), None)
+        if not self.player.playing or cue is None:
+            return
+        t0 = cue.start + chunk.start_sample / SAMPLE_RATE
+        t1 = t0 + len(chunk.audio) / SAMPLE_RATE
+        if not self.player.patch(t0, self.program(t0, t1), SAMPLE_RATE):
+            self.play(self.player.speed)
+
     def pause(self) -> None:
         self.player.stop()
         self.timer.stop()

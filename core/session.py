@@ -65,6 +65,8 @@ class Session:
         self._states: dict[str, CueState] = {}
         self._predicted: OrderedDict = OrderedDict()   # predict_key -> Alignment
         self.cache_size = cache_size
+        from core.session_preview import Previews
+        self.previews = Previews(self)            # progressive previews (update_progressive)
         for cue in project.cues:
             st = self.state(cue.id)
             if cue.alignment is not None:
@@ -101,7 +103,7 @@ class Session:
     def audio(self, cue_id: str) -> np.ndarray | None:
         """The current audio of a cue, or None when it must be (re-)rendered."""
         st = self.state(cue_id)
-        return st.audio if st.need is None else None
+        return st.audio if st.need is None else self.previews.filling(cue_id, st)
 
     def needs(self, cue_id: str) -> str | None:
         return self.state(cue_id).need
@@ -132,8 +134,9 @@ class Session:
                         else RENDER)
 
     # ------------------------------------------------ work (any thread)
-    def update(self, cue_id: str, progress=None, cancel=None) -> UpdateResult:
-        """Bring a cue up to date: predict if needed, then render. Raises Cancelled."""
+    def update(self, cue_id: str, progress=None, cancel=None, render=None) -> UpdateResult:
+        """Bring a cue up to date: predict if needed, then render (`render(st, al, check)`
+        when given: core/session_preview.py). Raises Cancelled."""
         t0 = time.perf_counter()
         progress = progress or (lambda f, m: None)
         with self._lock:
@@ -163,7 +166,7 @@ class Session:
                     cue.entities = dict(al.entities)
                 st.need = RENDER
         progress(0.4, f"rendering {cue_id}")
-        audio, partial, cached = self._render_cached(st, al, check)
+        audio, partial, cached = (render or self._render_cached)(st, al, check)
         with self._lock:
             current = st.rev == rev
             if current:
@@ -183,6 +186,8 @@ class Session:
             for attempt in range(5):      # an edit meanwhile supersedes a job: do it again
                 try:
                     out[cue.id] = self.update(cue.id, sub, cancel).audio
+                    if self.is_preview(cue.id):        # export quality: one piece
+                        out[cue.id] = self.finalize(cue.id)
                     break
                 except Cancelled:
                     if (cancel and cancel()) or attempt == 4:
@@ -219,3 +224,17 @@ class Session:
             while len(st.renders) > self.cache_size:
                 st.renders.popitem(last=False)
         return audio, partial, False
+
+    # ------------------------------------------------ progressive previews (core/session_preview.py)
+    def update_progressive(self, cue_id: str, on_chunk=None, cancel=None, progress=None):
+        """update(), but a render of most of the line comes in chunks: on_chunk(cue_id,
+        chunk) as each is ready, and audio(cue_id) serves the line filled so far."""
+        return self.previews.update(cue_id, on_chunk, cancel, progress)
+
+    def finalize(self, cue_id: str):
+        """Render a preview line again in one piece; returns the cue's audio."""
+        return self.previews.finalize(cue_id)
+
+    def is_preview(self, cue_id: str) -> bool:
+        """The cue's audio was decoded with estimated statistics (the UI says "preview")."""
+        return self.previews.is_preview(cue_id)

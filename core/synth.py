@@ -25,11 +25,11 @@ from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES, MAX_T
 from core.device import is_oom, pick_device
 from core.edit_splice import changed_frames, splice
 from core.errors import UserError
-from core.voices import style_vector
+from core.voices import style_vector, voice_key
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
-EDIT_CONTEXT = 6       # frames decoded on each side of an edited span (bench/edit_latency.py --sweep)
+EDIT_CONTEXT = 4       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
 
 
 @dataclass
@@ -120,10 +120,13 @@ class Engine:
             tokens = self.tokens(phonemes)
             ids = self._ids(tokens)
             style = self._style(voice, len(tokens))
-            bert = self.model.phoneme_features(ids)
-            dur_feats = self.model.duration_features(bert, style)
-            base = self.model.predictor.durations(dur_feats)[0]
-            return Encoded(tokens, ids, bert, dur_feats, style, base)
+            key = (tuple(tokens), style.cpu().numpy().tobytes())   # an instruction edit: a hit
+            if key not in self._text_cache:
+                bert = self.model.phoneme_features(ids)
+                dur_feats = self.model.duration_features(bert, style)
+                base = self.model.predictor.durations(dur_feats)[0]
+                self._cache(key, Encoded(tokens, ids, bert, dur_feats, style, base))
+            return self._text_cache[key]
 
     @_oom_fallback
     @torch.no_grad()
@@ -150,10 +153,13 @@ class Engine:
     def _text_features(self, tokens: list[str]) -> torch.Tensor:
         key = tuple(tokens)
         if key not in self._text_cache:
-            self._text_cache[key] = self.model.text_encoder(self._ids(tokens))   # [1, 512, L]
-            while len(self._text_cache) > 32:
-                self._text_cache.popitem(last=False)
+            self._cache(key, self.model.text_encoder(self._ids(tokens)))   # [1, 512, L]
         return self._text_cache[key]
+
+    def _cache(self, key, value) -> None:
+        self._text_cache[key] = value
+        while len(self._text_cache) > 32:
+            self._text_cache.popitem(last=False)
 
     def _style(self, voice, n_tokens: int) -> torch.Tensor:
         """[1, 256] style for a line of n_tokens tokens (pads included)."""
@@ -171,12 +177,15 @@ class Engine:
         style = self._style(al.voice, len(tokens))
         return asr, f0, energy, style
 
-    @staticmethod
-    def _signature(al: Alignment, style: torch.Tensor) -> str:
-        """Phonemes and style: what the decoder's recorded statistics depend on."""
+    def _signature(self, al: Alignment, style: torch.Tensor | None = None) -> str:
+        """Phonemes and style: what the decoder's recorded statistics depend on. It starts
+        with the voice's key and "|", so statistics of one voice can be found
+        (core/progressive.py borrows them across lines)."""
+        if style is None:
+            style = self._style(al.voice, len(al.phonemes))
         h = hashlib.blake2b("\x1f".join(al.phonemes).encode(), digest_size=16)
         h.update(style.detach().float().cpu().numpy().tobytes())
-        return h.hexdigest()
+        return f"{voice_key(al.voice)}|{h.hexdigest()}"
 
     def _set_stats_mode(self, mode: str, stats=None) -> list:
         norms = [m for m in self.model.decoder.modules() if isinstance(m, AdaIN1d)]

@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from core.constants import DEFAULT_VOICE, STYLE_DIM  # noqa: F401 - DEFAULT_VOICE re-exported
 from core.errors import UserError
@@ -135,5 +134,6 @@ def parse_voice_arg(text: str):
     return text
 
 
-def style_tensor(voice, n_tokens: int, device) -> torch.Tensor:
+def style_tensor(voice, n_tokens: int, device) -> "torch.Tensor":
+    import torch                  # here: the editor imports this module before its window shows
     return torch.from_numpy(style_vector(voice, n_tokens)).unsqueeze(0).to(device)

@@ -106,6 +106,7 @@ class Generator(nn.Module):
                 self.noise_res.append(SnakeResBlock(ch, 11, [1, 3, 5], style_dim))
         self.conv_post = nn.Conv1d(ch, self.n_fft + 2, 7, 1, padding=3)
         self.register_buffer("window", torch.hann_window(self.n_fft), persistent=False)
+        self.fast = None            # an optional faster runner of the same network
 
     def _stft(self, wav: torch.Tensor) -> torch.Tensor:
         spec = torch.stft(wav, self.n_fft, self.hop, self.n_fft, window=self.window,
@@ -113,7 +114,12 @@ class Generator(nn.Module):
         return torch.cat([spec.abs(), spec.angle()], dim=1)
 
     def forward(self, x: torch.Tensor, style: torch.Tensor, har_source: torch.Tensor):
-        har = self._stft(har_source)
+        if self.fast is not None and self.fast.applies(self):   # core/preview_decoder.py
+            return self.fast(x, style, har_source)
+        return self.to_wave(self.spectrum(x, style, self._stft(har_source)))
+
+    def spectrum(self, x: torch.Tensor, style: torch.Tensor, har: torch.Tensor) -> torch.Tensor:
+        """The network between the source's STFT and the inverse STFT."""
         for i, up in enumerate(self.ups):
             x = F.leaky_relu(x, 0.1)
             x_source = self.noise_res[i](self.noise_convs[i](har), style)
@@ -123,7 +129,9 @@ class Generator(nn.Module):
             x = x + x_source
             blocks = self.resblocks[i * self.num_kernels:(i + 1) * self.num_kernels]
             x = sum(block(x, style) for block in blocks) / self.num_kernels
-        x = self.conv_post(F.leaky_relu(x))
+        return self.conv_post(F.leaky_relu(x))
+
+    def to_wave(self, x: torch.Tensor) -> torch.Tensor:
         n_bins = self.n_fft // 2 + 1
         spec = torch.exp(x[:, :n_bins]) * torch.exp(1j * torch.sin(x[:, n_bins:]))
         return torch.istft(spec, self.n_fft, self.hop, self.n_fft, window=self.window)
@@ -142,10 +150,14 @@ class Decoder(nn.Module):
 
     def forward(self, asr, f0_curve, energy, style, har_source):
         """asr [B,512,T], f0_curve/energy [B,2T], style [B,128], har_source [B,600T] -> [B,600T]."""
+        return self.generator(self.features(asr, f0_curve, energy, style), style, har_source)
+
+    def features(self, asr, f0_curve, energy, style) -> torch.Tensor:
+        """The frame-rate part: [B, 512, 2T], the generator's input."""
         f0 = self.F0_conv(f0_curve.unsqueeze(1))
         n = self.N_conv(energy.unsqueeze(1))
         x = self.encode(torch.cat([asr, f0, n], dim=1), style)
         asr_res = self.asr_res(asr)
         for block in self.decode:               # every block sees the residual inputs
             x = block(torch.cat([x, asr_res, f0, n], dim=1), style)
-        return self.generator(x, style, har_source)
+        return x

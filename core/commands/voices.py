@@ -33,8 +33,8 @@ def register(subparsers) -> None:
 
 
 def _register_fit(sub) -> None:
-    from core.voice_fit import FitSettings
-    d = FitSettings()
+    # no core.voice_fit import here: it loads torch, and every command (the editor's
+    # start included) builds this parser; the step defaults are FitSettings'
     fit = sub.add_parser(
         "fit", help="fit a voice to transcribed recordings of one speaker",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -49,8 +49,10 @@ def _register_fit(sub) -> None:
     fit.add_argument("--name", default="", help="the voice's name (default: the file's stem)")
     fit.add_argument("--source-note", default="", help="where the recordings come from")
     fit.add_argument("--licence", default="", help="the recordings' licence")
-    fit.add_argument("--prosody-steps", type=int, default=d.prosody_steps)
-    fit.add_argument("--acoustic-steps", type=int, default=d.acoustic_steps)
+    fit.add_argument("--prosody-steps", type=int, default=argparse.SUPPRESS,
+                     help="prosody steps (default: core.voice_fit.FitSettings's, 60)")
+    fit.add_argument("--acoustic-steps", type=int, default=argparse.SUPPRESS,
+                     help="acoustic steps (default: core.voice_fit.FitSettings's, 30)")
     fit.add_argument("--no-cache", action="store_true", help="fit again even if cached")
     fit.add_argument("--force", action="store_true", help="overwrite an existing voice file")
     fit.set_defaults(func=run_fit)
@@ -88,6 +90,9 @@ def run_fit(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() != ".json":
         raise UserError("the voice file must end in .json")
+    d = FitSettings()
+    args.prosody_steps = getattr(args, "prosody_steps", d.prosody_steps)
+    args.acoustic_steps = getattr(args, "acoustic_steps", d.acoustic_steps)
     if args.limit < 0 or args.prosody_steps < 0 or args.acoustic_steps < 0:
         raise UserError("--limit and the step counts must be 0 or more")
     recs = read_recordings(args.source, args.speaker, args.limit)

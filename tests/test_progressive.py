@@ -1,0 +1,156 @@
+"""Progressive rendering: chunks join seamlessly, a newer edit cancels the rest, the
+session serves the line as it fills in, and export renders previews in one piece."""
+import numpy as np
+import pytest
+
+from core.constants import FRAME_SAMPLES
+from core.edits import DrawCurve, Retime
+from core.preview_decoder import line_features
+from core.progressive import (ProgressiveRender, chunk_plan, log_mel_distance,
+                              statistics_for)
+from core.project import Cue, Project
+from core.session import Cancelled, Session
+
+SEAMLESS_DB = 1.3          # issue 11: joined chunks against a one-piece render
+
+
+def test_chunk_plan_covers_the_line_growing():
+    assert chunk_plan(100, first=6, growth=2) == [(0, 6), (6, 18), (18, 42), (42, 100)]
+    assert chunk_plan(200, first=6, growth=2) == [(0, 6), (6, 18), (18, 42), (42, 90),
+                                                  (90, 200)]      # no 14-frame tail
+    assert chunk_plan(45, first=6, growth=2) == [(0, 6), (6, 18), (18, 45)]
+    assert chunk_plan(5, first=6) == [(0, 5)]
+    for n in (1, 7, 13, 64, 193):
+        p = chunk_plan(n)
+        assert p[0][0] == 0 and p[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(p, p[1:]))
+
+
+def test_log_mel_distance_sees_a_broken_seam(short_line):
+    al, audio = short_line
+    assert log_mel_distance(audio, audio) == 0.0
+    broken = audio.copy()
+    mid = len(audio) // 2
+    broken[mid:mid + 2 * FRAME_SAMPLES] = 0          # 50 ms dropped at a "seam"
+    assert log_mel_distance(broken, audio) > 0.3
+
+
+def test_chunks_join_seamlessly(engine, short_line):
+    al, whole = short_line
+    engine.render(al)                              # one piece; records its statistics
+    pr = ProgressiveRender(engine, al)
+    chunks = list(pr.chunks())
+    assert pr.source == "line" and len(chunks) >= 3
+    assert [c.index for c in chunks] == list(range(len(chunks))) and chunks[-1].last
+    assert chunks[0].hi - chunks[0].lo < al.n_frames // 4      # playback starts early
+    joined = np.concatenate([c.audio for c in chunks])
+    assert len(joined) == len(whole) == al.n_samples
+    assert np.array_equal(joined, pr.audio)
+    assert log_mel_distance(joined, whole) <= SEAMLESS_DB
+    assert np.corrcoef(joined, whole)[0, 1] > 0.99           # the same waveform, seams too
+
+
+def test_a_small_text_edit_borrows_the_old_texts_statistics(engine):
+    old = engine.predict(engine.phonemize("Glue the sheet to the dark blue background."))
+    engine.render(old)
+    new = engine.predict(engine.phonemize("Glue the blue sheet to the dark background."))
+    with engine._lock:
+        front = line_features(engine, new).front_stats
+    assert statistics_for(engine, new, front)[:2] == ("other line", engine._signature(old))
+    pr = ProgressiveRender(engine, new)
+    audio = pr.run()
+    assert pr.source == "other line" and pr.preview and pr.ready_frames == new.n_frames
+    assert log_mel_distance(audio, engine.render(new)) <= SEAMLESS_DB
+    # a rewritten line is not near enough to borrow from: it renders in one piece
+    far = engine.predict(engine.phonemize("Get out!"))
+    pr = ProgressiveRender(engine, far)
+    assert len(list(pr.chunks())) == 1 and pr.source == "exact" and not pr.preview
+
+
+def one_cue(text="We can look at that."):
+    return Project(cues=[Cue(id="c1", text=text, start=0.0, end=1.4)])
+
+
+def raise_pitch(s, factor=1.1):
+    """An edit of the whole F0 curve: same phonemes, every frame changed."""
+    f0 = np.asarray(s.project.cue("c1").alignment.f0) * factor
+    s.apply(DrawCurve("c1", "f0", tuple(f0)))
+
+
+def test_newer_edit_cancels_older_chunks(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    s.update("c1")
+    raise_pitch(s)
+    got = []
+
+    def on_chunk(cue_id, chunk):
+        got.append(chunk)
+        if chunk.index == 0:
+            served = s.audio(cue_id)                       # the line, filled so far
+            assert served is not None
+            assert np.array_equal(served[:len(chunk.audio)], chunk.audio)
+            assert not served[chunk.hi * FRAME_SAMPLES:].any()
+            raise_pitch(s, 0.9)                            # a newer edit
+    with pytest.raises(Cancelled):
+        s.update_progressive("c1", on_chunk)
+    assert len(got) == 1 and not got[0].last
+    assert s.audio("c1") is None and s.needs("c1") == "render"    # nothing stale served
+    r = s.update_progressive("c1", lambda c, ch: got.append(ch))
+    assert r.current and got[-1].last and len(got) > 2
+    assert np.array_equal(np.concatenate([c.audio for c in got[1:]]), r.audio)
+    assert s.audio("c1") is r.audio
+
+
+def test_cancel_callback_stops_between_chunks(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    s.update("c1")
+    raise_pitch(s)
+    got = []
+    with pytest.raises(Cancelled):
+        s.update_progressive("c1", lambda c, ch: got.append(ch), cancel=lambda: bool(got))
+    assert len(got) == 1
+
+
+def test_preview_is_marked_and_export_renders_it_in_one_piece(engine):
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    s.update("c1")
+    assert not s.is_preview("c1")                  # a one-piece render
+    raise_pitch(s)
+    r = s.update_progressive("c1")
+    assert s.is_preview("c1") and s.audio("c1") is r.audio
+    out = s.render_all()                           # what export calls
+    assert not s.is_preview("c1")
+    assert np.allclose(out["c1"], engine.render(r.alignment), atol=1e-5)
+    # a drag still re-renders in place, not in chunks
+    d = list(r.alignment.durations)
+    d[3] += 2
+    s.apply(Retime("c1", tuple(d)))
+    assert s.update_progressive("c1", lambda c, ch: pytest.fail("chunked a drag")).partial
+
+
+def test_onnxruntime_generator_matches_torch(engine, short_line):
+    pytest.importorskip("onnxruntime")
+    from core.preview_decoder import disable_fast_generator, enable_fast_generator
+    al, _ = short_line
+    engine.render(al)
+    torch_audio = ProgressiveRender(engine, al).run()
+    assert enable_fast_generator(engine)
+    try:
+        ort_audio = ProgressiveRender(engine, al).run()
+    finally:
+        disable_fast_generator(engine)
+    assert np.allclose(ort_audio, torch_audio, atol=1e-3)
+    assert log_mel_distance(ort_audio, torch_audio) < 0.05
+
+
+def test_player_patch_writes_into_the_sound_playing():
+    from app.playback import Player
+    p = Player(prefer="silent")
+    p.play(np.zeros(24000, np.float32), 24000, t0=10.0)
+    assert p.patch(10.5, np.ones(100, np.float32), 24000)
+    assert p._buffer[12000:12100].sum() == 100 and not p._buffer[:12000].any()
+    assert p.patch(10.99, np.ones(1000, np.float32), 24000)      # clipped at the end
+    p.play(np.zeros(24000, np.float32), 24000, t0=10.0, speed=2.0)   # varispeed: a copy
+    assert not p.patch(10.5, np.ones(100, np.float32), 24000)
+    p.stop()
+    assert not p.patch(10.5, np.ones(100, np.float32), 24000)
