@@ -61,7 +61,10 @@ def dub_audio(engine, voice, start, end, tmp_path, monkeypatch):
     proj = Project(video=VideoInfo(duration=2.0),
                    cues=[Cue(id="c1", text=TEXT, start=start, end=end, voice=voice)])
     proj.save(tmp_path / "p.json")
-    assert main(["dub", str(tmp_path / "p.json"), "--export", str(tmp_path / "out")]) == 0
+    import torch
+    threads = str(torch.get_num_threads())        # the same numerics as the editor's render
+    assert main(["dub", str(tmp_path / "p.json"), "--export", str(tmp_path / "out"),
+                 "--threads", threads]) == 0
     return got["c1"]
 
 
