@@ -30,18 +30,25 @@ MAX_SHAPE_DB = 12.0          # per-token energy shape targets are clipped to +-t
 
 
 def _line_key(line: RealLine) -> str:
-    """A recording by path, transcript and size. Not by modification time: a copy of the
-    data set (same files, new times) must not throw away measures that took an hour."""
+    """A recording by file name, transcript and size (RAVDESS's and LJSpeech's file names
+    are unique). Not by folder or modification time: the same data set reached by another
+    path (../shared from another working directory) or copied anew must not throw away
+    measures that took an hour and a half."""
     st = line.path.stat() if line.path.is_file() else None
-    return f"{line.path}|{line.text}|{st and st.st_size}"
+    return _key(str(line.path), line.text, st and st.st_size)
+
+
+def _key(path: str, text: str, size) -> str:
+    return f"{Path(path).name}|{text}|{size}"
 
 
 def _load_store(path: Path) -> dict:
-    """The store, with keys written before the time was left out of them read as new keys."""
+    """The store, keys written with the folder and the time (path|text|size|mtime) read
+    as the keys used now."""
     if not path.is_file():
         return {}
     store = pickle.loads(path.read_bytes())
-    return {("|".join(k.split("|")[:3]) if k.count("|") == 3 else k): v for k, v in store.items()}
+    return {(_key(*k.split("|")[:3]) if k.count("|") == 3 else k): v for k, v in store.items()}
 
 
 def _store_path() -> Path:
