@@ -283,6 +283,9 @@ def main(argv=None) -> int:
                     help="render and transcribe only the first N number-free lines (0 = all)")
     ap.add_argument("--no-idd", action="store_true", help="skip the IDD duration rows")
     ap.add_argument("--no-emotion", action="store_true", help="skip the RAVDESS emotion section")
+    ap.add_argument("--extra-voices", default="",
+                    help="IDD and emotion sections for these voices too (default: only "
+                         "core.constants.DEFAULT_VOICE, the voice IDD's real timing was learned on)")
     ap.add_argument("--out", default=str(RESULTS / "prosody_real"))
     args = ap.parse_args(argv)
     import torch
@@ -309,9 +312,11 @@ def main(argv=None) -> int:
               f"({r['f0_rmse_st_centred']:.2f} mean removed), F0 corr {r['f0_corr']:.3f}, WER "
               + ("–" if r["wer"] is None else f"{r['wer']:.3f}"), flush=True)
     res["seconds"] = time.perf_counter() - t0
+    from core.constants import DEFAULT_VOICE
+    section_voices = list(dict.fromkeys([DEFAULT_VOICE, *filter(None, args.extra_voices.split(","))]))
     res["idd"] = {}
     if not args.no_idd:
-        for v in voices:
+        for v in section_voices:
             r = run_idd(eng, v, lines, lambda m: print(m, flush=True))
             res["idd"][v] = r
             print(f"{v}: phone MAE backbone {r['backbone']['duration_mae_ms']:.1f} ms free / "
@@ -321,7 +326,7 @@ def main(argv=None) -> int:
     res["emotions"] = {}
     if not args.no_emotion:
         from prosody_emotion import emotion_section, print_emotion
-        for v in voices:
+        for v in section_voices:
             res["emotions"][v] = emotion_section(eng, v, DATA)
             print_emotion(v, res["emotions"][v])
     out = Path(args.out)
