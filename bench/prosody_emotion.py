@@ -149,6 +149,37 @@ def _f(x, fmt="+.2f") -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
 
 
+def emotion_markdown(e: dict) -> list[str]:
+    """The emotion section (table, calm/neutral facts, correlations) as markdown lines."""
+    L = [f"Real: {e['real_lines']['measured']} of {e['real_lines']['lines']} held-out recordings aligned; "
+          "each reading against the same actor's neutral readings of the same sentence. "
+          "Predicted: both sentences rendered with the label's entities (normal = 0.6 emotion + "
+          "0.4 neutral, strong = 1.0) against the same sentence rendered without emotion; "
+          "F0 and level measured in the audio.\n",
+          "| emotion | intensity | real F0 (st) | pred F0 (st) | real level (dB) | pred level (dB) "
+          "| real duration (x) | pred duration (x) | line gain (dB) | n real |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in e["rows"]:
+        re_, p = row["real"] or {}, row["predicted"]
+        L.append(f"| {row['emotion']} | {row['intensity']} | {_f(re_.get('st'))} | {_f(p['st'])} | "
+                 f"{_f(re_.get('db'))} | {_f(p['db'])} | {_f(re_.get('ratio'), '.2f')} | "
+                 f"{_f(p['ratio'], '.2f')} | {_f(p['gain_db'])} | {re_.get('n', 0)} |")
+    for name, v in (("calm (not trained)", e["calm_real"].get("strong")),
+                    ("neutral take against the other", e["neutral_real"])):
+        if v:
+            L.append(f"\nReal {name}: F0 {_f(v['st'])} st, level {_f(v['db'])} dB, "
+                     f"duration x{v['ratio']:.2f} (n = {v['n']})")
+    L += ["\n| correlation across | F0 | level | duration |", "|---|---|---|---|"]
+    for name, v in e["correlation"].items():
+        L.append(f"| {name} | {_f(v['st'], '.2f')} | {_f(v['db'], '.2f')} | {_f(v['ratio'], '.2f')} |")
+    return L
+
+
+def print_emotion(voice: str, e: dict) -> None:
+    print(f"emotion against neutral, voice {voice}:")
+    print("\n".join(emotion_markdown(e)), flush=True)
+
+
 def to_markdown(r: dict) -> str:
     L = ["# Emotion and timing against real held-out speech\n",
          f"Voice `{r['voice']}`, checkpoints `{r['checkpoints']}`. Command: `{r['command']}`.\n",
@@ -156,29 +187,7 @@ def to_markdown(r: dict) -> str:
          f"- +1 unit on the whole curve: {_f(r['energy_response']['whole_line_db_per_unit'])} dB",
          f"- +1 unit on the middle third: {_f(r['energy_response']['local_db_per_unit'])} dB against the rest\n"]
     if "emotion" in r:
-        e = r["emotion"]
-        L += ["## Emotion against neutral (RAVDESS held-out actors 21-24)\n",
-              f"Real: {e['real_lines']['measured']} of {e['real_lines']['lines']} held-out recordings aligned; "
-              "each reading against the same actor's neutral readings of the same sentence. "
-              "Predicted: both sentences rendered with the label's entities (normal = 0.6 emotion + "
-              "0.4 neutral, strong = 1.0) against the same sentence rendered without emotion; "
-              "F0 and level measured in the audio.\n",
-              "| emotion | intensity | real F0 (st) | pred F0 (st) | real level (dB) | pred level (dB) "
-              "| real duration (x) | pred duration (x) | line gain (dB) | n real |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
-        for row in e["rows"]:
-            re_, p = row["real"] or {}, row["predicted"]
-            L.append(f"| {row['emotion']} | {row['intensity']} | {_f(re_.get('st'))} | {_f(p['st'])} | "
-                     f"{_f(re_.get('db'))} | {_f(p['db'])} | {_f(re_.get('ratio'), '.2f')} | "
-                     f"{_f(p['ratio'], '.2f')} | {_f(p['gain_db'])} | {re_.get('n', 0)} |")
-        for name, v in (("calm (not trained)", e["calm_real"].get("strong")),
-                        ("neutral take against the other", e["neutral_real"])):
-            if v:
-                L.append(f"\nReal {name}: F0 {_f(v['st'])} st, level {_f(v['db'])} dB, "
-                         f"duration x{v['ratio']:.2f} (n = {v['n']})")
-        L += ["\n| correlation across | F0 | level | duration |", "|---|---|---|---|"]
-        for name, v in e["correlation"].items():
-            L.append(f"| {name} | {_f(v['st'], '.2f')} | {_f(v['db'], '.2f')} | {_f(v['ratio'], '.2f')} |")
+        L += ["## Emotion against neutral (RAVDESS held-out actors 21-24)\n", *emotion_markdown(r["emotion"])]
     if "durations" in r:
         L += ["\n## Durations (IDD) on held-out lines\n",
               "Instruction written from each line's measured tempo, trend and pauses against the "

@@ -15,8 +15,19 @@ voice, from the voice's own free-running prediction (Engine.predict) of the tran
   numbers: LJSpeech spells numbers out ("eighteen eighteen") and Whisper writes digits
   ("1818"), which no normaliser here maps back, so lines with numbers measure the
   normaliser, not the voice.
+- with IDD (default, --no-idd to skip): the same duration figures for the shipped IDD
+  under a rate instruction written, in a held-out phrasing family (a director's notes),
+  from the line's measured tempo, trend and pauses (corpus.measured_profile, what the
+  dub pipeline states about a line), rendered through instructed_predict; and, for both
+  the backbone and IDD, the phone MAE with the speech rescaled to the real speech length
+  (as in a dub slot, where the length is given). The instruction knows the real tempo,
+  the free backbone row does not: compare "in the real length" rows with each other.
+- emotions (bench/prosody_emotion.py's emotion section, --no-emotion to skip): RAVDESS
+  held-out actors 21-24, the real change of each emotion against the same actor's
+  neutral reading against the rendered change, per voice; correlation across emotions.
 
     python bench/prosody_real.py [--limit N] [--wer-limit N] [--voices jm_kumo,en_lj] [--no-wer]
+        [--no-idd] [--no-emotion]
 
 Writes bench/results/prosody_real.md and .json. Needs ../shared/realspeech.
 """
@@ -110,6 +121,65 @@ def line_figures(targets, al) -> dict:
             "f0_corr": float(np.corrcoef(lr, lp)[0, 1]) if both.sum() > 10 else None}
 
 
+def slot_phone_err(targets, durs) -> list[float]:
+    """Phone-group errors (ms) with the predicted speech (pads left out) rescaled to the
+    recording's speech length."""
+    d = np.asarray(durs, float).copy()
+    real = np.asarray(targets.durations, float)
+    d[1:-1] *= real[1:-1].sum() / max(d[1:-1].sum(), 1e-6)
+    return [abs(d[g].sum() - real[g].sum()) * 25.0 for g, kind in targets.groups() if kind == "phone"]
+
+
+def idd_line(eng, voice, targets, rng, family: str = "director"):
+    """instructed_predict under a rate instruction written from the recording's measured
+    profile against this voice's backbone durations; (alignment, instruction)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from core.instruct import corpus, phrasing, real_data
+    from core.instruct.pipeline import instructed_predict
+    enc = eng.encode(targets.tokens, voice)
+    base = np.asarray(torch.as_tensor(enc.base_durations).float().cpu()).reshape(-1)
+    m = SimpleNamespace(tokens=list(targets.tokens), durations=np.asarray(targets.durations))
+    real = real_data.real_durations(m, {"base": torch.from_numpy(base)}).numpy()
+    prof = corpus.measured_profile(base, real, list(targets.tokens))
+    text = phrasing.rate_instruction(prof, family, rng)
+    return instructed_predict(eng, targets.tokens, voice, rate_instruction=text), text
+
+
+def run_idd(eng, voice: str, lines, log) -> dict:
+    """Duration figures of the backbone and of IDD (measured instruction), free and in
+    the real speech length."""
+    import random
+
+    from core.speech_targets import targets_for_file
+    rng = random.Random(0)
+    err = {"backbone": ([], []), "IDD": ([], [])}
+    words = {"backbone": [], "IDD": []}
+    span = {"backbone": [], "IDD": []}
+    for path, text in lines:
+        t = targets_for_file(path, text, eng=eng)
+        al_b = eng.predict(t.tokens, voice)
+        al_i, instr = idd_line(eng, voice, t, rng)
+        if list(al_i.phonemes) != list(t.tokens):
+            raise ValueError(f"{path.stem}: IDD's alignment has other tokens")
+        for name, al in (("backbone", al_b), ("IDD", al_i)):
+            fig = line_figures(t, al)
+            err[name][0].extend(fig["dur_err_ms"])
+            err[name][1].extend(slot_phone_err(t, al.durations))
+            words[name].extend(fig["word_err_ms"])
+            span[name].append(fig["span_err"])
+        log(f"  {voice} {path.stem} IDD [{instr}]: phone MAE "
+            f"{np.mean(line_figures(t, al_i)['dur_err_ms']):.1f} ms (backbone "
+            f"{np.mean(line_figures(t, al_b)['dur_err_ms']):.1f})")
+    return {name: {"duration_mae_ms": round(float(np.mean(e[0])), 1),
+                   "duration_mae_ms_in_real_length": round(float(np.mean(e[1])), 1),
+                   "word_duration_mae_ms": round(float(np.mean(words[name])), 1),
+                   "speech_length_error": round(float(np.mean(span[name])), 3)}
+            for name, e in err.items()} | {"lines": len(lines), "family": "director"}
+
+
 def run_voice(eng, voice: str, lines, wer_lines: int, log) -> dict:
     from core.audio import resample
     from core.speech_targets import targets_for_file
@@ -172,11 +242,35 @@ def markdown(res: dict) -> str:
                    f"{r['duration_mae_ms']:.1f} | {r['word_duration_mae_ms']:.1f} | "
                    f"{r['speech_length_error']:.1%} | {r['f0_rmse_st']:.2f} | "
                    f"{r['f0_rmse_st_centred']:.2f} | {r['f0_corr']:.3f} | {wer} |")
-    out += ["", f"Command: `{res['command']}` ({res['seconds']:.0f} s).", "",
-            "## Emotions (RAVDESS actors 21–24)", "",
-            "Per-emotion changes (predicted against real, as correlations across emotions) are "
-            "added here by the IEC work on RAVDESS; not measured by this version.", ""]
+    out += ["", f"Command: `{res['command']}` ({res['seconds']:.0f} s)."]
+    if res.get("idd"):
+        out += ["", "## Durations with the shipped IDD (LJ002-*)", "",
+                "IDD under a rate instruction written (held-out 'director' phrasing) from the "
+                "line's measured tempo, trend and pauses, as the dub pipeline states a line's "
+                "delivery; rendered through instructed_predict. 'In the real length': the "
+                "predicted speech rescaled to the recording's speech length first (a dub slot "
+                "gives the length), so the backbone gets the tempo too.", "",
+                "| voice | durations | phone MAE free (ms) | phone MAE in the real length (ms) "
+                "| word MAE free (ms) | length error |", "|---|---|---|---|---|---|"]
+        for v, r in res["idd"].items():
+            for name, label in (("backbone", "backbone (Engine.predict)"),
+                                ("IDD", "IDD, measured instruction")):
+                x = r[name]
+                out.append(f"| {v} | {label} | {x['duration_mae_ms']:.1f} | "
+                           f"{x['duration_mae_ms_in_real_length']:.1f} | "
+                           f"{x['word_duration_mae_ms']:.1f} | {x['speech_length_error']:.1%} |")
+    out += ["", "## Emotions (RAVDESS actors 21–24)", ""]
+    if res.get("emotions"):
+        from prosody_emotion import emotion_markdown
+        for v, e in res["emotions"].items():
+            out += [f"### {v}", "", *emotion_markdown(e), ""]
+    else:
+        out += ["Not measured in this run (--no-emotion).", ""]
     return "\n".join(out)
+
+
+def _plain(x):
+    return float(x) if isinstance(x, np.floating) else str(x)
 
 
 def main(argv=None) -> int:
@@ -187,6 +281,11 @@ def main(argv=None) -> int:
     ap.add_argument("--no-wer", action="store_true", help="skip rendering and Whisper")
     ap.add_argument("--wer-limit", type=int, default=0,
                     help="render and transcribe only the first N number-free lines (0 = all)")
+    ap.add_argument("--no-idd", action="store_true", help="skip the IDD duration rows")
+    ap.add_argument("--no-emotion", action="store_true", help="skip the RAVDESS emotion section")
+    ap.add_argument("--extra-voices", default="",
+                    help="IDD and emotion sections for these voices too (default: only "
+                         "core.constants.DEFAULT_VOICE, the voice IDD's real timing was learned on)")
     ap.add_argument("--out", default=str(RESULTS / "prosody_real"))
     args = ap.parse_args(argv)
     import torch
@@ -213,10 +312,26 @@ def main(argv=None) -> int:
               f"({r['f0_rmse_st_centred']:.2f} mean removed), F0 corr {r['f0_corr']:.3f}, WER "
               + ("–" if r["wer"] is None else f"{r['wer']:.3f}"), flush=True)
     res["seconds"] = time.perf_counter() - t0
-    res["emotions"] = None          # RAVDESS section: filled by the IEC work
+    from core.constants import DEFAULT_VOICE
+    section_voices = list(dict.fromkeys([DEFAULT_VOICE, *filter(None, args.extra_voices.split(","))]))
+    res["idd"] = {}
+    if not args.no_idd:
+        for v in section_voices:
+            r = run_idd(eng, v, lines, lambda m: print(m, flush=True))
+            res["idd"][v] = r
+            print(f"{v}: phone MAE backbone {r['backbone']['duration_mae_ms']:.1f} ms free / "
+                  f"{r['backbone']['duration_mae_ms_in_real_length']:.1f} in the real length; IDD "
+                  f"(measured instruction) {r['IDD']['duration_mae_ms']:.1f} / "
+                  f"{r['IDD']['duration_mae_ms_in_real_length']:.1f}", flush=True)
+    res["emotions"] = {}
+    if not args.no_emotion:
+        from prosody_emotion import emotion_section, print_emotion
+        for v in section_voices:
+            res["emotions"][v] = emotion_section(eng, v, DATA)
+            print_emotion(v, res["emotions"][v])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(res, indent=1))
+    out.with_suffix(".json").write_text(json.dumps(res, indent=1, default=_plain))
     out.with_suffix(".md").write_text(markdown(res))
     print(markdown(res))
     return 0

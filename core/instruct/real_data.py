@@ -30,14 +30,39 @@ MAX_SHAPE_DB = 12.0          # per-token energy shape targets are clipped to +-t
 
 
 def _line_key(line: RealLine) -> str:
+    """A recording by file name, transcript and size (RAVDESS's and LJSpeech's file names
+    are unique). Not by folder or modification time: the same data set reached by another
+    path (../shared from another working directory) or copied anew must not throw away
+    measures that took an hour and a half."""
     st = line.path.stat() if line.path.is_file() else None
-    return f"{line.path}|{line.text}|{st and st.st_size}|{st and int(st.st_mtime)}"
+    return _key(str(line.path), line.text, st and st.st_size)
+
+
+def _key(path: str, text: str, size) -> str:
+    return f"{Path(path).name}|{text}|{size}"
+
+
+def _load_store(path: Path) -> dict:
+    """The store, keys written with the folder and the time (path|text|size|mtime) read
+    as the keys used now."""
+    if not path.is_file():
+        return {}
+    store = pickle.loads(path.read_bytes())
+    return {(_key(*k.split("|")[:3]) if k.count("|") == 3 else k): v for k, v in store.items()}
 
 
 def _store_path() -> Path:
-    # MEASURE_VERSION changes with real_measure or with the alignment and curves of
-    # core.speech_targets that made the stored measures (its VERSION 2: stress marks and
-    # word gaps get 0 frames; real_durations shares them out in the backbone's way).
+    # MEASURE_VERSION changes with real_measure, or when the alignment and curves of
+    # core.speech_targets change the per-phone-group lengths, line levels or curves the
+    # measures hold. The stored v1 measures were made under speech_targets VERSION 2
+    # (stress marks and pause-less spaces 0 frames, no acoustic lead); VERSION 3 gives a
+    # stress mark or space half of the phone after it and moves every boundary 65 ms later.
+    # real_durations keeps each phone group's real length and shares it among its tokens in
+    # the backbone's way (whatever the aligner gave a stress mark), edges take the
+    # backbone's, and line levels are medians / power means over the speech span, so the
+    # two differ only by a pause-less space's half phone moving to the group before it.
+    # v1 (1825 recordings, ~85 min to measure) stays; training and held-out figures both
+    # come from it, so they share one convention.
     return cache_dir("realspeech") / f"measures-v{MEASURE_VERSION}.pkl"
 
 
@@ -46,7 +71,7 @@ def measure_lines(lines: list[RealLine], progress=None) -> dict[str, real_measur
     Kept line by line in one store in the user cache (realspeech/measures-vN.pkl)."""
     from core.speech_targets import TargetsError, targets_for_file
     path = _store_path()
-    store = pickle.loads(path.read_bytes()) if path.is_file() else {}
+    store = _load_store(path)
     todo = [line for line in lines if _line_key(line) not in store]
     t0 = time.perf_counter()
     for i, line in enumerate(todo, 1):
@@ -64,7 +89,7 @@ def measure_lines(lines: list[RealLine], progress=None) -> dict[str, real_measur
 
 
 def _save_store(path: Path, store: dict) -> None:
-    fresh = pickle.loads(path.read_bytes()) if path.is_file() else {}
+    fresh = _load_store(path)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(pickle.dumps({**fresh, **store}))
     tmp.replace(path)

@@ -86,8 +86,10 @@ def run_training(args, out: Path | None, command: str) -> dict:
     checkpoints.save_module(idd, out / checkpoints.IDD_PATH.name)
     checkpoints.save_module(iec, out / checkpoints.IEC_PATH.name)
     terms = _terms(data_info.get("real"))
-    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, **terms, **info)
-    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, **terms, **info)
+    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, command=command,
+                                                            **terms, **info)
+    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, command=command,
+                                                            **terms, **info)
     _write_sidecar(out, sidecar)
     if not args.no_ablation:
         from dataclasses import replace
@@ -97,7 +99,8 @@ def run_training(args, out: Path | None, command: str) -> dict:
         print(f"ablation (raw-instruction attention): {info['seconds']} s, final {info['final']}")
         checkpoints.save_module(raw, out / checkpoints.IDD_RAW_PATH.name)
         sidecar["files"][checkpoints.IDD_RAW_PATH.name] = dict(module="IDD, no slots (ablation)",
-                                                               config=raw.config, **terms, **info)
+                                                               config=raw.config, command=command,
+                                                               **terms, **info)
         _write_sidecar(out, sidecar)
     if args.analyzer_steps > 0:
         _train_analyzer(args, out, sidecar)
