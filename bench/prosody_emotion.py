@@ -128,7 +128,9 @@ def main() -> None:
         checkpoints.load_idd = lambda path=folder / "idd.pt": load_idd(path)
         checkpoints.load_iec = lambda path=folder / "iec.pt": load_iec(path)
     eng = get_engine()
-    report = dict(voice=voice, checkpoints=str(folder), command=" ".join(sys.argv))
+    where = folder.resolve()
+    shown = str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else where.name
+    report = dict(voice=voice, checkpoints=shown, command=" ".join(sys.argv))
     report["energy_response"] = energy_response(eng, voice)
     print("energy curve -> rendered dB:", json.dumps(report["energy_response"]))
     if not args.skip_emotion:
