@@ -68,13 +68,13 @@ def test_instruction_edit_re_predicts_and_re_renders(win, project_path, qtbot):
     before = win.editor.last_result
     mel_before = win.timeline.mel.mel.copy()
     edit = win.instructions.edits["rate_instruction"]
-    edit.setText("Start very fast and rushed, then slow right down at the end.")
+    edit.setText("Very slow and deliberate, with a long pause after every word.")
     edit.editingFinished.emit()
     assert win.editor.undo.count() == 1
     qtbot.waitUntil(lambda: win.editor.last_result is not before, timeout=WAIT)
     rendered(win, qtbot)
     res = win.editor.last_result
-    assert res.predicted and res.alignment.instructions["rate"].startswith("Start very fast")
+    assert res.predicted and res.alignment.instructions["rate"].startswith("Very slow")
     note = win.instructions.note.text()
     assert "missing" not in note                     # the shipped instruction models ran
     assert not np.array_equal(win.timeline.mel.mel, mel_before)
