@@ -64,6 +64,14 @@ def plot_metric(results: dict, key: str, out: Path) -> None:
     plt.close(fig)
 
 
+def _voices_said(o: dict) -> str:
+    if not o.get("clone", True):
+        return f"no cloning: every line in the default voice `{o['default_voice']}`"
+    return (f"voices cloned ({o['clone_steps']} steps) from the clip's reference recording"
+            + (", or from its own original track when it has none (Setting 1 / Dub 1.0 "
+               "protocol)" if o.get("gt_reference") else f", else `{o['default_voice']}`"))
+
+
 def write_markdown(results: dict, out: Path) -> str:
     from core.evaluate.runner import format_table, model_names, summarize
     common = subset(results, has_all_peers)
@@ -71,11 +79,9 @@ def write_markdown(results: dict, out: Path) -> str:
     o = results["options"]
     lines = [
         "# Quality benchmark (`python bench/quality.py`)", "",
-        f"Run {results['created']} on {len(results['clips'])} clips of `{results['manifest']}` "
-        f"in {results['seconds']:.0f} s. Own dubs: timing `{o['timing']}`; voices cloned "
-        f"({o['clone_steps']} steps) from the clip's reference recording"
-        + (", or from its own original track when it has none (Setting 1 / Dub 1.0 protocol)"
-           if o.get("gt_reference") else f", else `{o['default_voice']}`") + ".",
+        f"Run {results['created']} on {len(results['clips'])} clips of "
+        f"`{Path(results['manifest']).name}` in {results['seconds']:.0f} s. Own dubs: timing "
+        f"`{o['timing']}`; " + _voices_said(o) + ".",
         "Cells are means over clips, with the number of clips the metric could be computed "
         "on in brackets (a metric that fails on a clip is left out, with the reason in "
         "quality.json).", "",
