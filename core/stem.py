@@ -20,14 +20,19 @@ class Stem:
     def __init__(self, project, cue_audio: dict, sr: int):
         self.sr = sr
         self.clips = cue_audio
-        self.items = sorted((int(round(c.start * sr)), i, c.id) for i, c in enumerate(project.cues)
-                            if cue_audio.get(c.id) is not None)
-        for _, _, cid in self.items:
-            if not np.isfinite(cue_audio[cid]).all():
+        self.n24: dict[str, int] = {}    # each clip's samples at 24 kHz (each clip read once here)
+        order = sorted((int(round(c.start * sr)), i, c.id) for i, c in enumerate(project.cues))
+        for _, _, cid in order:
+            clip = cue_audio.get(cid)
+            if clip is None:
+                continue
+            if not np.isfinite(clip).all():
                 raise UserError(f"cue {cid}: its audio holds NaN or infinite samples; render it again")
-        self.length = stem_length(project, cue_audio, sr)
+            self.n24[cid] = len(clip)
+        self.items = [it for it in order if it[2] in self.n24]
+        self.length = _length(project, self.n24, sr)
         self.warnings = [f"cue {c.id} has no audio and is silent in the stem"
-                         for c in project.cues if cue_audio.get(c.id) is None]
+                         for c in project.cues if c.id not in self.n24]
         for at, _, cid in self.items:
             if at + self._len(cid) > self.length:
                 self.warnings.append(f"cue {cid} runs past the end of the video and is cut")
@@ -37,7 +42,7 @@ class Stem:
                                      "both play there, mixed in the stem")
 
     def _len(self, cid: str) -> int:
-        return int(round(len(self.clips[cid]) * self.sr / SAMPLE_RATE))
+        return int(round(self.n24[cid] * self.sr / SAMPLE_RATE))
 
     def blocks(self, block_seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
         """The track in consecutive blocks (float32)."""
@@ -64,8 +69,11 @@ class Stem:
 
 
 def stem_length(project, cue_audio: dict, sr: int) -> int:
+    return _length(project, {cid: len(a) for cid, a in cue_audio.items() if a is not None}, sr)
+
+
+def _length(project, n24: dict[str, int], sr: int) -> int:
     end = project.video.duration
     if end <= 0:  # no video: as long as the last line
-        end = max((c.start + len(cue_audio.get(c.id, ())) / SAMPLE_RATE
-                   for c in project.cues), default=0.0)
+        end = max((c.start + n24.get(c.id, 0) / SAMPLE_RATE for c in project.cues), default=0.0)
     return int(round(end * sr))

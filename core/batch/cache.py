@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from core.batch.work import Rendered
+from core.errors import UserError
 from core.fileio import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,10 @@ class CachedAudio(Mapping):
         self.keys_of[cue_id] = key
 
     def __getitem__(self, cue_id: str) -> np.ndarray:
-        hit = self.cache.get(self.keys_of[cue_id], cue_id)
-        if hit is None:
-            raise KeyError(f"cue {cue_id}: its cached audio has gone from {self.cache.folder}")
+        hit = self.cache.get(self.keys_of[cue_id], cue_id)     # KeyError: not a cue of the batch
+        if hit is None:           # not a KeyError: Mapping.get would call the cue silent
+            raise UserError(f"cue {cue_id}: its rendered audio has gone from {self.cache.folder}; "
+                            "run the command again to render it")
         return hit.audio
 
     def __iter__(self):

@@ -37,9 +37,9 @@ class BatchResult:
     seconds: float = 0.0
     workers: int = 0
 
-    def take(self, r: Rendered, cached: bool = False, key: str | None = None) -> None:
-        """A finished cue; with `key` its audio stays in the cache, read when asked."""
-        if key is not None and isinstance(self.audio, CachedAudio):
+    def take(self, r: Rendered, cached: bool = False, key: str = "") -> None:
+        """A finished cue; with a cache its audio stays there (under `key`), read when asked."""
+        if isinstance(self.audio, CachedAudio):
             self.audio.add(r.cue_id, key)
         else:
             self.audio[r.cue_id] = r.audio
@@ -81,7 +81,7 @@ def run_batch(project: Project, backend, cache: CueCache | None = None, cues_per
                 if isinstance(out, Rendered):
                     if cache is not None:
                         cache.put(keys[out.cue_id], out)
-                    res.take(out, key=keys[out.cue_id] if cache is not None else None)
+                    res.take(out, key=keys[out.cue_id])
                 else:
                     res.failed.append(out)
                 report(res, out.cue_id)
