@@ -128,31 +128,30 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     check_speech(ref16, "the reference recording")       # noise is not a voice (core/limits.py)
     source = "given"
     if method == "auto" and not (transcript or "").strip():
-        transcript, source = _whisper_words(ref24, progress), "whisper"
+        transcript, source = _whisper_words(ref16, progress), "whisper"
     if method == "auto" and transcript:
         from core.voice_fit.clone import clone_by_fit
         return clone_by_fit(ref24, transcript.strip(), source, steps=steps, eng=eng,
                             progress=progress, cancel=cancel, name=name)
-    return _clone_dvector(ref24, SAMPLE_RATE, steps=steps, eng=eng, progress=progress, cancel=cancel,
+    return _clone_dvector(ref16, steps=steps, eng=eng, progress=progress, cancel=cancel,
                           lr=lr, use_wer=use_wer, start_packs=start_packs, name=name)
 
 
-def _whisper_words(ref24: np.ndarray, progress) -> str:
+def _whisper_words(ref16: np.ndarray, progress) -> str:
     """Whisper tiny.en's transcript of the reference ("" when it cannot be had)."""
-    from core.audio import resample
     from core.errors import ModelMissingError
     from core.speech.asr import transcribe
     from core.speech.checks import MeasurementError
     try:
         if progress:
             progress(0.0, "no transcript given: transcribing the reference with Whisper")
-        return transcribe(resample(ref24, SAMPLE_RATE, ANALYSIS_SR)).strip()
+        return transcribe(ref16).strip()
     except (ModelMissingError, MeasurementError) as e:
         log.warning("no transcript for the reference (%s): acoustic-only cloning", e)
         return ""
 
 
-def _clone_dvector(reference: np.ndarray, sr: int, *, steps: int, eng, progress, cancel,
+def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
                    lr: float, use_wer: bool, start_packs, name: str) -> dict:
     """Tune the acoustic half to the reference's speaker embedding (no transcript)."""
     import torch
@@ -161,7 +160,6 @@ def _clone_dvector(reference: np.ndarray, sr: int, *, steps: int, eng, progress,
     from core.speech.speaker import build_torch_dvector, resample_torch
     from core.voices import style_vector
     report = progress or (lambda f, m: None)
-    ref16 = resample(np.asarray(reference, np.float32).reshape(-1), sr, ANALYSIS_SR)
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()
