@@ -81,12 +81,18 @@ def predict_cue(eng, spec: CueSpec, speed: float = 1.0) -> tuple[Alignment, str]
     return al.validate(), "; ".join(al.extra.get("notes", []))
 
 
+def same_line(old: Alignment | None, new: Alignment) -> bool:
+    """The same phonemes in the same voice: audio of `old` can be edited into `new`."""
+    return (old is not None and old.phonemes == new.phonemes
+            and voice_key(old.voice) == voice_key(new.voice))
+
+
 def render_alignment(eng, al: Alignment, prev=None) -> tuple[np.ndarray, bool]:
     """Render `al`; with `prev` = (alignment, audio) of the same phonemes and voice,
     re-render only the frames that changed (plus the decoder's context), crossfaded.
     Returns (audio, partial)."""
     if prev is not None and prev[0] is not None and hasattr(eng, "render_edit"):
         old_al, old_audio = prev
-        if old_al.phonemes == al.phonemes and voice_key(old_al.voice) == voice_key(al.voice):
+        if same_line(old_al, al):
             return eng.render_edit(old_al, old_audio, al), True
     return eng.render(al), False

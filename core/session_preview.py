@@ -12,9 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from core.cue_audio import alignment_key
+from core.cue_audio import alignment_key, same_line
 from core.errors import Cancelled
-from core.voices import voice_key
 
 PARTIAL_SPAN = 24      # frames: an edit that changes at most this span renders in place
 
@@ -22,7 +21,7 @@ ChunkCallback = Callable[[str, "Chunk"], None]    # core.progressive.Chunk
 
 
 def _small_edit(old, new) -> bool:
-    if old is None or old.phonemes != new.phonemes or voice_key(old.voice) != voice_key(new.voice):
+    if not same_line(old, new):
         return False
     from core.edit_splice import changed_frames
     lo, hi_new, hi_old = changed_frames(old, new)
