@@ -5,8 +5,24 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("INSTRUCTDUB_DEVICE", "cpu")
+# processes the tests start (the CLI, worker pools, Ray actors) share the cores with
+# pytest-xdist's workers: one thread each, no oversubscribed OpenMP spinning
+for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "INSTRUCTDUB_THREADS"):
+    os.environ.setdefault(var, "1")
 
 import pytest  # noqa: E402
+
+# The costliest modules (measured, docs/testing.md) go first: --dist loadscope hands out
+# whole modules in collection order, so a slow module collected last would run alone
+# at the end while the other workers idle.
+SLOW_FIRST = ("test_voice_fit.py", "test_batch.py", "test_voice_clone.py",
+              "test_progressive.py", "test_app_editor.py", "test_imports.py",
+              "test_engine_controls.py", "test_session.py", "test_cli.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable otherwise
 
 
 def worker_threads() -> int:

@@ -116,15 +116,28 @@ class LoseFirstWorker(RayPool):
         ray.kill(self.actors[0])
 
 
+def test_ray_layout_fits_the_cluster():
+    """Actors per cluster (no runtime needed): one per GPU, else CPUs / threads."""
+    assert RayPool(workers=1, threads=1).layout({"CPU": 2.0}) == (1, {"num_cpus": 1}, "cpu")
+    assert RayPool(threads=1).layout({"CPU": 2.0})[0] == 2
+    assert RayPool(threads=2).layout({"CPU": 5.0})[:2] == (2, {"num_cpus": 2})
+    assert RayPool().layout({"CPU": 8.0, "GPU": 2.0}) == (2, {"num_gpus": 1, "num_cpus": 1}, "cuda")
+    with pytest.raises(UserError, match="do not fit"):
+        RayPool(workers=3, threads=1).layout({"CPU": 2.0})
+    with pytest.raises(UserError, match="1 GPU"):
+        RayPool(workers=2).layout({"GPU": 1.0})
+
+
 def test_ray_batch_resumes_survives_a_lost_worker_and_matches(local_ray, sequential, tmp_path):
+    """Two Ray actors (each its own process and engine), one lost at the start, resume
+    a cache half filled by an earlier, stopped run (in this process: the cache is the
+    backend's business, not Ray's) and give the sequential run's bytes."""
     project, cache = four_cues(), CueCache(tmp_path / "cache")
-    first = run_batch(project, RayPool("auto", workers=1, threads=1), cache,
-                      stop=lambda r: len(r.rendered) >= 2)
-    assert first.stopped and first.workers == 1 and len(first.rendered) == 2
-    assert cache.count() == 2
+    first = run_batch(project, InProcess(threads=1), cache, stop=lambda r: len(r.rendered) >= 2)
+    assert first.stopped and cache.count() == 2
     backend = LoseFirstWorker("auto", workers=2, threads=1)
     again = run_batch(project, backend, cache)
-    assert sorted(again.cached) == sorted(first.rendered)
+    assert again.workers == 2 and sorted(again.cached) == sorted(first.rendered)
     assert sorted(again.rendered) == sorted({"c1", "c2", "c3", "c4"} - set(first.rendered))
     assert backend.lost_workers == 1 and not again.failed
     assert ray.is_initialized()                    # a runtime it did not start stays up
@@ -136,13 +149,13 @@ def test_dub_workers_reports_a_failing_cue_and_exits_3(tmp_path, capsys):
                       cues=[Cue("ok", "Bin blue.", 0.2, 1.0), Cue("bad", "", 1.2, 1.8)])
     project.save(tmp_path / "p.json")
     code = main(["dub", str(tmp_path / "p.json"), "--export", str(tmp_path / "out"),
-                 "--no-video", "--workers", "2", "--threads", "1"])
+                 "--no-video", "--workers", "1", "--threads", "1"])   # one spawned process
     err = capsys.readouterr().err
     assert code == 3
     assert "failed: bad: the text is empty" in err
     assert "2/2 cues" in err and "1 failed" in err and "cues/min" in err
     assert "cue bad has no audio and is silent" in err
-    assert "1 cue(s) rendered by 2 local worker(s)" in err
+    assert "1 cue(s) rendered by 1 local worker(s)" in err
     assert (tmp_path / "out" / "dub_dialogue.wav").is_file()
     assert CueCache(cache_folder(tmp_path / "p.json")).count() == 1     # the good cue
     assert os.listdir(tmp_path / "out" / "cues") == ["001_00-00-00-05_ok.wav"]

@@ -152,8 +152,10 @@ print("OFFLINE-OK", len(audio), get_analyzer().name)
 
 @pytest.fixture(scope="module")
 def fresh():
-    """The run of FRESH: no network, only PATH and HOME from the environment."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "HF_HUB_OFFLINE": "1"}
+    """The run of FRESH: no network, only PATH and HOME from the environment (and one
+    OpenMP thread)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "HF_HUB_OFFLINE": "1",
+           "OMP_NUM_THREADS": "1"}       # beside the pytest workers, not against them
     code = FRESH.replace("ROOT", repr(str(ROOT))).replace("NAMES", repr(sorted(core_modules())))
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=600, env=env)

@@ -16,8 +16,9 @@ def eng(engine):
 
 @pytest.fixture(scope="module")
 def reference(eng):
-    """Someone else's voice: a pack the cloner does not start from."""
-    al = eng.predict(eng.phonemize("We should clear the old trees and start a new grove."),
+    """Someone else's voice: a pack the cloner does not start from (a short line: every
+    cloning step renders all of it)."""
+    al = eng.predict(eng.phonemize("We should clear the old trees."),
                      "jf_alpha")
     return eng.render(al)
 
@@ -72,6 +73,7 @@ def test_cached_clone_writes_once(eng, reference, tmp_path, monkeypatch):
     from core.voice_clone import cached_clone, clone_cache_path
     monkeypatch.setenv("INSTRUCTDUB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr("core.voice_fit.clone.CLONE_PROSODY_STEPS", 2)   # the cache, not the fit
+    monkeypatch.setattr("core.voice_fit.START_PACKS", ("jf_alpha", "jm_kumo"))
     ref = tmp_path / "ref.wav"
     sf.write(ref, reference, 24000)
     first = cached_clone(ref, steps=0, eng=eng)            # pack choice only

@@ -20,8 +20,11 @@ TINY = FitSettings(prosody_steps=8, prosody_batch=2, prosody_lr=0.03, acoustic_s
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
+    """A fresh cache for this module (the recordings are measured once), and two start
+    packs for the fits that choose one, not five (each costs decoder renders)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("INSTRUCTDUB_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.setattr("core.voice_fit.START_PACKS", ("jf_alpha", "jm_kumo"))
     yield
     mp.undo()
 
@@ -97,19 +100,8 @@ def test_fit_cancel(engine, loaded):
         fit_voice(loaded, TINY, eng=engine, progress=lambda f, m: stop.set(), cancel=stop)
 
 
-def test_fit_files_is_cached_by_content(engine, cache, monkeypatch):
+def test_voices_fit_command_and_its_cache(engine, cache, tmp_path, capsys, monkeypatch):
     import core.voice_fit as vf
-    recs = read_recordings(DATA, limit=1)
-    settings = FitSettings(prosody_steps=1, acoustic_steps=0, val_crops=1, crop_frames=24)
-    first = fit_files(recs, settings, eng=engine)
-    monkeypatch.setattr(vf, "fit_voice", lambda *a, **k: pytest.fail("fitted again"))
-    assert fit_files(recs, settings, eng=engine) == first
-    other = FitSettings(prosody_steps=2, acoustic_steps=0, val_crops=1, crop_frames=24)
-    assert vf.cache_path([(np.zeros(3), "a", "x")], settings) != \
-        vf.cache_path([(np.zeros(3), "a", "x")], other)
-
-
-def test_voices_fit_command(engine, cache, tmp_path, capsys):
     from core.cli import main
     out = tmp_path / "v.json"
     assert main(["voices", "fit", str(DATA), "-o", str(out), "--limit", "1",
@@ -118,6 +110,14 @@ def test_voices_fit_command(engine, cache, tmp_path, capsys):
     voice = json.loads(out.read_text())
     assert voice["name"] == "v" and voice["licence"] == "public domain"
     assert voice["fit"]["recordings"] == ["LJ001-0002.flac"] and len(voice["vector"]) == 256
+    # the fit was cached by content: the same recordings and settings do not fit again
+    monkeypatch.setattr(vf, "fit_voice", lambda *a, **k: pytest.fail("fitted again"))
+    settings = FitSettings(prosody_steps=1, acoustic_steps=0)         # the command's
+    cached = fit_files(read_recordings(DATA, limit=1), settings, eng=engine)
+    assert cached["vector"] == voice["vector"] and cached["fit"] == voice["fit"]
+    other = FitSettings(prosody_steps=2, acoustic_steps=0)
+    assert vf.cache_path([(np.zeros(3), "a", "x")], settings) != \
+        vf.cache_path([(np.zeros(3), "a", "x")], other)
     assert main(["voices", "fit", str(DATA), "-o", str(out), "--limit", "1"]) == 2   # exists
     assert "--force" in capsys.readouterr().err
     manifest = tmp_path / "list.json"        # a manifest (CSV) that happens to end in .json
@@ -130,7 +130,7 @@ def test_clone_with_a_transcript_fits_the_clip(engine, loaded, monkeypatch):
     from core.voice_clone import clone_voice
     monkeypatch.setattr("core.voice_fit.clone.CLONE_PROSODY_STEPS", 2)   # the route, not the fit
     audio, text, _ = loaded[0]
-    voice = clone_voice(audio, SAMPLE_RATE, steps=1, eng=engine, transcript=text, name="lj.flac")
+    voice = clone_voice(audio, SAMPLE_RATE, steps=0, eng=engine, transcript=text, name="lj.flac")
     c = voice["clone"]
     assert c["method"] == "fit" and c["transcript"] == text and c["transcript_from"] == "given"
     assert c["reference"] == "lj.flac" and len(voice["vector"]) == 256

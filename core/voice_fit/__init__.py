@@ -72,9 +72,10 @@ def _frozen(model):
 
 def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettings = FitSettings(),
               *, eng=None, progress: Progress | None = None, cancel=None,
-              start_packs=START_PACKS, start_vector=None) -> dict:
+              start_packs=None, start_vector=None) -> dict:
     """recordings: [(24 kHz mono audio, transcript, name)]. Returns a voice dict:
-    {"vector": [256], "fit": {...}}. start_vector (256 numbers) skips the choice of packs."""
+    {"vector": [256], "fit": {...}}. start_packs: the packs to start from (None: START_PACKS,
+    read at call time); start_vector (256 numbers) skips the choice of packs."""
     from core.speech_targets import TargetsError, speech_targets
     report = progress or (lambda f, m: None)
     if not recordings:
@@ -106,7 +107,8 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
             s0 = torch.as_tensor(np.asarray(start_vector, np.float32).reshape(1, -1))
             start = {"prosody": "given vector", "acoustic": "given vector"}
         else:
-            s0, start = fit.start(start_packs, int(np.median([len(t.tokens) - 2 for t in targets])))
+            packs = start_packs or START_PACKS
+            s0, start = fit.start(packs, int(np.median([len(t.tokens) - 2 for t in targets])))
         before = fit.figures(s0)
         s1 = fit.prosody(s0)
         s2 = fit.acoustic(s1)
