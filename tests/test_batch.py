@@ -103,9 +103,15 @@ def test_in_process_batch_stops_resumes_and_matches(sequential, tmp_path):
 
 @pytest.fixture(scope="module")
 def local_ray():
+    """A local runtime whose workers run at the tests' priority: Ray nices its workers
+    (15 by default), and beside the other pytest workers, at full speed, its actors were
+    starved (a 30-s test took over 5 minutes)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("RAY_worker_niceness", "0")          # read by the raylet ray.init starts
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
+    mp.undo()
 
 
 class LoseFirstWorker(RayPool):
