@@ -12,12 +12,12 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "INSTRUCTDUB_THREADS"):
 
 import pytest  # noqa: E402
 
-# The costliest modules (measured, docs/testing.md) go first: --dist loadscope hands out
-# whole modules in collection order, so a slow module collected last would run alone
-# at the end while the other workers idle.
+# The costliest modules (measured, docs/testing.md) go first: --dist loadscope with
+# --no-loadscope-reorder (pyproject.toml) hands out whole modules in collection order,
+# so a slow module collected last would run alone at the end while the others idle.
 SLOW_FIRST = ("test_voice_fit.py", "test_batch.py", "test_voice_clone.py",
-              "test_progressive.py", "test_app_editor.py", "test_imports.py",
-              "test_engine_controls.py", "test_session.py", "test_cli.py")
+              "test_progressive.py", "test_app_editor.py", "test_engine_controls.py",
+              "test_imports.py", "test_cli.py", "test_eval_engine.py", "test_session.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -6,6 +6,7 @@ installed by scripts/setup.sh: when it is missing these tests fail, they do not 
 """
 import io
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -90,10 +91,24 @@ def stem_bytes(project, audio, folder) -> bytes:
     return (folder / "dub_dialogue.wav").read_bytes()
 
 
-def test_in_process_batch_stops_resumes_and_matches(sequential, tmp_path):
-    project, cache = four_cues(), CueCache(tmp_path / "cache")
-    first = run_batch(project, InProcess(threads=1), cache,
+@pytest.fixture(scope="module")
+def half_done(tmp_path_factory):
+    """An in-process run stopped after two cues: (its result, its cache folder). Tests
+    resume from a copy of the folder."""
+    folder = tmp_path_factory.mktemp("half") / "cache"
+    first = run_batch(four_cues(), InProcess(threads=1), CueCache(folder),
                       stop=lambda r: len(r.rendered) >= 2)
+    return first, folder
+
+
+def resumable(half_done, tmp_path) -> CueCache:
+    shutil.copytree(half_done[1], tmp_path / "cache")
+    return CueCache(tmp_path / "cache")
+
+
+def test_in_process_batch_stops_resumes_and_matches(sequential, half_done, tmp_path):
+    project, (first, _) = four_cues(), half_done
+    cache = resumable(half_done, tmp_path)
     assert first.stopped and first.rendered == ["c1", "c2"] and cache.count() == 2
     again = run_batch(project, InProcess(threads=1), cache)
     assert again.cached == ["c1", "c2"] and again.rendered == ["c3", "c4"]
@@ -134,13 +149,13 @@ def test_ray_layout_fits_the_cluster():
         RayPool(workers=2).layout({"GPU": 1.0})
 
 
-def test_ray_batch_resumes_survives_a_lost_worker_and_matches(local_ray, sequential, tmp_path):
+def test_ray_batch_resumes_survives_a_lost_worker_and_matches(local_ray, sequential, half_done,
+                                                              tmp_path):
     """Two Ray actors (each its own process and engine), one lost at the start, resume
     a cache half filled by an earlier, stopped run (in this process: the cache is the
-    backend's business, not Ray's) and give the sequential run's bytes."""
-    project, cache = four_cues(), CueCache(tmp_path / "cache")
-    first = run_batch(project, InProcess(threads=1), cache, stop=lambda r: len(r.rendered) >= 2)
-    assert first.stopped and cache.count() == 2
+    scheduler's business, not Ray's) and give the sequential run's bytes."""
+    project, (first, _) = four_cues(), half_done
+    cache = resumable(half_done, tmp_path)
     backend = LoseFirstWorker("auto", workers=2, threads=1)
     again = run_batch(project, backend, cache)
     assert again.workers == 2 and sorted(again.cached) == sorted(first.rendered)

@@ -25,10 +25,10 @@ def reference(eng):
 
 @pytest.mark.slow
 def test_clone_tunes_and_reports(eng, reference, tmp_path, monkeypatch):
-    # one sentence to tune on and one to score with, not three and two: the loop, its
+    # one short sentence to tune on and one to score with, not three and two: the loop, its
     # checkpoints and its choice are what is tested here (bench/clone_speed.py: quality)
-    monkeypatch.setattr("core.voice_clone.TUNE_TEXTS", ["Glue the sheet to the dark blue background."])
-    monkeypatch.setattr("core.voice_clone.CHECK_TEXTS", ["Rice is often served in round bowls."])
+    monkeypatch.setattr("core.voice_clone.TUNE_TEXTS", ["Glue the sheet to the board."])
+    monkeypatch.setattr("core.voice_clone.CHECK_TEXTS", ["Rice is served in bowls."])
     calls = []
     voice = clone_voice(reference, 24000, steps=2, eng=eng, use_wer=False,
                         start_packs=("jm_kumo",), progress=lambda f, m: calls.append((f, m)),
