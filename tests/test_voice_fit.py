@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _small_fit import small_fit
 from core.constants import SAMPLE_RATE
 from core.errors import UserError
 from core.voice_fit import FitCancelled, FitSettings, fit_files, fit_voice
@@ -101,8 +102,14 @@ def test_fit_cancel(engine, loaded):
 
 
 def test_voices_fit_command_and_its_cache(engine, cache, tmp_path, capsys, monkeypatch):
+    import functools
+
     import core.voice_fit as vf
     from core.cli import main
+    # the command's settings with one short validation crop, not four long ones: the
+    # command and the cache are tested here, the fit itself above
+    monkeypatch.setattr(vf, "FitSettings", functools.partial(FitSettings, val_crops=1,
+                                                              crop_frames=24))
     out = tmp_path / "v.json"
     assert main(["voices", "fit", str(DATA), "-o", str(out), "--limit", "1",
                  "--prosody-steps", "1", "--acoustic-steps", "0",
@@ -112,7 +119,7 @@ def test_voices_fit_command_and_its_cache(engine, cache, tmp_path, capsys, monke
     assert voice["fit"]["recordings"] == ["LJ001-0002.flac"] and len(voice["vector"]) == 256
     # the fit was cached by content: the same recordings and settings do not fit again
     monkeypatch.setattr(vf, "fit_voice", lambda *a, **k: pytest.fail("fitted again"))
-    settings = FitSettings(prosody_steps=1, acoustic_steps=0)         # the command's
+    settings = FitSettings(prosody_steps=1, acoustic_steps=0, val_crops=1, crop_frames=24)
     cached = fit_files(read_recordings(DATA, limit=1), settings, eng=engine)
     assert cached["vector"] == voice["vector"] and cached["fit"] == voice["fit"]
     other = FitSettings(prosody_steps=2, acoustic_steps=0)
@@ -128,7 +135,7 @@ def test_voices_fit_command_and_its_cache(engine, cache, tmp_path, capsys, monke
 
 def test_clone_with_a_transcript_fits_the_clip(engine, loaded, monkeypatch):
     from core.voice_clone import clone_voice
-    monkeypatch.setattr("core.voice_fit.clone.CLONE_PROSODY_STEPS", 2)   # the route, not the fit
+    small_fit(monkeypatch)                                    # the route, not the fit
     audio, text, _ = loaded[0]
     voice = clone_voice(audio, SAMPLE_RATE, steps=0, eng=engine, transcript=text, name="lj.flac")
     c = voice["clone"]
