@@ -4,7 +4,7 @@
                                 [--plot CLIP,CLIP --png FILE.png]
 
 DIR/dubs holds the own dubs that `bench/quality.py --out DIR` saved. For every V2C clip
-(Setting 1 and 2) and every system: F0 corr as the bench computes it (MFCC-DTW), the same
+(Setting 1 and 2) with an own dub there, and every system: F0 corr as the bench computes it (MFCC-DTW), the same
 on the clip timeline without DTW, and EMO-SIM* with its prosodic and spectral parts. Then
 a chance level: each system's F0 corr against the ground truth of the *other* clips; and
 EMO-SIM* of the actor's own reference recording (another line) for the Setting 2 clips.
@@ -64,7 +64,10 @@ def measure(manifest: Path, dubs: Path) -> dict:
     from core.speech.checks import load_audio
     from core.speech.pitch import pitch_track
     base = manifest.parent
-    clips, audio, f0, rows = _clips(manifest), {}, {}, []
+    clips = [c for c in _clips(manifest) if _own_dub(dubs, c["id"]).is_file()]
+    if not clips:
+        raise SystemExit(f"no own dub of a V2C clip in {dubs}")
+    audio, f0, rows = {}, {}, []
     for c in clips:
         gt = audio[c["id"]] = load_audio(base / c["video"])
         f0[c["id"]] = pitch_track(gt)
