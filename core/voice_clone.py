@@ -135,7 +135,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
         try:
             return clone_by_fit(ref24, transcript.strip(), source, steps=steps, eng=eng,
                                 progress=progress, cancel=cancel, name=name)
-        except UnalignedError as e:     # e.g. music under the words: clone the timbre alone
+        except UnalignedError as e:     # the aligner gave up: clone the timbre alone
             log.warning("%s; cloning from the speaker embedding alone", e)
     return _clone_dvector(ref16, steps=steps, eng=eng, progress=progress, cancel=cancel,
                           lr=lr, use_wer=use_wer, start_packs=start_packs, name=name)
