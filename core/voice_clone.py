@@ -2,8 +2,8 @@
 
 With a transcript (given, or else Whisper's words, said so in the result) the reference
 is fitted like any transcribed recording: all 256 dims, timing and melody included
-(core.voice_fit.clone). Only when no transcript can be had (no Whisper, no words heard)
-does the older acoustic-only tuning below run.
+(core.voice_fit.clone). Only when no transcript can be had (no Whisper, no words heard),
+or the recording cannot be aligned to it, does the older acoustic-only tuning below run.
 
 The 256-d style vector is 128 acoustic dims (timbre, used by the decoder) followed by
 128 prosodic dims (used by the duration/F0 predictors). Cloning:
@@ -130,9 +130,13 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
     if method == "auto" and not (transcript or "").strip():
         transcript, source = _whisper_words(ref16, progress), "whisper"
     if method == "auto" and transcript:
+        from core.voice_fit import UnalignedError
         from core.voice_fit.clone import clone_by_fit
-        return clone_by_fit(ref24, transcript.strip(), source, steps=steps, eng=eng,
-                            progress=progress, cancel=cancel, name=name)
+        try:
+            return clone_by_fit(ref24, transcript.strip(), source, steps=steps, eng=eng,
+                                progress=progress, cancel=cancel, name=name)
+        except UnalignedError as e:     # the aligner gave up: clone the timbre alone
+            log.warning("%s; cloning from the speaker embedding alone", e)
     return _clone_dvector(ref16, steps=steps, eng=eng, progress=progress, cancel=cancel,
                           lr=lr, use_wer=use_wer, start_packs=start_packs, name=name)
 

@@ -101,6 +101,22 @@ def test_emo_sim_standin():
     assert feature_vector(a).shape == (38,)
 
 
+def test_emo_sim_parts_split_delivery_from_timbre():
+    """The score's two parts: a livelier melody moves the prosodic part, a duller channel
+    (low-pass, same delivery) the spectral one - and the score follows the channel more."""
+    from scipy.signal import butter, lfilter
+    from core.evaluate.emo_sim import emo_sim_metric
+    t = np.arange(int(1.5 * SR)) / SR
+    a = placed(speechlike(1.5, seed=1, f0=110), 0.3, 2.0)
+    lively = placed(speechlike(1.5, seed=1, f0c=110 * (1 + 0.45 * np.sin(2 * np.pi * 0.7 * t))), 0.3, 2.0)
+    b, c = butter(4, 1500 / (SR / 2))
+    dull = lfilter(b, c, a).astype(np.float32)
+    m_lively, m_dull = emo_sim_metric(a, lively), emo_sim_metric(a, dull)
+    assert m_lively["emo_sim_prosodic"] < 0.85 < 0.99 < m_lively["emo_sim_spectral"]
+    assert m_dull["emo_sim_spectral"] < 0.85 < 0.99 < m_dull["emo_sim_prosodic"]
+    assert m_dull["emo_sim"] < m_lively["emo_sim"]
+
+
 # ---------------------------------------------------------------- models load and answer
 def test_mos_and_wer_models_answer():
     from core.evaluate.mos import mos_metric

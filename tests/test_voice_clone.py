@@ -53,6 +53,17 @@ def test_clone_tunes_and_reports(eng, reference, tmp_path, monkeypatch):
     assert np.allclose(style_vector(str(path), 10), vec, atol=1e-6)
 
 
+@pytest.mark.slow
+def test_clone_unalignable_transcript_falls_back_to_timbre(eng, reference):
+    """A transcript the recording cannot be aligned to (here four times too long) still
+    gives a voice: the speaker-embedding tuning, said so in the result."""
+    text = "We should clear the old trees and start a new grove. " * 4
+    voice = clone_voice(reference, 24000, steps=1, eng=eng, use_wer=False,
+                        start_packs=("jm_kumo",), transcript=text, name="ref.wav")
+    assert voice["clone"]["method"] == "dvector"
+    assert np.isfinite(np.asarray(voice["vector"])).all()
+
+
 def test_clone_cancel(eng, reference):
     stop = threading.Event()
     with pytest.raises(CloneCancelled):

@@ -6,6 +6,12 @@ descriptors of how the line is delivered - pitch level, range and movement,
 loudness dynamics, voicing, spectral balance and timbre statistics - each
 standardised with fixed constants, so a score of 1 means identical delivery
 statistics and 0 means unrelated ones. Treat it as a rough proxy only.
+
+Of the 38 descriptors only the first PROSODIC (pitch, voicing, loudness dynamics) are
+about delivery; the other 30 (spectral balance, cepstra) mostly describe the voice and
+the recording. So the score leans on timbre: the same speaker on another line scored
+0.21 on the shared clips (docs/evaluation.md). emo_sim_metric reports the two parts'
+cosines beside the score, for every system alike.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from core.speech.pitch import pitch_track
 
 STANDIN_NAME = "prosodic+spectral feature cosine (stand-in for emotion2vec EMO-SIM)"
 HOP = 256                                   # 16 ms, the pitch tracker's hop
+PROSODIC = 8                                # FEATURES[:8]: pitch, voicing, loudness
 
 # (name, centre, scale): features are (x - centre) / scale. The centres and scales are
 # the mean and spread over 75 recordings: the clips' original tracks, their reference
@@ -84,5 +91,10 @@ def feature_vector(audio: np.ndarray) -> np.ndarray:
 
 
 def emo_sim_metric(dub: np.ndarray, gt: np.ndarray) -> dict:
+    """{'emo_sim': the score, 'emo_sim_prosodic' / 'emo_sim_spectral': the cosines of
+    its delivery part (FEATURES[:PROSODIC]) and of its timbre part (the rest)}."""
     from core.speech.speaker import cosine
-    return {"emo_sim": round(cosine(feature_vector(dub), feature_vector(gt)), 4)}
+    a, b = feature_vector(dub), feature_vector(gt)
+    return {"emo_sim": round(cosine(a, b), 4),
+            "emo_sim_prosodic": round(cosine(a[:PROSODIC], b[:PROSODIC]), 4),
+            "emo_sim_spectral": round(cosine(a[PROSODIC:], b[PROSODIC:]), 4)}

@@ -32,6 +32,10 @@ START_PACKS = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo
 Progress = Callable[[float, str], None]
 
 
+class UnalignedError(UserError):
+    """None of the recordings could be aligned to its transcript."""
+
+
 @dataclass(frozen=True)
 class FitSettings:
     prosody_steps: int = 60
@@ -95,7 +99,7 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
             log.warning("%s", e)
             skipped.append({"recording": name, "reason": str(e)})
     if not targets:
-        raise UserError("no recording could be aligned to its transcript: "
+        raise UnalignedError("no recording could be aligned to its transcript: "
                         + "; ".join(s["reason"] for s in skipped[:3]))
     recordings = used
     model = eng.model
