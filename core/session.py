@@ -175,10 +175,12 @@ class Session:
         return UpdateResult(cue_id, al, audio, predicted, partial, cached,
                             time.perf_counter() - t0, current, note)
 
-    def render_all(self, progress=None, cancel=None) -> dict[str, np.ndarray]:
-        """Bring every cue up to date; returns {cue id: 24 kHz audio}."""
+    def render_all(self, progress=None, cancel=None, into=None) -> dict[str, np.ndarray]:
+        """Bring every cue up to date; returns {cue id: 24 kHz audio}. With `into` (a
+        mapping such as core.spill.SpilledAudio) each cue's audio goes there and the
+        session lets go of it, so a film's lines are not all held in memory."""
         progress = progress or (lambda f, m: None)
-        out, n = {}, max(1, len(self.project.cues))
+        out, n = ({} if into is None else into), max(1, len(self.project.cues))
         for i, cue in enumerate(self.project.cues):
             if cancel and cancel():
                 raise Cancelled(cue.id)
@@ -188,6 +190,8 @@ class Session:
                     out[cue.id] = self.update(cue.id, sub, cancel).audio
                     if self.is_preview(cue.id):        # export quality: one piece
                         out[cue.id] = self.finalize(cue.id)
+                    if into is not None:
+                        self.invalidate(cue.id)
                     break
                 except Cancelled:
                     if (cancel and cancel()) or attempt == 4:
