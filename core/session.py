@@ -25,6 +25,7 @@ from core.alignment import Alignment
 from core.cue_audio import CueSpec, alignment_key, predict_cue, render_alignment
 from core.edits import PREDICT, RENDER, Edit, apply_to_cue
 from core.errors import Cancelled
+from core.memory import release_free_memory
 from core.project import Project
 
 __all__ = ["Cancelled", "Session", "UpdateResult", "PREDICT", "RENDER"]
@@ -192,6 +193,7 @@ class Session:
                         out[cue.id] = self.finalize(cue.id)
                     if into is not None:
                         self.invalidate(cue.id)
+                        release_free_memory()
                     break
                 except Cancelled:
                     if (cancel and cancel()) or attempt == 4:
