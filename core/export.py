@@ -238,16 +238,23 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
 
 
 def export_session(session, opts: ExportOptions, progress: Progress | None = None,
-                   cancel: Cancel | None = None) -> ExportResult:
+                   cancel: Cancel | None = None, spill: bool = False) -> ExportResult:
     """Render every cue that is not up to date, then export (the editor and `dub`).
-    Everything that can fail before rendering is checked first."""
+    Everything that can fail before rendering is checked first. `spill`: keep the
+    rendered lines on disk, not in the session (`dub`: memory flat with film length)."""
     progress = progress or (lambda f, m: None)
     inputs = [session.path] if session.path else []
     check_before_export(session.project, opts, inputs)
     check_cues(session)
-    audio = session.render_all(lambda f, m: progress(0.7 * f, m), cancel)
-    return export_project(session.project, audio, opts,
-                          lambda f, m: progress(0.7 + 0.3 * f, m), cancel, inputs)
+    render = lambda f, m: progress(0.7 * f, m)           # noqa: E731
+    rest = lambda f, m: progress(0.7 + 0.3 * f, m)       # noqa: E731
+    if not spill:
+        audio = session.render_all(render, cancel)
+        return export_project(session.project, audio, opts, rest, cancel, inputs)
+    from core.spill import SpilledAudio
+    with SpilledAudio(near=opts.outdir) as audio:
+        session.render_all(render, cancel, into=audio)
+        return export_project(session.project, audio, opts, rest, cancel, inputs)
 
 
 def check_cues(session) -> None:

@@ -25,6 +25,7 @@ from core.alignment import Alignment
 from core.cue_audio import CueSpec, alignment_key, predict_cue, render_alignment
 from core.edits import PREDICT, RENDER, Edit, apply_to_cue
 from core.errors import Cancelled
+from core.memory import release_free_memory
 from core.project import Project
 
 __all__ = ["Cancelled", "Session", "UpdateResult", "PREDICT", "RENDER"]
@@ -175,10 +176,12 @@ class Session:
         return UpdateResult(cue_id, al, audio, predicted, partial, cached,
                             time.perf_counter() - t0, current, note)
 
-    def render_all(self, progress=None, cancel=None) -> dict[str, np.ndarray]:
-        """Bring every cue up to date; returns {cue id: 24 kHz audio}."""
+    def render_all(self, progress=None, cancel=None, into=None) -> dict[str, np.ndarray]:
+        """Bring every cue up to date; returns {cue id: 24 kHz audio}. With `into` (a
+        mapping such as core.spill.SpilledAudio) each cue's audio goes there and the
+        session lets go of it, so a film's lines are not all held in memory."""
         progress = progress or (lambda f, m: None)
-        out, n = {}, max(1, len(self.project.cues))
+        out, n = ({} if into is None else into), max(1, len(self.project.cues))
         for i, cue in enumerate(self.project.cues):
             if cancel and cancel():
                 raise Cancelled(cue.id)
@@ -188,6 +191,9 @@ class Session:
                     out[cue.id] = self.update(cue.id, sub, cancel).audio
                     if self.is_preview(cue.id):        # export quality: one piece
                         out[cue.id] = self.finalize(cue.id)
+                    if into is not None:
+                        self.invalidate(cue.id)
+                        release_free_memory()
                     break
                 except Cancelled:
                     if (cancel and cancel()) or attempt == 4:

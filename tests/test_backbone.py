@@ -42,3 +42,21 @@ def test_missing_package_gives_a_clear_error():
         package_dir("no_such_package_xyz", "no-such-package")
     with pytest.raises(ModelMissingError, match="no_such_file.bin is missing; reinstall onnx$"):
         package_file("onnx", "onnx==1.17", "no_such_file.bin")
+
+
+def test_decoder_block_gives_the_same_numbers_with_and_without_gradients():
+    """Without gradients the Snake and AdaIN steps run in place on one buffer (less memory);
+    they must give the gradient path's numbers bit for bit, and leave the input alone."""
+    from core.backbone.decoder import SnakeResBlock
+    torch.manual_seed(0)
+    block = SnakeResBlock(channels=16, kernel=3, dilations=(1, 3, 5), style_dim=8)
+    for alpha in (*block.alpha1, *block.alpha2):
+        alpha.data.uniform_(0.3, 2.0)
+    x, style = torch.randn(1, 16, 50), torch.randn(1, 8)
+    before = x.clone()
+    with_grad = block(x, style)
+    with torch.inference_mode():
+        without = block(x, style)
+    assert with_grad.requires_grad and not without.requires_grad
+    assert torch.equal(with_grad.detach(), without)
+    assert torch.equal(x, before)

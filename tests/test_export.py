@@ -126,5 +126,6 @@ def test_dub_command_renders_and_exports_headless(tmp_path, capsys):
     assert abs(ld.loudness(stem, sr) + 23.0) < 0.5
     cue, _ = sf.read(str(out / "cues/001_00-00-00-10_c1.wav"), dtype="float32")
     assert len(cue) == int(0.8 * 48000)                                   # fitted to the slot
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]       # lines kept meanwhile: gone
     assert main(["dub", str(tmp_path / "p.json"), "--export", str(out)]) == 2
     assert "exist already" in capsys.readouterr().err

@@ -121,3 +121,17 @@ def test_render_all_redoes_a_cue_edited_while_it_rendered(engine):
     out = s.render_all(progress)
     assert calls and len(out["c1"]) == s.project.cue("c1").alignment.n_samples
     assert "ɹ" in "".join(s.project.cue("c1").alignment.phonemes)
+
+
+def test_render_all_can_hand_each_line_to_disk_and_let_go_of_it(engine, tmp_path):
+    from core.spill import SpilledAudio
+    kept = Session(one_cue(), engine_factory=lambda: engine).render_all()
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    with SpilledAudio(near=tmp_path) as store:
+        out = s.render_all(into=store)
+        assert out is store and list(store) == ["c1"]
+        assert np.array_equal(store["c1"], kept["c1"])         # the same line, from disk
+        assert s.audio("c1") is None and not s.state("c1").renders   # the session holds none
+        assert s.project.cue("c1").alignment is not None      # the timing stays (dub --save)
+        assert len(list(tmp_path.iterdir())) == 1
+    assert not list(tmp_path.iterdir())                       # removed on close

@@ -36,7 +36,10 @@ class SnakeResBlock(nn.Module):
 
     @staticmethod
     def _snake(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        return x + (1 / alpha) * torch.sin(alpha * x) ** 2
+        """x + sin²(αx)/α; without gradients, on one buffer (the same numbers, 1 allocation of 5)."""
+        if torch.is_grad_enabled():
+            return x + (1 / alpha) * torch.sin(alpha * x) ** 2
+        return torch.mul(alpha, x).sin_().pow_(2).mul_(1 / alpha).add_(x)
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         for c1, c2, n1, n2, a1, a2 in zip(self.convs1, self.convs2, self.adain1,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.memory import release_free_memory
 from core.project import Project
 
 DEFAULT_THREADS = 1
@@ -90,5 +91,7 @@ class CueWorker:
                 raise ValueError("the rendered audio has NaN or infinite samples")
         except Exception as e:     # a failing cue is reported; the batch goes on
             return Failed(cue_id, reason_of(e))
+        finally:
+            release_free_memory()  # a long batch's memory stays flat
         return Rendered(cue_id, audio, cue.to_dict(), res.note, time.perf_counter() - t0,
                         self.where(), time.process_time() - c0)

@@ -128,7 +128,7 @@ def _sequential(project, args, opts):
     session = Session(project, args.project)
     bar = Bar()
     try:
-        res = export_session(session, opts, bar)
+        res = export_session(session, opts, bar, spill=True)
     finally:
         bar.close()
     return res, {c.id: session.state(c.id).note for c in project.cues}, []

@@ -6,7 +6,6 @@ Nothing is downloaded: the weights ship inside the package.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import torch
 
 from core.errors import ModelMissingError
+from core.instruct.minilm import encode_batch
 
 EMBED_DIM = 384
 MAX_TOKENS = 128
@@ -41,13 +41,10 @@ def model_dir() -> Path:
 def _load():
     global _model, _tokenizer
     if _model is None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-        hf_logging.disable_progress_bar()
+        from core.instruct.minilm import MiniLM, tokenizer
         path = model_dir()
-        _tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        _model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        _tokenizer = tokenizer(path, MAX_TOKENS)
+        _model = MiniLM(path)
     return _model, _tokenizer
 
 
@@ -61,8 +58,7 @@ def token_embeddings(text: str) -> torch.Tensor:
             _cache.move_to_end(key)
             return hit
         model, tok = _load()
-        batch = tok(key, return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
-        hidden = model(**batch).last_hidden_state[0].float()
+        hidden = model(*encode_batch(tok, [key]))[0]
         _cache[key] = hidden
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
@@ -75,11 +71,9 @@ def token_embeddings_many(texts: list[str], batch_size: int = 64) -> list[torch.
     model, tok = _load()
     out = []
     for i in range(0, len(texts), batch_size):
-        chunk = [t.strip() for t in texts[i:i + batch_size]]
-        batch = tok(chunk, return_tensors="pt", truncation=True, max_length=MAX_TOKENS,
-                    padding=True)
-        hidden = model(**batch).last_hidden_state.float()
-        for row, n in zip(hidden, batch["attention_mask"].sum(1).tolist()):
+        ids, mask = encode_batch(tok, [t.strip() for t in texts[i:i + batch_size]])
+        hidden = model(ids, mask)
+        for row, n in zip(hidden, mask.sum(1).tolist()):
             out.append(row[:n].clone())
     return out
 
