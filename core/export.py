@@ -6,6 +6,7 @@ leaves earlier files intact; existing files are never replaced unless
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -246,15 +247,11 @@ def export_session(session, opts: ExportOptions, progress: Progress | None = Non
     inputs = [session.path] if session.path else []
     check_before_export(session.project, opts, inputs)
     check_cues(session)
-    render = lambda f, m: progress(0.7 * f, m)           # noqa: E731
-    rest = lambda f, m: progress(0.7 + 0.3 * f, m)       # noqa: E731
-    if not spill:
-        audio = session.render_all(render, cancel)
-        return export_project(session.project, audio, opts, rest, cancel, inputs)
     from core.spill import SpilledAudio
-    with SpilledAudio(near=opts.outdir) as audio:
-        session.render_all(render, cancel, into=audio)
-        return export_project(session.project, audio, opts, rest, cancel, inputs)
+    with SpilledAudio(near=opts.outdir) if spill else contextlib.nullcontext() as store:
+        audio = session.render_all(lambda f, m: progress(0.7 * f, m), cancel, into=store)
+        return export_project(session.project, audio, opts,
+                              lambda f, m: progress(0.7 + 0.3 * f, m), cancel, inputs)
 
 
 def check_cues(session) -> None:

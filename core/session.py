@@ -188,9 +188,10 @@ class Session:
             sub = (lambda f, m, i=i: progress((i + f) / n, m))
             for attempt in range(5):      # an edit meanwhile supersedes a job: do it again
                 try:
-                    out[cue.id] = self.update(cue.id, sub, cancel).audio
+                    audio = self.update(cue.id, sub, cancel).audio
                     if self.is_preview(cue.id):        # export quality: one piece
-                        out[cue.id] = self.finalize(cue.id)
+                        audio = self.finalize(cue.id)
+                    out[cue.id] = audio
                     if into is not None:
                         self.invalidate(cue.id)
                         release_free_memory()

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from core.errors import ModelMissingError
-from core.instruct.minilm import encode_batch
+from core.instruct.minilm import MiniLM, encode_batch, tokenizer
 
 EMBED_DIM = 384
 MAX_TOKENS = 128
@@ -41,7 +41,6 @@ def model_dir() -> Path:
 def _load():
     global _model, _tokenizer
     if _model is None:
-        from core.instruct.minilm import MiniLM, tokenizer
         path = model_dir()
         _tokenizer = tokenizer(path, MAX_TOKENS)
         _model = MiniLM(path)

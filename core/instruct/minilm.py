@@ -2,7 +2,7 @@
 
 The instruction embeddings need only the encoder's last hidden state; loading it this
 way skips `transformers` (about 12 s to import and 140 MB resident for this model on
-this machine) and gives the same numbers (tests/test_instruct_modules.py compares).
+this machine) and gives the same numbers (tests/test_instruct_embed.py compares).
 """
 from __future__ import annotations
 
