@@ -34,7 +34,7 @@ def render_batch(project: Project, project_path: str | Path, workers: int | None
         nonlocal bar
         if bar is None:
             bar = BatchBar(res.total, len(res.cached), stream)
-        bar.update(len(res.rendered), len(res.failed), last)
+        bar.update(len(res.rendered) + len(res.shared), len(res.failed), last)
 
     try:
         res = run_batch(project, backend, cache, progress=progress)
@@ -42,8 +42,9 @@ def render_batch(project: Project, project_path: str | Path, workers: int | None
         if bar is not None:
             bar.close()
     lost = f", {backend.lost_workers} worker(s) lost" if backend.lost_workers else ""
+    twins = f", {len(res.shared)} the same as another cue" if res.shared else ""
     print(f"{len(res.rendered)} cue(s) rendered by {res.workers} {backend.name} worker(s) "
-          f"in {res.seconds:.1f} s{lost}, {len(res.cached)} from the cache ({cache.folder})",
+          f"in {res.seconds:.1f} s{lost}{twins}, {len(res.cached)} from the cache ({cache.folder})",
           file=stream)
     for f in res.failed:
         print(f"failed: {f.cue_id}: {f.reason}", file=stream)

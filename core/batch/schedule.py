@@ -1,7 +1,8 @@
 """The driver: cached cues first, the rest handed to a backend's workers.
 
-Results are cached as they arrive, so a stop loses only the cues in flight. A
-worker that dies (a lost node, a killed process) costs nothing but time: its cues
+Results are cached as they arrive, so a stop loses only the cues in flight. Cues
+with the same content key (a looped scene, a repeated line) are rendered once: the
+others take that render when it arrives. A worker that dies (a lost node, a killed process) costs nothing but time: its cues
 get one more try on the others. A cue that fails is reported and the rest go on.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -32,12 +33,13 @@ class BatchResult:
     cue_cpu: dict[str, float] = field(default_factory=dict)      # worker CPU time per cue
     rendered: list[str] = field(default_factory=list)            # rendered in this run
     cached: list[str] = field(default_factory=list)              # taken from the cache
+    shared: list[str] = field(default_factory=list)              # another cue's render, same content
     failed: list[Failed] = field(default_factory=list)
     stopped: bool = False
     seconds: float = 0.0
     workers: int = 0
 
-    def take(self, r: Rendered, cached: bool = False, key: str = "") -> None:
+    def take(self, r: Rendered, cached: bool = False, key: str = "", shared: bool = False) -> None:
         """A finished cue; with a cache its audio stays there (under `key`), read when asked."""
         if isinstance(self.audio, CachedAudio):
             self.audio.add(r.cue_id, key)
@@ -46,13 +48,13 @@ class BatchResult:
         self.cues[r.cue_id] = r.cue
         if r.note:
             self.notes[r.cue_id] = r.note
-        (self.cached if cached else self.rendered).append(r.cue_id)
-        if not cached:
+        (self.shared if shared else self.cached if cached else self.rendered).append(r.cue_id)
+        if not (cached or shared):
             self.cue_seconds[r.cue_id], self.cue_cpu[r.cue_id] = r.seconds, r.cpu
 
     @property
     def done(self) -> int:
-        return len(self.rendered) + len(self.cached) + len(self.failed)
+        return len(self.rendered) + len(self.cached) + len(self.shared) + len(self.failed)
 
 
 def run_batch(project: Project, backend, cache: CueCache | None = None, cues_per_task: int = 1,
@@ -63,12 +65,15 @@ def run_batch(project: Project, backend, cache: CueCache | None = None, cues_per
     t0 = time.perf_counter()
     jobs = plan(project)
     res = BatchResult(total=len(jobs), audio=CachedAudio(cache) if cache is not None else {})
-    todo = []
+    todo, twins = [], {}         # twins: key -> cues waiting for the first one with that key
     for job in jobs:
         hit = cache.get(job.key, job.cue_id) if cache is not None else None
         if hit is not None:
             res.take(hit, cached=True, key=job.key)
+        elif job.key in twins:
+            twins[job.key].append(job.cue_id)
         else:
+            twins[job.key] = []
             todo.append(job)
     report = progress or (lambda r, last: None)
     report(res, "")
@@ -78,12 +83,16 @@ def run_batch(project: Project, backend, cache: CueCache | None = None, cues_per
         res.workers = backend.workers
         try:
             for out in schedule(backend, chunks([j.cue_id for j in todo], cues_per_task)):
+                key = keys[out.cue_id]
                 if isinstance(out, Rendered):
                     if cache is not None:
-                        cache.put(keys[out.cue_id], out)
-                    res.take(out, key=keys[out.cue_id])
+                        cache.put(key, out)
+                    res.take(out, key=key)
+                    for twin in twins[key]:
+                        res.take(replace(out, cue_id=twin), key=key, shared=True)
                 else:
                     res.failed.append(out)
+                    res.failed.extend(Failed(twin, out.reason) for twin in twins[key])
                 report(res, out.cue_id)
                 if stop is not None and stop(res) and res.done < res.total:
                     res.stopped = True
