@@ -123,3 +123,13 @@ def test_real_timing_lines_train_on_their_own_durations():
     assert torch.allclose(batch["target"][0], gt)
     assert rec["_real_entry"].profile.tempo_cat == "much_faster"
     assert batch["instr"].shape[-1] == 384
+    # the line head's target: the measured tempo, a steady line, no pauses
+    assert torch.allclose(batch["line"][0], torch.tensor([math.log(0.6), 0.0, 0.0]), atol=1e-5)
+
+
+def test_line_values_state_the_profile():
+    from core.instruct import batches
+    prof = corpus.RateProfile(tempo=1.2, trend="slowing", trend_ratio=1.5, pause_rate=0.5, pause_frames=6)
+    assert batches.line_values(prof).tolist() == pytest.approx([math.log(1.2), math.log(1.5), 3.0])
+    # a measured half/half ratio of a log-linear trend is the square root of end/start
+    assert batches.line_values(prof, half_ratio=True)[1].item() == pytest.approx(2 * math.log(1.5))

@@ -100,7 +100,8 @@ class IDD(nn.Module):
         return self.slot_attn(tokens, instr_mask)
 
     def line(self, kv: torch.Tensor, instr_mask: torch.Tensor) -> torch.Tensor:
-        """Distilled instruction -> [B, 3]: log tempo, log end/start trend, pause frames."""
+        """Distilled instruction -> [B, 3]: log tempo, log end/start trend, pause frames
+        (unclamped here: the loss sees a negative pause, forward adds max(0, pause))."""
         if self.slot_attn is None:                    # ablation: masked mean of the tokens
             summary = (kv * instr_mask[..., None]).sum(1) / instr_mask.sum(1, keepdim=True).clamp_min(1)
         else:
@@ -108,7 +109,7 @@ class IDD(nn.Module):
         out = self.line_head(summary)
         if self.line_kind == "mean":
             return torch.cat([out, torch.zeros_like(out[:, :1])], dim=-1)
-        return torch.cat([out[:, :2], out[:, 2:].clamp_min(0)], dim=-1)
+        return out          # the pause is clamped at 0 where it is added, not here (no dead unit)
 
     def forward(self, bert: torch.Tensor, base_durations: torch.Tensor, mask: torch.Tensor,
                 instr: torch.Tensor, instr_mask: torch.Tensor,
@@ -134,7 +135,7 @@ class IDD(nn.Module):
         line = self.line(kv, instr_mask)
         log_d = side[..., 0] + delta + line[:, :1] + line[:, 1:2] * (side[..., 1] - 0.5)
         if gaps is not None:                          # pauses: frames, after the tempo
-            log_d = torch.log(torch.exp(log_d) + line[:, 2:] * (gaps & mask))
+            log_d = torch.log(torch.exp(log_d) + line[:, 2:].clamp_min(0) * (gaps & mask))
         return log_d * mask, line
 
 
