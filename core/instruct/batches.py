@@ -52,13 +52,17 @@ def redraw(profile: corpus.RateProfile, rng: random.Random, emotion_tempo: float
                    seed=rng.randrange(1 << 30))
 
 
-def line_values(prof: corpus.RateProfile, half_ratio: bool = False) -> torch.Tensor:
+def line_values(prof: corpus.RateProfile, measured: bool = False) -> torch.Tensor:
     """What a profile states about the whole line, as IDD's line head gives it: log tempo,
-    log end/start trend (from a measured half/half ratio: log-linear, so squared) and the
-    pause frames per word gap without punctuation."""
-    trend = math.log(max(prof.trend_ratio, 1e-3)) * (2 if half_ratio else 1)
-    return torch.tensor([math.log(max(prof.tempo, 1e-3)), trend, prof.pause_rate * prof.pause_frames],
-                        dtype=torch.float32)
+    log end/start trend and the pause frames at a word gap without punctuation.
+    A drawn profile pauses at most gaps (corpus.PAUSE_RATES): its pause length, each
+    gap's median. A measured one (a half/half ratio: log-linear, so squared; real
+    speakers pause at few gaps) gives its mean extra frames per gap."""
+    if measured:
+        trend, pause = 2 * math.log(max(prof.trend_ratio, 1e-3)), prof.pause_rate * prof.pause_frames
+    else:
+        trend, pause = math.log(max(prof.trend_ratio, 1e-3)), prof.pause_frames * (prof.pause_rate > 0)
+    return torch.tensor([math.log(max(prof.tempo, 1e-3)), trend, pause], dtype=torch.float32)
 
 
 def rate_target(rec: dict, entry: BankEntry, rng: random.Random, emotion_tempo: float = 1.0):
@@ -121,15 +125,28 @@ def real_under_profile(rec: dict, entry: BankEntry, rng: random.Random) -> tuple
     gt = rec["duration_gt"].numpy().astype(np.float64)
     base = rec["base"].numpy().astype(np.float64)
     gt[1:-1] *= base[1:-1].sum() / max(gt[1:-1].sum(), 1e-6)
+    gt = untilted(gt, base)
     prof = redraw(entry.profile, rng)
     return (torch.tensor(corpus.apply_profile(np.maximum(gt, 0.5), rec["tokens"], prof),
                          dtype=torch.float32), line_values(prof))
 
 
+def untilted(gt: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Real durations with their own log-linear trend against the backbone taken out (the
+    half/half ratio squared, as apply_profile tilts), so a drawn trend is the line's only
+    one: RAVDESS's readings end ~1.3x slower than the backbone's, which left "accelerate"
+    on them a steady target and the head's trend for it at x1.0."""
+    ratio = corpus.measured_profile(base, gt).trend_ratio
+    pos = np.linspace(0.0, 1.0, len(gt))
+    out = gt.copy()
+    out[1:-1] *= np.exp(-2 * math.log(max(ratio, 1e-3)) * (pos[1:-1] - 0.5))
+    return out
+
+
 def measured_target(rec: dict, rng: random.Random) -> tuple[BankEntry, torch.Tensor, torch.Tensor]:
     """A real line as recorded: (its measured instruction, its durations, line_values)."""
     entry = real_entry(rec, rng)
-    return entry, rec["duration_gt"].float(), line_values(entry.profile, half_ratio=True)
+    return entry, rec["duration_gt"].float(), line_values(entry.profile, measured=True)
 
 
 def sample_idd_batch(records, bank, rng: random.Random, size: int, real=(),
