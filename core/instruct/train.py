@@ -53,11 +53,12 @@ def adam(params, lr: float):
     return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.98), eps=1e-9)
 
 
-def duration_loss(model: IDD, batch: dict) -> tuple[torch.Tensor, ...]:
+def duration_loss(model: IDD, batch: dict, detach_line: bool = False) -> tuple[torch.Tensor, ...]:
     """(L1, MSE) between predicted and target durations in frames, over real phonemes,
-    the line-structure error (structure_loss) and the line head's (line_head_loss)."""
+    the line-structure error (structure_loss) and the line head's (line_head_loss).
+    detach_line: the line head learns from line_head_loss alone (IDD.parts)."""
     log_d, line = model.parts(batch["bert"], batch["base"], batch["mask"], batch["instr"],
-                              batch["instr_mask"], batch["gaps"])
+                              batch["instr_mask"], batch["gaps"], detach_line)
     pred = torch.exp(log_d)
     err = (pred - batch["target"]) * batch["mask"]
     n = batch["mask"].sum()
@@ -140,7 +141,8 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
     t0, c0, history = time.perf_counter(), time.process_time(), []
     for step in range(1, cfg.steps + 1):
         l_dur, l_mse, l_struct, l_line = duration_loss(idd, batches.sample_idd_batch(
-            records, bank, rng, cfg.batch, real.get("idd", ()), cfg.real_share, cfg.augment))
+            records, bank, rng, cfg.batch, real.get("idd", ()), cfg.real_share, cfg.augment),
+            detach_line=cfg.line_weight > 0)
         loss = (2 * l_dur + cfg.mse_weight * l_mse + cfg.structure_weight * l_struct
                 + cfg.line_weight * l_line)
         if iec is not None:
@@ -175,7 +177,8 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
                 + (f" + {cfg.structure_weight}*(L1 log tempo + L1 log trend + L1(boundary frames, line sum)/"
                    f"{PAUSE_SCALE:g})" if cfg.structure_weight else "")
                 + (f" + {cfg.line_weight}*(line head vs stated: mean Huber(beta {LINE_HUBER_BETA:g}) of "
-                   f"log tempo, log trend, pause frames)" if cfg.line_weight else "")
+                   f"log tempo, log trend, pause frames; the head learns from this term alone)"
+                   if cfg.line_weight else "")
                 + (" + L1(F0 st) + L1(energy) + L1(gain dB)/10 + L1(log tempo)" if iec else ""),
                 real=dict(idd_lines=len(real.get("idd", ())), iec_examples=len(real.get("iec", ())),
                           real_share=cfg.real_share, augment=cfg.augment,
