@@ -116,7 +116,7 @@ def test_idd_line_head_gives_a_trend():
     args = (bert, base, mask, instr, torch.ones(1, 5, dtype=torch.bool))
     assert torch.allclose(torch.exp(model(*args)), base)            # zero-initialised
     with torch.no_grad():
-        model.line_head.bias[:] = torch.tensor([0.0, np.log(0.6)])   # accelerate to 0.6
+        model.line_head[-1].bias[:] = torch.tensor([0.0, np.log(0.6), 0.0])   # accelerate to 0.6
     with torch.no_grad():
         d = torch.exp(model(*args))[0]
     assert float(d[-1] / d[0]) == pytest.approx(0.6, rel=1e-4)
