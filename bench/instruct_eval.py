@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.instruct import batches, checkpoints, corpus, phrasing  # noqa: E402
 from core.instruct.corpus import RateProfile  # noqa: E402
 from core.instruct.embed import token_embeddings  # noqa: E402
-from core.instruct.idd import predict_durations  # noqa: E402
+from core.instruct.idd_predict import predict_durations  # noqa: E402
 from core.instruct.iec import VOICED_HZ, apply_residual, phoneme_inputs, weights_vector  # noqa: E402
 from core.project import ENTITIES  # noqa: E402
 from instruct_report import to_markdown  # noqa: E402 - bench/instruct_report.py

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.instruct.idd import IDD, SlotTooShortError, gap_mask, rescale_to_slot
+from core.instruct.idd import IDD, SlotTooShortError, rescale_to_slot
+from core.instruct.idd_predict import gap_mask
 from core.instruct.iec import IEC, apply_residual, phoneme_inputs, weights_vector
 from core.instruct.slots import SlotAttention
 

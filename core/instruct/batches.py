@@ -15,7 +15,7 @@ import torch
 
 from core.instruct import corpus, phrasing
 from core.instruct.embed import pad_tokens, token_embeddings_many
-from core.instruct.idd import gap_mask
+from core.instruct.idd_predict import gap_mask
 from core.instruct.iec import N_PER_RENDERED_DB, expand_to_curve, phoneme_inputs, weights_vector
 
 

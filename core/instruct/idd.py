@@ -9,7 +9,7 @@ so an instruction that says nothing leaves the backbone's timing roughly as is.
 A line head reads the distilled instruction (all K slots, flattened; an MLP) and
 gives a global log tempo, a log-linear trend over the line's relative position and
 a pause length in frames, added (linear, after the tempo) at each word gap without
-punctuation (`gap_mask`). So a stated tempo, trend or pause needs no phoneme-by-phoneme
+punctuation (`idd_predict.gap_mask`). So a stated tempo, trend or pause needs no phoneme-by-phoneme
 learning; training supervises these three values directly (train.line_head_loss).
 Checkpoints from before (line_head="mean": a linear head on the mean slot, tempo and
 trend only) still load.
@@ -27,7 +27,6 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from core.alignment import FRAMES_PER_SECOND
 from core.errors import UserError
-from core.instruct.corpus import boundaries
 from core.instruct.embed import EMBED_DIM
 from core.instruct.slots import SlotAttention
 
@@ -46,14 +45,6 @@ def position_encoding(n: int, dim: int) -> torch.Tensor:
     pe[:, 0::2] = torch.sin(pos * freq)
     pe[:, 1::2] = torch.cos(pos * freq[: dim // 2])
     return pe
-
-
-def gap_mask(tokens, n: int | None = None) -> torch.Tensor:
-    """[n] bool: the word gaps without punctuation (where a "with pauses" delivery
-    pauses; a comma's pause is the text's)."""
-    out = torch.zeros(len(tokens) if n is None else n, dtype=torch.bool)
-    out[boundaries(list(tokens), spaces_only=True)] = True
-    return out
 
 
 def phoneme_side_features(base_durations: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -140,17 +131,6 @@ class IDD(nn.Module):
         if gaps is not None:                          # pauses: frames, after the tempo
             log_d = torch.log(torch.exp(log_d) + used[:, 2:].clamp_min(0) * (gaps & mask))
         return log_d * mask, line
-
-
-def predict_durations(model: IDD, bert: torch.Tensor, base, tokens, instr: torch.Tensor) -> np.ndarray:
-    """Float durations of one line: bert [L, 512], base [L] frames, its tokens, the
-    instruction's token embeddings [N, 384]."""
-    base = torch.as_tensor(base, dtype=torch.float32).reshape(1, -1)
-    mask = torch.ones_like(base, dtype=torch.bool)
-    with torch.no_grad():
-        log_d = model(bert.detach().float().reshape(1, base.shape[1], -1), base, mask, instr[None],
-                      torch.ones(1, instr.shape[0], dtype=torch.bool), gap_mask(tokens, base.shape[1])[None])
-    return torch.exp(log_d[0]).numpy()
 
 
 def rescale_to_slot(durations, slot_seconds: float) -> list[int]:

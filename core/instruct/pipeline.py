@@ -19,7 +19,8 @@ from core.errors import ModelMissingError, UserError
 from core.instruct import checkpoints
 from core.instruct.embed import token_embeddings
 from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
-from core.instruct.idd import predict_durations, slot_plan, trim_to_plan
+from core.instruct.idd import slot_plan, trim_to_plan
+from core.instruct.idd_predict import predict_durations
 from core.limits import check_weights
 from core.project import ENTITIES
 

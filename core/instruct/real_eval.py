@@ -15,7 +15,8 @@ import numpy as np
 
 from core.instruct import corpus, phrasing, real_measure
 from core.instruct.embed import token_embeddings
-from core.instruct.idd import predict_durations, rescale_to_slot
+from core.instruct.idd import rescale_to_slot
+from core.instruct.idd_predict import predict_durations
 
 MS_PER_FRAME = 25.0
 
