@@ -11,6 +11,7 @@ reached 0.79. In a full run it helped seen phrasings but hurt held-out ones
 from __future__ import annotations
 
 import logging
+import os
 import math
 import random
 import time
@@ -75,7 +76,8 @@ def line_head_loss(line: torch.Tensor, batch: dict) -> torch.Tensor:
     quadratic part moves it toward the mean and keeps a gradient that separates them."""
     if "line" not in batch:
         return torch.zeros(())
-    return torch.nn.functional.smooth_l1_loss(line, batch["line"], beta=LINE_HUBER_BETA)
+    scale = torch.tensor([1.0, 1.0, PAUSE_SCALE])      # pause frames weigh as log units
+    return torch.nn.functional.smooth_l1_loss(line / scale, batch["line"] / scale, beta=LINE_HUBER_BETA)
 
 
 def structure_loss(pred: torch.Tensor, batch: dict) -> torch.Tensor:
@@ -142,7 +144,7 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
     for step in range(1, cfg.steps + 1):
         l_dur, l_mse, l_struct, l_line = duration_loss(idd, batches.sample_idd_batch(
             records, bank, rng, cfg.batch, real.get("idd", ()), cfg.real_share, cfg.augment),
-            detach_line=cfg.line_weight > 0)
+            detach_line=cfg.line_weight > 0 and not os.environ.get("IDD_LINE_JOINT"))
         loss = (2 * l_dur + cfg.mse_weight * l_mse + cfg.structure_weight * l_struct
                 + cfg.line_weight * l_line)
         if iec is not None:
