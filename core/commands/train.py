@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from core.constants import IDD_LINE_WEIGHT
+
 HELP = "train IDD / IEC and the LoRA emotion analyzer on a script corpus"
 
 
@@ -45,10 +47,10 @@ def register(subparsers) -> None:
     p.add_argument("--structure-weight", type=float, default=0.0,
                    help="weight of a per-line term on tempo, trend (half/half) and pause time "
                    "(0 = the paper's loss; see core/instruct/train.py structure_loss)")
-    p.add_argument("--line-weight", type=float, default=0.0,
-                   help="weight of an L1 term on IDD's line head (tempo, trend, pause frames at "
-                   "word gaps) against what the instruction states (0 = off; see "
-                   "core/instruct/train.py line_head_loss)")
+    p.add_argument("--line-weight", type=float, default=IDD_LINE_WEIGHT,
+                   help="weight of a Huber term on IDD's line head (tempo, trend, pause frames at "
+                   f"word gaps) against what the instruction states (default {IDD_LINE_WEIGHT:g}; "
+                   "0 = off; see core/instruct/train.py line_head_loss)")
     p.add_argument("--idd-only", action="store_true",
                    help="train and write only idd.pt (iec.pt stays as it is)")
     p.add_argument("--ablation-steps", type=int, default=None,

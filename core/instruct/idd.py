@@ -110,10 +110,8 @@ class IDD(nn.Module):
         pauses) -> log durations [B, L]."""
         return self.parts(bert, base_durations, mask, instr, instr_mask, gaps)[0]
 
-    def parts(self, bert, base_durations, mask, instr, instr_mask, gaps=None, detach_line=False):
-        """(log durations [B, L], line head output [B, 3]); see forward. detach_line: the
-        durations use the line head's values without passing their loss back to it (it
-        then learns only what the instruction states; the Bi-LSTM learns the rest)."""
+    def parts(self, bert, base_durations, mask, instr, instr_mask, gaps=None):
+        """(log durations [B, L], line head output [B, 3]); see forward."""
         kv = self.distill(instr, instr_mask)
         kv_pad = None if self.slot_attn is not None else ~instr_mask
         query = self.phon_in(bert)
@@ -126,10 +124,9 @@ class IDD(nn.Module):
         h, _ = pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
         delta = self.out(h).squeeze(-1)
         line = self.line(kv, instr_mask)
-        used = line.detach() if detach_line else line
-        log_d = side[..., 0] + delta + used[:, :1] + used[:, 1:2] * (side[..., 1] - 0.5)
+        log_d = side[..., 0] + delta + line[:, :1] + line[:, 1:2] * (side[..., 1] - 0.5)
         if gaps is not None:                          # pauses: frames, after the tempo
-            log_d = torch.log(torch.exp(log_d) + used[:, 2:].clamp_min(0) * (gaps & mask))
+            log_d = torch.log(torch.exp(log_d) + line[:, 2:].clamp_min(0) * (gaps & mask))
         return log_d * mask, line
 
 

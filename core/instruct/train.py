@@ -11,7 +11,6 @@ reached 0.79. In a full run it helped seen phrasings but hurt held-out ones
 from __future__ import annotations
 
 import logging
-import os
 import math
 import random
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from core.constants import IDD_LINE_WEIGHT
 from core.instruct import batches, corpus, phrasing
 from core.instruct.iec import IEC, VOICED_HZ, expand_to_curve
 from core.instruct.idd import IDD
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SEMITONE = 12 / math.log(2)
 LINE_DB_SCALE = 10.0     # dB of line gain that weigh as much as 1.0 of log tempo
 PAUSE_SCALE = 4.0        # frames of pause error that weigh as much as 1.0 of log tempo
-LINE_HUBER_BETA = 0.5    # line head: quadratic below this error (log units or frames)
+LINE_HUBER_BETA = 0.5    # line head: quadratic below this error (log units)
 
 
 @dataclass
@@ -43,7 +43,7 @@ class TrainConfig:
     log_every: int = 100
     mse_weight: float = 0.0          # extra MSE on durations (0 = the paper's loss)
     structure_weight: float = 0.0    # line tempo / trend / pause term (0 = the paper's loss)
-    line_weight: float = 0.0         # IDD's line head against the stated profile (0 = off)
+    line_weight: float = IDD_LINE_WEIGHT  # IDD's line head against the stated profile (0 = off)
     real_share: float = 0.5          # share of IDD examples from real recordings (when given)
     augment: float = 0.5             # share of those under a drawn rate profile
     real_iec_share: float = 0.5      # share of IEC examples from real emotion pairs
@@ -54,12 +54,11 @@ def adam(params, lr: float):
     return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.98), eps=1e-9)
 
 
-def duration_loss(model: IDD, batch: dict, detach_line: bool = False) -> tuple[torch.Tensor, ...]:
+def duration_loss(model: IDD, batch: dict) -> tuple[torch.Tensor, ...]:
     """(L1, MSE) between predicted and target durations in frames, over real phonemes,
-    the line-structure error (structure_loss) and the line head's (line_head_loss).
-    detach_line: the line head learns from line_head_loss alone (IDD.parts)."""
+    the line-structure error (structure_loss) and the line head's (line_head_loss)."""
     log_d, line = model.parts(batch["bert"], batch["base"], batch["mask"], batch["instr"],
-                              batch["instr_mask"], batch["gaps"], detach_line)
+                              batch["instr_mask"], batch["gaps"])
     pred = torch.exp(log_d)
     err = (pred - batch["target"]) * batch["mask"]
     n = batch["mask"].sum()
@@ -143,8 +142,7 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
     t0, c0, history = time.perf_counter(), time.process_time(), []
     for step in range(1, cfg.steps + 1):
         l_dur, l_mse, l_struct, l_line = duration_loss(idd, batches.sample_idd_batch(
-            records, bank, rng, cfg.batch, real.get("idd", ()), cfg.real_share, cfg.augment),
-            detach_line=cfg.line_weight > 0 and not os.environ.get("IDD_LINE_JOINT"))
+            records, bank, rng, cfg.batch, real.get("idd", ()), cfg.real_share, cfg.augment))
         loss = (2 * l_dur + cfg.mse_weight * l_mse + cfg.structure_weight * l_struct
                 + cfg.line_weight * l_line)
         if iec is not None:
@@ -179,7 +177,7 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
                 + (f" + {cfg.structure_weight}*(L1 log tempo + L1 log trend + L1(boundary frames, line sum)/"
                    f"{PAUSE_SCALE:g})" if cfg.structure_weight else "")
                 + (f" + {cfg.line_weight}*(line head vs stated: mean Huber(beta {LINE_HUBER_BETA:g}) of "
-                   f"log tempo, log trend, pause frames; the head learns from this term alone)"
+                   f"log tempo, log trend, pause frames / {PAUSE_SCALE:g})"
                    if cfg.line_weight else "")
                 + (" + L1(F0 st) + L1(energy) + L1(gain dB)/10 + L1(log tempo)" if iec else ""),
                 real=dict(idd_lines=len(real.get("idd", ())), iec_examples=len(real.get("iec", ())),
