@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.instruct import batches, checkpoints, corpus, phrasing  # noqa: E402
 from core.instruct.corpus import RateProfile  # noqa: E402
 from core.instruct.embed import token_embeddings  # noqa: E402
+from core.instruct.idd_predict import predict_durations  # noqa: E402
 from core.instruct.iec import VOICED_HZ, apply_residual, phoneme_inputs, weights_vector  # noqa: E402
 from core.project import ENTITIES  # noqa: E402
 from instruct_report import to_markdown  # noqa: E402 - bench/instruct_report.py
@@ -54,12 +55,7 @@ def _command_options(command: str) -> dict:
 
 
 def idd_total(model, rec, text) -> np.ndarray:
-    instr = token_embeddings(text)[None]
-    base = rec["base"][None].float()
-    mask = torch.ones_like(base, dtype=torch.bool)
-    with torch.no_grad():
-        log_d = model(rec["bert"][None].float(), base, mask, instr, torch.ones(instr.shape[:2], dtype=torch.bool))
-    return torch.exp(log_d[0]).numpy()
+    return predict_durations(model, rec["bert"], rec["base"], rec["tokens"], token_embeddings(text))
 
 
 # ---- controllability ---------------------------------------------------------------
@@ -156,7 +152,7 @@ def ablation(models: dict, recs, families, seed: int) -> dict:
             prof = corpus.sample_profile(rng)
             text = phrasing.rate_instruction(prof, fam, rng)
             entry = batches.BankEntry(text, fam, prof)
-            target = batches.rate_target(rec, entry, rng).numpy()
+            target = batches.rate_target(rec, entry, rng)[0].numpy()
             targets.append(target)
             for name, model in models.items():
                 preds[name].append(idd_total(model, rec, text))

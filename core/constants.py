@@ -21,3 +21,7 @@ UNVOICED_HZ = 10.0
 ORIGINAL_GAIN_DB = -12.0
 
 MAX_TOKENS = 510                          # the backbone's phoneme limit, pads included
+
+# Training: weight of IDD's line-head term (tempo, trend, pauses as stated; 2 left
+# the trends flat, docs/method.md run 8).
+IDD_LINE_WEIGHT = 10.0

@@ -123,3 +123,25 @@ def test_real_timing_lines_train_on_their_own_durations():
     assert torch.allclose(batch["target"][0], gt)
     assert rec["_real_entry"].profile.tempo_cat == "much_faster"
     assert batch["instr"].shape[-1] == 384
+    # the line head's target: the measured tempo, a steady line, no pauses
+    assert torch.allclose(batch["line"][0], torch.tensor([math.log(0.6), 0.0, 0.0]), atol=1e-5)
+
+
+def test_line_values_state_the_profile():
+    from core.instruct import batches
+    prof = corpus.RateProfile(tempo=1.2, trend="slowing", trend_ratio=1.5, pause_rate=0.6, pause_frames=6)
+    # a drawn profile: its trend and the pause length (most gaps pause)
+    assert batches.line_values(prof).tolist() == pytest.approx([math.log(1.2), math.log(1.5), 6.0])
+    # measured: a half/half ratio of a log-linear trend is the square root of end/start,
+    # and the pause is the mean extra per gap
+    assert batches.line_values(prof, measured=True).tolist() == pytest.approx(
+        [math.log(1.2), 2 * math.log(1.5), 3.6])
+
+
+def test_untilted_takes_out_the_real_lines_own_trend():
+    from core.instruct import batches
+    base = np.full(12, 3.0)
+    tilted = apply_profile(base, ["$"] + ["a"] * 10 + ["$"], RateProfile(trend_ratio=1.8))
+    flat = batches.untilted(tilted, base)
+    assert corpus.measured_profile(base, tilted).trend_ratio > 1.3
+    assert corpus.measured_profile(base, flat).trend_ratio == pytest.approx(1.0, abs=0.03)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from core.instruct.idd import IDD, SlotTooShortError, rescale_to_slot
+from core.instruct.idd_predict import gap_mask
 from core.instruct.iec import IEC, apply_residual, phoneme_inputs, weights_vector
 from core.instruct.slots import SlotAttention
 
@@ -46,6 +47,71 @@ def test_idd_gradients_reach_slots():
     bert, base, mask, instr, instr_mask = _batch()
     model(bert, base, mask, instr, instr_mask).sum().backward()
     assert model.slot_attn.slots.grad is not None and model.slot_attn.slots.grad.abs().sum() > 0
+
+
+def test_gap_mask_marks_word_gaps_without_punctuation():
+    tokens = list("$wˈɛl lˈɛts, tˈɔːk nˈaʊ$")
+    gaps = gap_mask(tokens)
+    assert gaps.tolist() == [t == " " and tokens[i - 1] != "," for i, t in enumerate(tokens)]
+    assert gaps.sum() == 2                     # the comma's gap is the text's, not a pause
+
+
+def test_idd_line_head_sets_tempo_trend_and_pauses():
+    model = IDD(hidden=32)
+    bert, base, mask, instr, instr_mask = _batch()
+    gaps = torch.zeros_like(mask)
+    gaps[:, [3, 5]] = True
+    # untrained: the backbone's durations, no pause even where gaps are given
+    log_d = model(bert, base, mask, instr, instr_mask, gaps)
+    assert torch.allclose(torch.exp(log_d[mask]), base[mask], rtol=1e-5)
+    with torch.no_grad():
+        model.line_head[-1].bias.copy_(torch.tensor([0.0, 0.5, 6.0]))   # trend e^0.5, 6-frame pauses
+    with torch.no_grad():
+        d = torch.exp(model(bert, base, mask, instr, instr_mask, gaps))
+        plain = torch.exp(model(bert, base, mask, instr, instr_mask))
+    assert torch.allclose((d - plain)[gaps], torch.full((4,), 6.0), atol=1e-4)   # frames, not a factor
+    assert torch.allclose(d[~gaps & mask], plain[~gaps & mask])
+    ratio = plain[0] / base[0]
+    assert (ratio[-1] / ratio[0]).item() == pytest.approx(np.exp(0.5), rel=1e-4)   # end/start
+
+
+def test_idd_line_head_learns_trend_and_pauses_from_slots():
+    """A few steps of the line-head loss tell two instructions apart through the slots."""
+    from core.instruct.train import adam, line_head_loss
+    torch.manual_seed(0)
+    model = IDD(hidden=32)
+    bert, base, mask, _, _ = _batch(b=4)
+    instr = torch.randn(2, 6, 384).repeat(2, 1, 1)                 # two instructions, twice each
+    instr_mask = torch.ones(4, 6, dtype=torch.bool)
+    line = torch.tensor([[0.0, -0.45, 6.0], [0.0, 0.45, 0.0]]).repeat(2, 1)  # "accelerate, pauses"; "slow down"
+    opt = adam(model.parameters(), 3e-3)
+    for _ in range(150):
+        _, out = model.parts(bert, base, mask, instr, instr_mask)
+        loss = line_head_loss(out, dict(line=line))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    _, out = model.parts(bert, base, mask, instr, instr_mask)
+    assert out[0, 1] < -0.3 and out[1, 1] > 0.3                    # the trends, each its way
+    assert out[0, 2] > 4.5 and out[1, 2] < 1.0                     # pauses only where stated
+
+
+def test_idd_first_version_checkpoint_still_loads(tmp_path):
+    """A checkpoint saved with the first line head (mean slot -> tempo, trend) and no
+    `line_head` in its config loads as that version and adds no pauses."""
+    from core.instruct import checkpoints
+    old = IDD(hidden=32, line_head="mean")
+    torch.nn.init.normal_(old.line_head.weight, std=0.1)
+    checkpoints.save_module(old, tmp_path / "idd.pt")
+    blob = torch.load(tmp_path / "idd.pt", weights_only=True)
+    del blob["config"]["line_head"]
+    torch.save(blob, tmp_path / "idd.pt")
+    loaded = checkpoints._load(IDD, tmp_path / "idd.pt")
+    bert, base, mask, instr, instr_mask = _batch()
+    gaps = torch.ones_like(mask)
+    assert loaded.line_kind == "mean"
+    assert torch.allclose(loaded(bert, base, mask, instr, instr_mask, gaps),
+                          old.half().float()(bert, base, mask, instr, instr_mask), atol=1e-4)
 
 
 @pytest.mark.parametrize("durations,slot", [

@@ -99,9 +99,14 @@ def test_measured_profile_trend_and_pauses():
     comma = toks.index(",")
     paused[comma] += 12                                  # a reader's pause at a comma
     assert corpus.measured_profile(base, paused, toks).pause_rate == 0
-    paused[18] += 12                                     # a pause between two words
+    comma_only = corpus.measured_profile(base, paused, toks).tempo
+    paused[18] += 12                                     # one pause in four gaps: a breath
     prof = corpus.measured_profile(base, paused, toks)
-    assert prof.pause_rate == pytest.approx(1 / 4) and prof.pause_frames > 4
+    assert prof.pause_rate == 0 and prof.tempo > comma_only + 0.1    # its time is the tempo's
+    paused[14] += 12                                     # two in four: a halting read
+    prof = corpus.measured_profile(base, paused, toks)
+    assert prof.pause_rate == pytest.approx(2 / 4) and prof.pause_frames == pytest.approx(12, abs=1)
+    assert prof.tempo == pytest.approx(comma_only, abs=0.02)     # the speech's, without them
     slowing = base * np.linspace(0.6, 1.6, len(toks))
     assert corpus.measured_profile(base, slowing, toks).trend == "slowing"
     assert corpus.measured_profile(base, slowing[::-1].copy(), toks).trend == "accelerating"
@@ -116,7 +121,7 @@ def test_idd_line_head_gives_a_trend():
     args = (bert, base, mask, instr, torch.ones(1, 5, dtype=torch.bool))
     assert torch.allclose(torch.exp(model(*args)), base)            # zero-initialised
     with torch.no_grad():
-        model.line_head.bias[:] = torch.tensor([0.0, np.log(0.6)])   # accelerate to 0.6
+        model.line_head[-1].bias[:] = torch.tensor([0.0, np.log(0.6), 0.0])   # accelerate to 0.6
     with torch.no_grad():
         d = torch.exp(model(*args))[0]
     assert float(d[-1] / d[0]) == pytest.approx(0.6, rel=1e-4)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from core.constants import IDD_LINE_WEIGHT
+
 HELP = "train IDD / IEC and the LoRA emotion analyzer on a script corpus"
 
 
@@ -45,6 +47,12 @@ def register(subparsers) -> None:
     p.add_argument("--structure-weight", type=float, default=0.0,
                    help="weight of a per-line term on tempo, trend (half/half) and pause time "
                    "(0 = the paper's loss; see core/instruct/train.py structure_loss)")
+    p.add_argument("--line-weight", type=float, default=IDD_LINE_WEIGHT,
+                   help="weight of a Huber term on IDD's line head (tempo, trend, pause frames at "
+                   f"word gaps) against what the instruction states (default {IDD_LINE_WEIGHT:g}; "
+                   "0 = off; see core/instruct/train.py line_head_loss)")
+    p.add_argument("--idd-only", action="store_true",
+                   help="train and write only idd.pt (iec.pt stays as it is)")
     p.add_argument("--ablation-steps", type=int, default=None,
                    help="steps for the raw-attention ablation (default: --steps)")
     p.add_argument("--slots", type=int, default=10, help="learned duration prototypes K")
@@ -82,10 +90,10 @@ def command_line(args) -> str:
     if args.ablation_steps is not None:
         parts += ["--ablation-steps", str(args.ablation_steps)]
     for name in ("lines", "val_lines", "steps", "batch", "lr", "hidden", "mse_weight",
-                 "structure_weight", "slots", "iters",
+                 "structure_weight", "line_weight", "slots", "iters",
                  "bank_size", "analyzer_steps", "lora_rank", "voices", "seed", "threads"):
         parts += ["--" + name.replace("_", "-"), str(getattr(args, name))]
-    for flag in ("no_ablation", "analyzer_only"):
+    for flag in ("no_ablation", "analyzer_only", "idd_only"):
         if getattr(args, flag, False):
             parts.append("--" + flag.replace("_", "-"))
     return " ".join(shlex.quote(p) for p in parts)

@@ -6,6 +6,7 @@ for each example within the categories the text states.
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, replace
 
@@ -14,6 +15,7 @@ import torch
 
 from core.instruct import corpus, phrasing
 from core.instruct.embed import pad_tokens, token_embeddings_many
+from core.instruct.idd_predict import gap_mask
 from core.instruct.iec import N_PER_RENDERED_DB, expand_to_curve, phoneme_inputs, weights_vector
 
 
@@ -50,10 +52,25 @@ def redraw(profile: corpus.RateProfile, rng: random.Random, emotion_tempo: float
                    seed=rng.randrange(1 << 30))
 
 
+def line_values(prof: corpus.RateProfile, measured: bool = False) -> torch.Tensor:
+    """What a profile states about the whole line, as IDD's line head gives it: log tempo,
+    log end/start trend and the pause frames at a word gap without punctuation.
+    A drawn profile pauses at most gaps (corpus.PAUSE_RATES): its pause length, each
+    gap's median. A measured one (a half/half ratio: log-linear, so squared; real
+    speakers pause at few gaps) gives its mean extra frames per gap."""
+    if measured:
+        trend, pause = 2 * math.log(max(prof.trend_ratio, 1e-3)), prof.pause_rate * prof.pause_frames
+    else:
+        trend, pause = math.log(max(prof.trend_ratio, 1e-3)), prof.pause_frames * (prof.pause_rate > 0)
+    return torch.tensor([math.log(max(prof.tempo, 1e-3)), trend, pause], dtype=torch.float32)
+
+
 def rate_target(rec: dict, entry: BankEntry, rng: random.Random, emotion_tempo: float = 1.0):
+    """(target durations, line_values) of a script line under the entry's profile."""
     base = rec["base"].numpy().astype(np.float64)
     prof = redraw(entry.profile, rng, emotion_tempo)
-    return torch.tensor(corpus.apply_profile(base, rec["tokens"], prof), dtype=torch.float32)
+    return (torch.tensor(corpus.apply_profile(base, rec["tokens"], prof), dtype=torch.float32),
+            line_values(prof))
 
 
 def pad_stack(seqs: list[torch.Tensor], value: float = 0.0) -> torch.Tensor:
@@ -64,14 +81,16 @@ def pad_stack(seqs: list[torch.Tensor], value: float = 0.0) -> torch.Tensor:
     return out
 
 
-def idd_batch(records: list[dict], entries: list[BankEntry], targets: list[torch.Tensor]) -> dict:
+def idd_batch(records: list[dict], entries: list[BankEntry], targets: list[torch.Tensor],
+              lines: list[torch.Tensor] | None = None) -> dict:
     bert = pad_stack([r["bert"] for r in records])
     base = pad_stack([r["base"] for r in records], 1.0)
     lengths = torch.tensor([r["bert"].shape[0] for r in records])
     mask = torch.arange(bert.shape[1])[None] < lengths[:, None]
     instr, instr_mask = pad_tokens([e.tokens for e in entries])
     return dict(bert=bert, base=base, mask=mask, instr=instr, instr_mask=instr_mask,
-                target=pad_stack(targets, 1.0), **line_parts(records, bert.shape[1]))
+                target=pad_stack(targets, 1.0), **line_parts(records, bert.shape[1]),
+                **({"line": torch.stack(lines)} if lines else {}))
 
 
 def line_parts(records: list[dict], n: int) -> dict:
@@ -79,14 +98,11 @@ def line_parts(records: list[dict], n: int) -> dict:
     corpus.measured_profile splits a line) and of its word boundaries without punctuation."""
     out = {k: torch.zeros(len(records), n, dtype=torch.bool) for k in ("first", "second", "gaps")}
     for i, rec in enumerate(records):
-        if "_gaps" not in rec:
-            rec["_gaps"] = torch.tensor(corpus.boundaries(rec["tokens"], spaces_only=True),
-                                        dtype=torch.long)
         inner = len(rec["tokens"]) - 2
         half = inner // 2
         out["first"][i, 1:1 + half] = True
         out["second"][i, 1 + half:1 + inner] = True
-        out["gaps"][i, rec["_gaps"]] = True
+        out["gaps"][i] = gap_mask(rec["tokens"], n)
     return out
 
 
@@ -102,16 +118,35 @@ def real_entry(rec: dict, rng: random.Random) -> BankEntry:
     return rec["_real_entry"]
 
 
-def real_under_profile(rec: dict, entry: BankEntry, rng: random.Random) -> torch.Tensor:
+def real_under_profile(rec: dict, entry: BankEntry, rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
     """Real timing under a drawn rate profile: the recording's durations brought to the
     backbone's tempo (its own rhythm, pauses and final lengthening kept), then the
     profile's tempo, trend, pauses and emphasis; the bank's text states that profile."""
     gt = rec["duration_gt"].numpy().astype(np.float64)
     base = rec["base"].numpy().astype(np.float64)
     gt[1:-1] *= base[1:-1].sum() / max(gt[1:-1].sum(), 1e-6)
+    gt = untilted(gt, base)
     prof = redraw(entry.profile, rng)
-    return torch.tensor(corpus.apply_profile(np.maximum(gt, 0.5), rec["tokens"], prof),
-                        dtype=torch.float32)
+    return (torch.tensor(corpus.apply_profile(np.maximum(gt, 0.5), rec["tokens"], prof),
+                         dtype=torch.float32), line_values(prof))
+
+
+def untilted(gt: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Real durations with their own log-linear trend against the backbone taken out (the
+    half/half ratio squared, as apply_profile tilts), so a drawn trend is the line's only
+    one: RAVDESS's readings end ~1.3x slower than the backbone's, which left "accelerate"
+    on them a steady target and the head's trend for it at x1.0."""
+    ratio = corpus.measured_profile(base, gt).trend_ratio
+    pos = np.linspace(0.0, 1.0, len(gt))
+    out = gt.copy()
+    out[1:-1] *= np.exp(-2 * math.log(max(ratio, 1e-3)) * (pos[1:-1] - 0.5))
+    return out
+
+
+def measured_target(rec: dict, rng: random.Random) -> tuple[BankEntry, torch.Tensor, torch.Tensor]:
+    """A real line as recorded: (its measured instruction, its durations, line_values)."""
+    entry = real_entry(rec, rng)
+    return entry, rec["duration_gt"].float(), line_values(entry.profile, measured=True)
 
 
 def sample_idd_batch(records, bank, rng: random.Random, size: int, real=(),
@@ -119,27 +154,28 @@ def sample_idd_batch(records, bank, rng: random.Random, size: int, real=(),
     """Synthetic lines (rule-made profiles on the backbone's timing) and, a `real_share`
     of the time, real lines: as measured with a measured instruction, or (`augment` of
     those) under a drawn profile from the bank."""
-    recs, entries, targets = [], [], []
+    recs, entries, targets, lines = [], [], [], []
     for _ in range(size):
         if real and rng.random() < real_share:
             rec = rng.choice(real)
             if bank and rng.random() < augment:
                 entry = rng.choice(bank)
-                target = real_under_profile(rec, entry, rng)
+                target, line = real_under_profile(rec, entry, rng)
             else:
-                entry, target = real_entry(rec, rng), rec["duration_gt"].float()
+                entry, target, line = measured_target(rec, rng)
         else:
             rec = rng.choice(records)
             if "duration_gt" in rec:                      # real timing: no synthetic profile
-                entry, target = real_entry(rec, rng), rec["duration_gt"].float()
+                entry, target, line = measured_target(rec, rng)
             else:
                 entry = rng.choice(bank)
                 mix = corpus.sample_mixture(rng)
-                target = rate_target(rec, entry, rng, corpus.mixture_params(mix)[3])
+                target, line = rate_target(rec, entry, rng, corpus.mixture_params(mix)[3])
         recs.append(rec)
         entries.append(entry)
         targets.append(target)
-    return idd_batch(recs, entries, targets)
+        lines.append(line)
+    return idd_batch(recs, entries, targets, lines)
 
 
 def iec_example(rec: dict, weights: dict, table: dict | None = None) -> dict:

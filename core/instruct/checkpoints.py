@@ -40,6 +40,8 @@ def _load(cls, path: Path):
     kwargs = dict(config)
     if cls is IEC:
         kwargs["table"] = state["entity_emb"].float()
+    if cls is IDD:                  # saved before the slot-reading line head: its first version
+        kwargs.setdefault("line_head", "mean")
     module = cls(**kwargs)
     missing, unexpected = module.load_state_dict(
         {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, strict=False)

@@ -102,6 +102,7 @@ def apply_profile(base: np.ndarray, tokens: list[str], profile: RateProfile) -> 
 
 
 PAUSE_FRAMES = 4                    # a boundary this much longer than the tempo implies is a pause
+MEASURED_PAUSE_RATE = 0.3           # share of gaps that must pause for "with pauses" (a halting read)
 TREND_LIMITS = (0.8, 1.25)          # measured half/half ratio: below accelerating, above slowing
 
 
@@ -122,7 +123,10 @@ def boundaries(tokens: list[str], spaces_only: bool = False) -> list[int]:
 def measured_profile(base: np.ndarray, target: np.ndarray, tokens: list[str] | None = None) -> RateProfile:
     """Describe real durations against the backbone's: tempo and trend over the speech
     (pads left out), and pauses at word boundaries without punctuation (with tokens): a
-    reader's pause at a comma is the text's, not a "with pauses" delivery."""
+    reader's pause at a comma is the text's, not a "with pauses" delivery. Nor is a
+    breath pause at one gap in ten (LJSpeech's lines): "with pauses" means what the
+    drawn profiles mean, a pause at many gaps (MEASURED_PAUSE_RATE and over), and then
+    the stated tempo is the speech's without them, as a drawn profile adds them after it."""
     base = np.asarray(base, np.float64)[1:-1]
     target = np.asarray(target, np.float64)[1:-1]
     tempo = float(target.sum() / max(base.sum(), 1e-6))
@@ -135,9 +139,13 @@ def measured_profile(base: np.ndarray, target: np.ndarray, tokens: list[str] | N
     prof = RateProfile(tempo_cat=cat, tempo=tempo, trend=trend, trend_ratio=ratio)
     gaps = [i - 1 for i in boundaries(tokens, spaces_only=True)] if tokens is not None else []
     extra = np.array([target[i] - tempo * base[i] for i in gaps])
-    pauses = extra[extra >= PAUSE_FRAMES]
-    if pauses.size:
-        prof.pause_rate, prof.pause_frames = pauses.size / len(gaps), float(pauses.mean())
+    paused = [i for i, e in zip(gaps, extra) if e >= PAUSE_FRAMES]
+    if paused and len(paused) / len(gaps) >= MEASURED_PAUSE_RATE:
+        rest = np.ones(len(base), bool)
+        rest[paused] = False
+        prof.tempo = float(target[rest].sum() / max(base[rest].sum(), 1e-6))
+        prof.pause_rate = len(paused) / len(gaps)
+        prof.pause_frames = float(np.mean(target[paused] - prof.tempo * base[paused]))
     return prof
 
 

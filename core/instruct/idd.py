@@ -6,9 +6,13 @@ keys/values: slots) -> Bi-LSTM duration head.
 
 The head predicts a log-duration offset on top of the backbone's own durations,
 so an instruction that says nothing leaves the backbone's timing roughly as is.
-A line head reads the distilled instruction (the mean of the slots) and adds a
-global log tempo and a log-linear trend over the line's relative position, so a
-stated tempo or trend needs no phoneme-by-phoneme learning.
+A line head reads the distilled instruction (all K slots, flattened; an MLP) and
+gives a global log tempo, a log-linear trend over the line's relative position and
+a pause length in frames, added (linear, after the tempo) at each word gap without
+punctuation (`idd_predict.gap_mask`). So a stated tempo, trend or pause needs no phoneme-by-phoneme
+learning; training supervises these three values directly (train.line_head_loss).
+Checkpoints from before (line_head="mean": a linear head on the mean slot, tempo and
+trend only) still load.
 `use_slots=False` gives the ablation "raw-instruction cross-attention": the
 phonemes attend to the instruction tokens directly.
 """
@@ -54,11 +58,11 @@ def phoneme_side_features(base_durations: torch.Tensor, mask: torch.Tensor) -> t
 
 class IDD(nn.Module):
     def __init__(self, hidden: int = 64, n_slots: int = 10, iters: int = 3,
-                 heads: int = 4, use_slots: bool = True):
+                 heads: int = 4, use_slots: bool = True, line_head: str = "slots"):
         super().__init__()
         self.config = dict(hidden=hidden, n_slots=n_slots, iters=iters, heads=heads,
-                           use_slots=use_slots)
-        self.use_slots = use_slots
+                           use_slots=use_slots, line_head=line_head)
+        self.use_slots, self.line_kind = use_slots, line_head
         self.instr_mlp = nn.Sequential(nn.Linear(EMBED_DIM, hidden), nn.ReLU(),
                                        nn.Linear(hidden, hidden))
         self.slot_attn = SlotAttention(hidden, n_slots, iters) if use_slots else None
@@ -66,8 +70,15 @@ class IDD(nn.Module):
         self.cross = nn.MultiheadAttention(hidden, heads, batch_first=True)
         self.lstm = nn.LSTM(2 * hidden + 2, hidden, batch_first=True, bidirectional=True)
         self.out = nn.Linear(2 * hidden, 1)
-        self.line_head = nn.Linear(hidden, 2)    # (log tempo, log end/start trend)
-        for head in (self.out, self.line_head):  # start from the backbone's durations
+        if line_head == "slots":     # (log tempo, log end/start trend, pause frames per gap)
+            width = n_slots * hidden if use_slots else hidden
+            self.line_head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, 3))
+        elif line_head == "mean":    # the first version: mean slot -> (log tempo, trend)
+            self.line_head = nn.Linear(hidden, 2)
+        else:
+            raise ValueError(f"unknown IDD line head {line_head!r}")
+        last = self.line_head[-1] if line_head == "slots" else self.line_head
+        for head in (self.out, last):            # start from the backbone's durations
             nn.init.zeros_(head.weight)
             nn.init.zeros_(head.bias)
 
@@ -79,10 +90,28 @@ class IDD(nn.Module):
             return tokens
         return self.slot_attn(tokens, instr_mask)
 
+    def line(self, kv: torch.Tensor, instr_mask: torch.Tensor) -> torch.Tensor:
+        """Distilled instruction -> [B, 3]: log tempo, log end/start trend, pause frames
+        (unclamped here: the loss sees a negative pause, forward adds max(0, pause))."""
+        if self.slot_attn is None:                    # ablation: masked mean of the tokens
+            summary = (kv * instr_mask[..., None]).sum(1) / instr_mask.sum(1, keepdim=True).clamp_min(1)
+        else:
+            summary = kv.flatten(1) if self.line_kind == "slots" else kv.mean(1)
+        out = self.line_head(summary)
+        if self.line_kind == "mean":
+            return torch.cat([out, torch.zeros_like(out[:, :1])], dim=-1)
+        return out          # the pause is clamped at 0 where it is added, not here (no dead unit)
+
     def forward(self, bert: torch.Tensor, base_durations: torch.Tensor, mask: torch.Tensor,
-                instr: torch.Tensor, instr_mask: torch.Tensor) -> torch.Tensor:
+                instr: torch.Tensor, instr_mask: torch.Tensor,
+                gaps: torch.Tensor | None = None) -> torch.Tensor:
         """bert [B, L, 512], base_durations [B, L] frames, mask [B, L] bool,
-        instr [B, N, 384], instr_mask [B, N] -> log durations [B, L]."""
+        instr [B, N, 384], instr_mask [B, N], gaps [B, L] bool (gap_mask; None: no
+        pauses) -> log durations [B, L]."""
+        return self.parts(bert, base_durations, mask, instr, instr_mask, gaps)[0]
+
+    def parts(self, bert, base_durations, mask, instr, instr_mask, gaps=None):
+        """(log durations [B, L], line head output [B, 3]); see forward."""
         kv = self.distill(instr, instr_mask)
         kv_pad = None if self.slot_attn is not None else ~instr_mask
         query = self.phon_in(bert)
@@ -94,11 +123,11 @@ class IDD(nn.Module):
         h, _ = self.lstm(packed)
         h, _ = pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])
         delta = self.out(h).squeeze(-1)
-        summary = kv.mean(1) if kv_pad is None else (
-            (kv * instr_mask[..., None]).sum(1) / instr_mask.sum(1, keepdim=True).clamp_min(1))
-        tempo, trend = self.line_head(summary).unbind(-1)
-        line = tempo[:, None] + trend[:, None] * (side[..., 1] - 0.5)
-        return (side[..., 0] + delta + line) * mask
+        line = self.line(kv, instr_mask)
+        log_d = side[..., 0] + delta + line[:, :1] + line[:, 1:2] * (side[..., 1] - 0.5)
+        if gaps is not None:                          # pauses: frames, after the tempo
+            log_d = torch.log(torch.exp(log_d) + line[:, 2:].clamp_min(0) * (gaps & mask))
+        return log_d * mask, line
 
 
 def rescale_to_slot(durations, slot_seconds: float) -> list[int]:

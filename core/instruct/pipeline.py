@@ -20,6 +20,7 @@ from core.instruct import checkpoints
 from core.instruct.embed import token_embeddings
 from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
 from core.instruct.idd import slot_plan, trim_to_plan
+from core.instruct.idd_predict import predict_durations
 from core.limits import check_weights
 from core.project import ENTITIES
 
@@ -76,14 +77,9 @@ def parse_entities(entities) -> dict[str, float]:
 # ---- prediction --------------------------------------------------------------------
 
 def _idd_durations(enc, rate_instruction: str) -> np.ndarray:
-    idd = checkpoints.load_idd()
-    instr = token_embeddings(rate_instruction)[None]
-    bert = enc.bert.detach().float().cpu()
-    base = torch.as_tensor(enc.base_durations, dtype=torch.float32).reshape(1, -1).cpu()
-    mask = torch.ones_like(base, dtype=torch.bool)
-    with torch.no_grad():
-        log_d = idd(bert, base, mask, instr, torch.ones(instr.shape[:2], dtype=torch.bool))
-    return torch.exp(log_d[0]).numpy()
+    return predict_durations(checkpoints.load_idd(), enc.bert.cpu(),
+                             torch.as_tensor(enc.base_durations).cpu(), enc.tokens,
+                             token_embeddings(rate_instruction))
 
 
 def _iec_curves(enc, f0, energy, durations, weights: dict[str, float]):

@@ -12,11 +12,11 @@ import math
 import random
 
 import numpy as np
-import torch
 
 from core.instruct import corpus, phrasing, real_measure
 from core.instruct.embed import token_embeddings
 from core.instruct.idd import rescale_to_slot
+from core.instruct.idd_predict import predict_durations
 
 MS_PER_FRAME = 25.0
 
@@ -59,13 +59,7 @@ def correlation(a, b) -> float:
 
 def idd_durations(model, rec: dict, text: str) -> np.ndarray:
     """IDD's float durations for a backbone record under a rate instruction."""
-    instr = token_embeddings(text)[None]
-    base = rec["base"][None].float()
-    mask = torch.ones_like(base, dtype=torch.bool)
-    with torch.no_grad():
-        log_d = model(rec["bert"][None].float(), base, mask, instr,
-                      torch.ones(instr.shape[:2], dtype=torch.bool))
-    return torch.exp(log_d[0]).numpy()
+    return predict_durations(model, rec["bert"], rec["base"], rec["tokens"], token_embeddings(text))
 
 
 def phone_mae_ms(pred: np.ndarray, real: np.ndarray, groups, in_slot: bool) -> float:

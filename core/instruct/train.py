@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from core.constants import IDD_LINE_WEIGHT
 from core.instruct import batches, corpus, phrasing
 from core.instruct.iec import IEC, VOICED_HZ, expand_to_curve
 from core.instruct.idd import IDD
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 SEMITONE = 12 / math.log(2)
 LINE_DB_SCALE = 10.0     # dB of line gain that weigh as much as 1.0 of log tempo
 PAUSE_SCALE = 4.0        # frames of pause error that weigh as much as 1.0 of log tempo
+LINE_HUBER_BETA = 0.5    # line head: quadratic below this error (log units)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class TrainConfig:
     log_every: int = 100
     mse_weight: float = 0.0          # extra MSE on durations (0 = the paper's loss)
     structure_weight: float = 0.0    # line tempo / trend / pause term (0 = the paper's loss)
+    line_weight: float = IDD_LINE_WEIGHT  # IDD's line head against the stated profile (0 = off)
     real_share: float = 0.5          # share of IDD examples from real recordings (when given)
     augment: float = 0.5             # share of those under a drawn rate profile
     real_iec_share: float = 0.5      # share of IEC examples from real emotion pairs
@@ -51,14 +54,29 @@ def adam(params, lr: float):
     return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.98), eps=1e-9)
 
 
-def duration_loss(model: IDD, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def duration_loss(model: IDD, batch: dict) -> tuple[torch.Tensor, ...]:
     """(L1, MSE) between predicted and target durations in frames, over real phonemes,
-    and the line-structure error (structure_loss)."""
-    log_d = model(batch["bert"], batch["base"], batch["mask"], batch["instr"], batch["instr_mask"])
+    the line-structure error (structure_loss) and the line head's (line_head_loss)."""
+    log_d, line = model.parts(batch["bert"], batch["base"], batch["mask"], batch["instr"],
+                              batch["instr_mask"], batch["gaps"])
     pred = torch.exp(log_d)
     err = (pred - batch["target"]) * batch["mask"]
     n = batch["mask"].sum()
-    return err.abs().sum() / n, (err ** 2).sum() / n, structure_loss(pred, batch)
+    return (err.abs().sum() / n, (err ** 2).sum() / n, structure_loss(pred, batch),
+            line_head_loss(line, batch))
+
+
+def line_head_loss(line: torch.Tensor, batch: dict) -> torch.Tensor:
+    """Huber (smooth L1, beta LINE_HUBER_BETA) of IDD's line head against what the
+    instruction states (batches.line_values): log tempo, log end/start trend, pause frames
+    per gap, averaged. Not plain L1: where the slots do not yet tell "accelerate" or "with
+    pauses" from the rest, L1 pulls the head to the group's median, i.e. no trend and no
+    pause (a run with L1 ended with the pause at 0 and "accelerate" at x1.00); the
+    quadratic part moves it toward the mean and keeps a gradient that separates them."""
+    if "line" not in batch:
+        return torch.zeros(())
+    scale = torch.tensor([1.0, 1.0, PAUSE_SCALE])      # pause frames weigh as log units
+    return torch.nn.functional.smooth_l1_loss(line / scale, batch["line"] / scale, beta=LINE_HUBER_BETA)
 
 
 def structure_loss(pred: torch.Tensor, batch: dict) -> torch.Tensor:
@@ -123,9 +141,10 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
                                                 pct_start=0.1)
     t0, c0, history = time.perf_counter(), time.process_time(), []
     for step in range(1, cfg.steps + 1):
-        l_dur, l_mse, l_struct = duration_loss(idd, batches.sample_idd_batch(
+        l_dur, l_mse, l_struct, l_line = duration_loss(idd, batches.sample_idd_batch(
             records, bank, rng, cfg.batch, real.get("idd", ()), cfg.real_share, cfg.augment))
-        loss = 2 * l_dur + cfg.mse_weight * l_mse + cfg.structure_weight * l_struct
+        loss = (2 * l_dur + cfg.mse_weight * l_mse + cfg.structure_weight * l_struct
+                + cfg.line_weight * l_line)
         if iec is not None:
             batch, examples = batches.sample_iec_batch(records, rng, cfg.batch, real.get("iec", ()),
                                                        cfg.real_iec_share, real.get("table"))
@@ -144,6 +163,7 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
         sched.step()
         if step % cfg.log_every == 0 or step == cfg.steps:
             row = dict(step=step, dur=round(l_dur.item(), 3), structure=round(l_struct.item(), 3),
+                       line_head=round(l_line.item(), 3),
                        s=round(time.perf_counter() - t0, 1))
             if iec is not None:
                 row.update(f0_st=round(float(l_f0.detach()), 3), energy=round(float(l_en.detach()), 4),
@@ -156,6 +176,9 @@ def train_idd_iec(records: list[dict], cfg: TrainConfig, use_slots: bool = True,
                 loss="2*L1(dur)" + (f" + {cfg.mse_weight}*MSE(dur)" if cfg.mse_weight else "")
                 + (f" + {cfg.structure_weight}*(L1 log tempo + L1 log trend + L1(boundary frames, line sum)/"
                    f"{PAUSE_SCALE:g})" if cfg.structure_weight else "")
+                + (f" + {cfg.line_weight}*(line head vs stated: mean Huber(beta {LINE_HUBER_BETA:g}) of "
+                   f"log tempo, log trend, pause frames / {PAUSE_SCALE:g})"
+                   if cfg.line_weight else "")
                 + (" + L1(F0 st) + L1(energy) + L1(gain dB)/10 + L1(log tempo)" if iec else ""),
                 real=dict(idd_lines=len(real.get("idd", ())), iec_examples=len(real.get("iec", ())),
                           real_share=cfg.real_share, augment=cfg.augment,

@@ -71,6 +71,7 @@ def run_training(args, out: Path | None, command: str) -> dict:
                       n_slots=args.slots, iters=args.iters, seed=args.seed,
                       bank_size=args.bank_size, mse_weight=args.mse_weight,
                       structure_weight=args.structure_weight,
+                      line_weight=getattr(args, "line_weight", 0.0),
                       real_share=args.real_share, augment=args.augment,
                       real_iec_share=args.real_iec_share)
     real = _real_data(args, data_info)
@@ -81,15 +82,16 @@ def run_training(args, out: Path | None, command: str) -> dict:
                        "from the training phrasing families only"
                        + ("; with --real, the emotion transform uses the table measured from "
                           "RAVDESS (data.real.measured_table) instead of the rules" if real else "")))
-    idd, iec, info = train_idd_iec(train_recs, cfg, use_slots=True, with_iec=True, real=real)
-    print(f"IDD+IEC: {info['steps']} steps in {info['seconds']} s, final {info['final']}")
-    checkpoints.save_module(idd, out / checkpoints.IDD_PATH.name)
-    checkpoints.save_module(iec, out / checkpoints.IEC_PATH.name)
+    with_iec = not getattr(args, "idd_only", False)
+    idd, iec, info = train_idd_iec(train_recs, cfg, use_slots=True, with_iec=with_iec, real=real)
+    print(f"IDD{'+IEC' if with_iec else ''}: {info['steps']} steps in {info['seconds']} s, "
+          f"final {info['final']}")
     terms = _terms(data_info.get("real"))
-    sidecar["files"][checkpoints.IDD_PATH.name] = dict(module="IDD", config=idd.config, command=command,
-                                                            **terms, **info)
-    sidecar["files"][checkpoints.IEC_PATH.name] = dict(module="IEC", config=iec.config, command=command,
-                                                            **terms, **info)
+    for module, path in ((idd, checkpoints.IDD_PATH), (iec, checkpoints.IEC_PATH)):
+        if module is not None:
+            checkpoints.save_module(module, out / path.name)
+            sidecar["files"][path.name] = dict(module=type(module).__name__, config=module.config,
+                                               command=command, **terms, **info)
     _write_sidecar(out, sidecar)
     if not args.no_ablation:
         from dataclasses import replace
