@@ -15,9 +15,10 @@ import pytest  # noqa: E402
 # The costliest modules (measured, docs/testing.md) go first: --dist loadscope with
 # --no-loadscope-reorder (pyproject.toml) hands out whole modules in collection order,
 # so a slow module collected last would run alone at the end while the others idle.
-SLOW_FIRST = ("test_voice_fit.py", "test_batch.py", "test_voice_clone.py",
-              "test_progressive.py", "test_app_editor.py", "test_engine_controls.py",
-              "test_imports.py", "test_cli.py", "test_eval_engine.py", "test_session.py")
+SLOW_FIRST = ("test_voice_clone.py", "test_app_editor.py", "test_voice_fit.py",
+              "test_batch.py", "test_progressive.py", "test_engine_controls.py",
+              "test_imports.py", "test_cli.py", "test_session.py", "test_one_pipeline.py",
+              "test_analyze.py", "test_eval_engine.py", "test_instruct_real.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -20,9 +20,15 @@ from _window import open_window  # noqa: E402
 WAIT = 120_000      # ms; the first render loads the backbone
 
 
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """The 2-s test clip; no test writes to it, so the module shares one."""
+    return make_video(tmp_path_factory.mktemp("clip") / "clip.mp4", 2.0)
+
+
 @pytest.fixture
-def project_path(tmp_path):
-    video = make_video(tmp_path / "clip.mp4", 2.0)
+def project_path(tmp_path, clip):
+    video = clip
     mouth = [0.0, 0.1, 0.3, 0.5, 0.2, 0.4, 0.6, 0.3, 0.1, 0.0, None, 0.0]
     cue = Cue(id="c1", text="Bin blue.", start=0.5, end=1.3,
               rate_instruction="Speak evenly.", emotion_instruction="Calm.",
@@ -157,26 +163,6 @@ def test_export_from_the_editor(win, project_path, qtbot, tmp_path):
     assert "exist already" in win.jobs.last_error
 
 
-def test_transport_steps_frames_and_plays_silently(win, project_path, qtbot):
-    win.open_project(project_path)
-    rendered(win, qtbot)
-    win.transport.seek(0.0)
-    win.transport.step(2)
-    assert win.transport.time == pytest.approx(0.08)
-    assert win.video.tc.text().startswith("00:00:00:02")
-    win.transport.play()
-    assert win.transport.player.backend.name == "silent"
-    qtbot.wait(300)
-    assert win.transport.time > 0.15
-    win.transport.pause()
-    win.transport.set_mode("original")
-    prog = win.transport.program(0.0, 2.0)
-    assert np.abs(prog).max() > 0.05                      # the original's tone
-    win.transport.set_mode("dub")
-    dub = win.transport.program(0.0, 2.0)
-    assert not dub[:int(0.45 * 24000)].any() and np.abs(dub).max() > 0.01
-
-
 def test_voice_change_and_emotion_analysis(win, project_path, qtbot):
     from core.project import ENTITIES
     win.open_project(project_path)
@@ -218,35 +204,6 @@ def test_new_project_from_video_and_script_is_analysed(win, qtbot, tmp_path):
     rendered(win, qtbot, cue.id)
 
 
-def test_keys_drive_the_transport(win, project_path, qtbot):
-    from PySide6.QtCore import Qt
-    win.open_project(project_path)
-    rendered(win, qtbot)
-    win.timeline.setFocus()
-    win.transport.seek(0.0)
-    qtbot.keyClick(win.timeline, Qt.Key.Key_Right)
-    qtbot.keyClick(win.timeline, Qt.Key.Key_Right)
-    assert win.transport.time == pytest.approx(0.08)
-    qtbot.keyClick(win.timeline, Qt.Key.Key_Left)
-    assert win.transport.time == pytest.approx(0.04)
-    qtbot.keyClick(win.timeline, Qt.Key.Key_B)
-    assert win.transport.mode == "original" and win.mode_box.currentText() == "Original"
-    qtbot.keyClick(win.timeline, Qt.Key.Key_Space)
-    assert win.transport.player.playing
-    qtbot.keyClick(win.timeline, Qt.Key.Key_K)
-    assert not win.transport.player.playing
-    qtbot.keyClick(win.timeline, Qt.Key.Key_O)              # loop the cue with pre-roll
-    assert win.transport.loop == pytest.approx((0.0, 2.3)) and win.transport.player.playing
-    win.transport.pause()
-    # typing in an instruction field types; it does not play
-    field = win.instructions.edits["rate_instruction"]
-    field.setFocus()
-    field.moveCursor(field.textCursor().MoveOperation.End)
-    qtbot.keyClicks(field, " ok")
-    assert not win.transport.player.playing
-    assert field.text().endswith(" ok")
-
-
 def test_dragging_the_cue_out_time_refits_the_line(win, project_path, qtbot):
     win.open_project(project_path)
     rendered(win, qtbot)
@@ -284,16 +241,6 @@ def test_switching_cues_keeps_text_being_typed(win, project_path, qtbot):
     assert win.instructions.edits["emotion_instruction"].text() == "Whispered, scared."
 
 
-def test_opening_another_project_while_rendering_does_not_wait(win, project_path, qtbot):
-    import time
-    win.open_project(project_path)                  # its render starts in the background
-    t0 = time.monotonic()
-    win.open_project(project_path)                  # same cue ids, new session
-    assert time.monotonic() - t0 < 2.0
-    rendered(win, qtbot)
-    assert win.session.audio("c1") is not None and win.timeline.mel.mel.shape[0] > 0
-
-
 def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot, monkeypatch):
     """The wiring: the clone job with the window's settings, the cue's new voice, its
     render and undo. The cloning itself (core.voice_clone.cached_clone: Whisper's words,
@@ -323,3 +270,56 @@ def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot, monkeypat
     assert win.editor.last_result.alignment.voice == voice
     win.editor.undo.undo()
     assert win.session.project.cue("c1").voice == "en_lj"
+
+
+def test_reopening_does_not_wait_then_transport_and_keys(win, project_path, qtbot):
+    """One rendered project serves three checks: a second open while the first one
+    renders returns at once; the transport steps and plays; the keys drive it."""
+    import time
+    from PySide6.QtCore import Qt
+    win.open_project(project_path)                  # its render starts in the background
+    t0 = time.monotonic()
+    win.open_project(project_path)                  # same cue ids, new session
+    assert time.monotonic() - t0 < 2.0
+    rendered(win, qtbot)
+    assert win.session.audio("c1") is not None and win.timeline.mel.mel.shape[0] > 0
+    # the transport steps frames and plays silently
+    win.transport.seek(0.0)
+    win.transport.step(2)
+    assert win.transport.time == pytest.approx(0.08)
+    assert win.video.tc.text().startswith("00:00:00:02")
+    win.transport.play()
+    assert win.transport.player.backend.name == "silent"
+    qtbot.wait(300)
+    assert win.transport.time > 0.15
+    win.transport.pause()
+    win.transport.set_mode("original")
+    prog = win.transport.program(0.0, 2.0)
+    assert np.abs(prog).max() > 0.05                      # the original's tone
+    win.transport.set_mode("dub")
+    dub = win.transport.program(0.0, 2.0)
+    assert not dub[:int(0.45 * 24000)].any() and np.abs(dub).max() > 0.01
+    # the keys drive the transport
+    win.timeline.setFocus()
+    win.transport.seek(0.0)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Right)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Right)
+    assert win.transport.time == pytest.approx(0.08)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Left)
+    assert win.transport.time == pytest.approx(0.04)
+    qtbot.keyClick(win.timeline, Qt.Key.Key_B)
+    assert win.transport.mode == "original" and win.mode_box.currentText() == "Original"
+    qtbot.keyClick(win.timeline, Qt.Key.Key_Space)
+    assert win.transport.player.playing
+    qtbot.keyClick(win.timeline, Qt.Key.Key_K)
+    assert not win.transport.player.playing
+    qtbot.keyClick(win.timeline, Qt.Key.Key_O)              # loop the cue with pre-roll
+    assert win.transport.loop == pytest.approx((0.0, 2.3)) and win.transport.player.playing
+    win.transport.pause()
+    # typing in an instruction field types; it does not play
+    field = win.instructions.edits["rate_instruction"]
+    field.setFocus()
+    field.moveCursor(field.textCursor().MoveOperation.End)
+    qtbot.keyClicks(field, " ok")
+    assert not win.transport.player.playing
+    assert field.text().endswith(" ok")

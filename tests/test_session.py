@@ -12,10 +12,16 @@ def one_cue(text="Bin blue.", start=0.5, end=1.3, **kw):
     return Project(cues=[Cue(id="c1", text=text, start=start, end=end, **kw)])
 
 
-def test_update_predicts_fits_the_slot_and_renders(engine):
+@pytest.fixture(scope="module")
+def first_line(engine):
+    """A new session's first update of one_cue() (tests that only read it share it)."""
     s = Session(one_cue(), engine_factory=lambda: engine)
     assert s.status("c1") == "new" and s.needs("c1") == "predict"
-    r = s.update("c1")
+    return s, s.update("c1")
+
+
+def test_update_predicts_fits_the_slot_and_renders(first_line):
+    s, r = first_line
     assert r.predicted and r.current and not r.partial
     assert r.alignment.n_frames == 32                 # fitted to the 0.8 s slot
     assert len(r.audio) == r.alignment.n_samples
@@ -123,10 +129,10 @@ def test_render_all_redoes_a_cue_edited_while_it_rendered(engine):
     assert "ɹ" in "".join(s.project.cue("c1").alignment.phonemes)
 
 
-def test_render_all_can_hand_each_line_to_disk_and_let_go_of_it(engine, tmp_path):
+def test_render_all_can_hand_each_line_to_disk_and_let_go_of_it(engine, first_line, tmp_path):
     from core.spill import SpilledAudio
-    kept = Session(one_cue(), engine_factory=lambda: engine).render_all()
     s = Session(one_cue(), engine_factory=lambda: engine)
+    kept = {"c1": first_line[1].audio}       # the same line, kept in memory by a session
     with SpilledAudio(near=tmp_path) as store:
         out = s.render_all(into=store)
         assert out is store and list(store) == ["c1"]
