@@ -60,3 +60,28 @@ def test_decoder_block_gives_the_same_numbers_with_and_without_gradients():
     assert with_grad.requires_grad and not without.requires_grad
     assert torch.equal(with_grad.detach(), without)
     assert torch.equal(x, before)
+
+
+def test_plbert_matches_transformers_albert_on_the_real_weights():
+    """core.backbone.albert re-implements AlbertModel (no transformers import when the
+    engine loads); on Kokoro's weights it must give the same hidden states, padding too."""
+    from transformers import AlbertConfig, AlbertModel
+    from core.backbone.albert import PLBert
+    from core.backbone.loader import converted_weights
+    config = json.loads(assets.config_path().read_text())
+    plbert = {k: v for k, v in config["plbert"].items() if k != "dropout"}
+    weights = {k[5:]: v for k, v in converted_weights().items() if k.startswith("bert.")}
+    ours = PLBert(vocab_size=config["n_token"], **plbert).eval()
+    ours.load_state_dict(weights, strict=True)
+    ref = AlbertModel(AlbertConfig(vocab_size=config["n_token"], **plbert),
+                      add_pooling_layer=False).eval()
+    ref.load_state_dict(weights, strict=True)
+    torch.manual_seed(0)
+    ids = torch.randint(1, config["n_token"], (2, 40))
+    mask = torch.ones_like(ids)
+    mask[1, 25:] = 0
+    with torch.inference_mode():
+        a, b = ours(ids, mask), ref(input_ids=ids, attention_mask=mask).last_hidden_state
+        assert ours(ids[:1]).shape == (1, 40, 768)
+    assert (a[0] - b[0]).abs().max() < 1e-4 and (a[1, :25] - b[1, :25]).abs().max() < 1e-4
+    assert b.abs().mean() > 0.1          # real activations, not a trivially small output

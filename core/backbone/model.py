@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-from transformers import AlbertConfig, AlbertModel
 
+from core.backbone.albert import PLBert
 from core.backbone.decoder import Decoder
 from core.backbone.encoder import ProsodyPredictor, TextEncoder
 
@@ -18,20 +18,19 @@ class KokoroBackbone(nn.Module):
         super().__init__()
         self.vocab: dict[str, int] = config["vocab"]
         plbert = {k: v for k, v in config["plbert"].items() if k != "dropout"}
-        self.bert = AlbertModel(AlbertConfig(vocab_size=config["n_token"], **plbert),
-                                add_pooling_layer=False)
-        self.bert_encoder = nn.Linear(self.bert.config.hidden_size, config["hidden_dim"])
+        self.bert = PLBert(vocab_size=config["n_token"], **plbert)
+        self.bert_encoder = nn.Linear(self.bert.hidden_size, config["hidden_dim"])
         self.predictor = ProsodyPredictor(config["style_dim"], config["hidden_dim"],
                                           config["n_layer"], config["max_dur"])
         self.text_encoder = TextEncoder(config["hidden_dim"], config["text_encoder_kernel_size"],
                                         config["n_layer"], config["n_token"])
         self.decoder = Decoder(config["hidden_dim"], config["style_dim"], config["n_mels"],
                                **config["istftnet"])
-        self.max_tokens = self.bert.config.max_position_embeddings
+        self.max_tokens = self.bert.max_positions
 
     def phoneme_features(self, ids: torch.Tensor) -> torch.Tensor:
         """PL-BERT output after the 768->512 projection: [B, T, 512]."""
-        hidden = self.bert(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state
+        hidden = self.bert(ids)
         return self.bert_encoder(hidden)
 
     def duration_features(self, bert: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
