@@ -141,6 +141,13 @@ def test_clone_with_a_transcript_fits_the_clip(engine, loaded, monkeypatch):
     c = voice["clone"]
     assert c["method"] == "fit" and c["transcript"] == text and c["transcript_from"] == "given"
     assert c["reference"] == "lj.flac" and len(voice["vector"]) == 256
+    # no acoustic steps: the acoustic half is the start, the average of the start packs
+    from core.voices import style_vector
+    start = voice["fit"]["start"]
+    assert start["acoustic"] == "average" and start["acoustic_packs"] == ["jf_alpha", "jm_kumo"]
+    n = len(engine.tokens(engine.phonemize(text))) - 2         # the pack entry it used
+    mean = (style_vector("jf_alpha", n)[:128] + style_vector("jm_kumo", n)[:128]) / 2
+    assert np.allclose(voice["vector"][:128], mean, atol=1e-5)
 
 
 def test_shipped_voices_are_listed_and_default():

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.constants import CLONE_STEPS
 from core.errors import UserError
 
 
@@ -24,7 +25,8 @@ def register(subparsers) -> None:
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     cl.add_argument("reference", help="a recording of the target speaker (wav, mp3, mp4, ...)")
     cl.add_argument("-o", "--output", required=True, help="the voice file to write (.json)")
-    cl.add_argument("--steps", type=int, default=30, help="tuning steps (more = closer, slower)")
+    cl.add_argument("--steps", type=int, default=CLONE_STEPS,
+                    help="acoustic tuning steps (more = closer, slower)")
     cl.add_argument("--no-wer-check", action="store_true",
                     help="pick the checkpoint by speaker similarity alone (skips Whisper)")
     cl.add_argument("--force", action="store_true", help="overwrite an existing voice file")
