@@ -59,7 +59,7 @@ def setting(kv: str) -> tuple[str, object]:
     from core.voice_fit import FitSettings
     key, _, value = kv.partition("=")
     kind = type(getattr(FitSettings(), key))
-    return key, kind(value)
+    return key, (value.lower() in ("1", "true", "yes") if kind is bool else kind(value))
 
 
 def main() -> int:
@@ -116,7 +116,8 @@ def main() -> int:
         what = " ".join(msg.split()[:2])
         if what != stage[0]:
             stage[0] = what
-            print(f"  {time.perf_counter() - w0:6.1f} s  {msg}", flush=True)
+            print(f"  {time.perf_counter() - w0:6.1f} s wall {time.process_time() - c0:6.1f} s CPU"
+                  f"  {msg}", flush=True)
     voice = clone_voice(audio, SAMPLE_RATE, eng=eng, transcript=text, progress=progress, **kw)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     c, fit = voice["clone"], voice.get("fit", {})

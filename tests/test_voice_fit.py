@@ -148,6 +148,8 @@ def test_clone_with_a_transcript_fits_the_clip(engine, loaded, monkeypatch):
     n = len(engine.tokens(engine.phonemize(text))) - 2         # the pack entry it used
     mean = (style_vector("jf_alpha", n)[:128] + style_vector("jm_kumo", n)[:128]) / 2
     assert np.allclose(voice["vector"][:128], mean, atol=1e-5)
+    # only the fitted voice was rendered to be measured
+    assert c["before"]["similarity"] is None and -1 <= c["after"]["similarity"] <= 1
 
 
 def test_shipped_voices_are_listed_and_default():

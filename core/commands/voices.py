@@ -150,7 +150,9 @@ def run_clone(args) -> int:
         print(file=sys.stderr)
     save_voice(voice, out)
     c = voice["clone"]
-    print(f"{out}: from {c['start_pack']}, speaker similarity {c['before']['similarity']:.2f} -> "
+    start = c["before"]["similarity"]            # None when the clone did not measure it
+    start = "" if start is None else f"{start:.2f} -> "
+    print(f"{out}: from {c['start_pack']}, speaker similarity {start}"
           f"{c['after']['similarity']:.2f} (kept step {c['kept_step']}/{c['steps']}), "
           f"{c['seconds']:.0f} s")
     return 0

@@ -52,6 +52,7 @@ class FitSettings:
     pull_weight: float = 0.1          # L2 pull of the acoustic half towards its start
     val_crops: int = 4
     acoustic_start: str = "best"      # "best" pack by mel loss, or "average" of the packs
+    measure_start: bool = True        # the start's acoustic figures (renders; cloning skips)
     seed: int = 0
 
 
@@ -117,15 +118,15 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
             packs = start_packs or START_PACKS
             n_tokens = int(np.median([len(t.tokens) - 2 for t in targets]))
             s0, start = fit.start(packs, n_tokens, settings.acoustic_start == "average")
-        before = fit.figures(s0)
+        before = fit.figures(s0, acoustic_too=settings.measure_start)
         s1 = fit.prosody(s0)
         s2 = fit.acoustic(s1)
         report(0.96, "measuring the fitted voice")
         after = fit.figures(s2)
     seconds = sum(len(a) for a, _, _ in recordings) / SAMPLE_RATE
+    start_sim = "" if before["similarity"] is None else f"{before['similarity']:.2f} -> "
     report(1.0, f"done: duration error {before['duration_mae_ms']:.0f} -> "
-                f"{after['duration_mae_ms']:.0f} ms, similarity {before['similarity']:.2f} -> "
-                f"{after['similarity']:.2f}")
+                f"{after['duration_mae_ms']:.0f} ms, similarity {start_sim}{after['similarity']:.2f}")
     return {"vector": [round(float(x), 6) for x in s2[0].tolist()],
             "fit": {"version": FIT_VERSION, "recordings": [n for _, _, n in recordings],
                     "skipped": skipped,
@@ -226,10 +227,13 @@ class _Fit:
         self.report(done, f"{label}: loss {loss.item():.3f}")
 
     @torch.no_grad()
-    def figures(self, style) -> dict:
-        return {**prosody.figures(self.model, self.pdata, style),
-                **acoustic.figures(self.model, self.adata, style, self.val,
-                                   self.s.crop_frames, self.target_emb)}
+    def figures(self, style, acoustic_too: bool = True) -> dict:
+        """Prosody and acoustic figures; without acoustic_too (no renders) the acoustic
+        ones are None."""
+        sound = (acoustic.figures(self.model, self.adata, style, self.val, self.s.crop_frames,
+                                  self.target_emb) if acoustic_too
+                 else {"mel_l1": None, "similarity": None})
+        return {**prosody.figures(self.model, self.pdata, style), **sound}
 
 
 # ---------------------------------------------------------------- files and cache

@@ -3,7 +3,8 @@
 Made for a 10-s clip on one CPU thread (bench/results/clone_speed.md has the profile):
 the acoustic half starts from the average of the start packs' acoustic halves (no renders
 to choose it; on LJSpeech it is a closer speaker than any one pack), the prosody half
-takes a few large steps, and the fitted voice is measured on one validation crop.
+takes a few large steps, and only the fitted voice is rendered to be measured (the
+start's similarity is None; bench/clone_speed.py --set measure_start=True measures it).
 An acoustic step (a 34-frame crop through the decoder, forward and backward, and the
 torch d-vector: one 0.8-s window) costs about 2.5 s; `steps` sets how many.
 """
@@ -19,7 +20,7 @@ CLONE_PROSODY_STEPS = 8
 def clone_settings(steps: int) -> FitSettings:
     return FitSettings(prosody_steps=CLONE_PROSODY_STEPS, prosody_batch=1, prosody_lr=0.05,
                        acoustic_steps=steps, crop_frames=34, val_crops=1,
-                       acoustic_start="average")
+                       acoustic_start="average", measure_start=False)
 
 
 def clone_by_fit(ref24: np.ndarray, transcript: str, transcript_from: str, *, steps: int,
