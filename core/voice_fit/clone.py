@@ -14,7 +14,7 @@ import numpy as np
 
 from core.voice_fit import FitSettings, fit_voice
 
-CLONE_PROSODY_STEPS = 8
+CLONE_PROSODY_STEPS = 6
 
 
 def clone_settings(steps: int) -> FitSettings:
