@@ -88,6 +88,8 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
     report = progress or (lambda f, m: None)
     if not recordings:
         raise UserError("no recordings to fit a voice to")
+    if settings.acoustic_start not in ("best", "average"):
+        raise UserError(f"unknown acoustic start {settings.acoustic_start!r}: best or average")
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()
@@ -126,7 +128,8 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
     seconds = sum(len(a) for a, _, _ in recordings) / SAMPLE_RATE
     start_sim = "" if before["similarity"] is None else f"{before['similarity']:.2f} -> "
     report(1.0, f"done: duration error {before['duration_mae_ms']:.0f} -> "
-                f"{after['duration_mae_ms']:.0f} ms, similarity {start_sim}{after['similarity']:.2f}")
+                f"{after['duration_mae_ms']:.0f} ms, similarity {start_sim}"
+                f"{after['similarity']:.2f}")
     return {"vector": [round(float(x), 6) for x in s2[0].tolist()],
             "fit": {"version": FIT_VERSION, "recordings": [n for _, _, n in recordings],
                     "skipped": skipped,
