@@ -15,7 +15,7 @@ from app.editor import Editor
 from app.jobs import JobController
 from app.selection import CueSelection
 from app.transport import MODES, Transport
-from core.constants import SAMPLE_RATE
+from core.constants import CLONE_STEPS, SAMPLE_RATE
 from core.errors import UserError
 from core.project import Project, ProjectError
 from core.session import Session
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
 
     def clone_voice(self, reference: str) -> None:
         if self.current:
-            steps = int(self.settings.value("clone/steps", 30))   # 30 steps: minutes on a CPU
+            steps = int(self.settings.value("clone/steps", CLONE_STEPS))   # about a minute on a CPU
             self.jobs.start(job_kinds.CloneVoice(self.editor, self.current, reference, steps))
 
     def export(self) -> None:

@@ -3,12 +3,16 @@
 
     python bench/clone_speed.py [REF] [--transcript TEXT] [--steps N] [--prosody-steps N]
                                 [--packs jf_alpha,jm_kumo,...] [--seconds 10]
+                                [--set FIELD=VALUE ...] [--warm-cache]
 
 REF: an audio file, or a folder of LJSpeech-style clips with a manifest.csv (path, text):
 clips are joined up to --seconds and their texts become the transcript. Without a
 transcript, clone_voice transcribes the reference with Whisper. Prints the wall and CPU
 time of core.voice_clone.clone_voice and the fit's speaker similarity before/after
 (d-vector cosine of renders against the reference, core.voice_fit.acoustic.figures).
+--set overrides fields of the clone's core.voice_fit.FitSettings (crop_frames=40,
+acoustic_start=best, ...). The user cache is a fresh temporary folder unless --warm-cache,
+so the reference's measurement (core.speech_targets) is timed too.
 """
 from __future__ import annotations
 
@@ -50,6 +54,14 @@ def reference(ref: Path, seconds: float, sr: int):
     return np.concatenate(parts), text
 
 
+def setting(kv: str) -> tuple[str, object]:
+    """"crop_frames=40" -> ("crop_frames", 40), typed like the FitSettings field."""
+    from core.voice_fit import FitSettings
+    key, _, value = kv.partition("=")
+    kind = type(getattr(FitSettings(), key))
+    return key, (value.lower() in ("1", "true", "yes") if kind is bool else kind(value))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ref", nargs="?", default=str(LJ))
@@ -62,7 +74,13 @@ def main() -> int:
     ap.add_argument("--prosody-lr", type=float, default=None)
     ap.add_argument("--packs", default=None, help="start packs, comma-separated")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="a FitSettings field for the clone's fit")
+    ap.add_argument("--warm-cache", action="store_true", help="use the user cache as it is")
     args = ap.parse_args()
+    if not args.warm_cache:
+        import tempfile
+        os.environ["INSTRUCTDUB_CACHE"] = tempfile.mkdtemp(prefix="clone_speed_")
     import torch
     torch.set_num_threads(args.threads)
     from core.constants import SAMPLE_RATE
@@ -77,12 +95,13 @@ def main() -> int:
     eng.model
     if args.prosody_steps is not None:
         fit_clone.CLONE_PROSODY_STEPS = args.prosody_steps
-    if args.acoustic_lr is not None or args.prosody_lr is not None:
+    over = {k: v for k, v in (("acoustic_lr", args.acoustic_lr),
+                              ("prosody_lr", args.prosody_lr)) if v is not None}
+    over.update(setting(kv) for kv in args.set)
+    if over:
         import dataclasses
         base = fit_clone.clone_settings
-        lrs = {k: v for k, v in (("acoustic_lr", args.acoustic_lr),
-                                 ("prosody_lr", args.prosody_lr)) if v is not None}
-        fit_clone.clone_settings = lambda steps: dataclasses.replace(base(steps), **lrs)
+        fit_clone.clone_settings = lambda steps: dataclasses.replace(base(steps), **over)
     if args.packs:
         import functools
         fit_clone.fit_voice = functools.partial(voice_fit.fit_voice,
@@ -97,7 +116,8 @@ def main() -> int:
         what = " ".join(msg.split()[:2])
         if what != stage[0]:
             stage[0] = what
-            print(f"  {time.perf_counter() - w0:6.1f} s  {msg}", flush=True)
+            print(f"  {time.perf_counter() - w0:6.1f} s wall {time.process_time() - c0:6.1f} s CPU"
+                  f"  {msg}", flush=True)
     voice = clone_voice(audio, SAMPLE_RATE, eng=eng, transcript=text, progress=progress, **kw)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     c, fit = voice["clone"], voice.get("fit", {})

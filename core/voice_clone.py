@@ -32,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 
-from core.constants import ANALYSIS_SR, SAMPLE_RATE
+from core.constants import ANALYSIS_SR, CLONE_STEPS, SAMPLE_RATE
 from core.errors import UserError
 from core.voice_fit import FitCancelled as CloneCancelled  # noqa: F401 (the editor's name)
 from core.voice_fit import check_cancel
@@ -49,7 +49,7 @@ WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half
 F0_RATIO_RANGE = (0.7, 1.45)       # about +-6 semitones: a register shift, not a new voice
-CACHE_VERSION = 3
+CACHE_VERSION = 4          # 4: the fit starts from the packs' average, fewer steps
 
 Progress = Callable[[float, str], None]
 
@@ -104,7 +104,7 @@ def _score(eng, measure: _Measure, check_als, vector, f0_ratio) -> dict:
             "score": sim - WER_WEIGHT * (wer or 0.0)}
 
 
-def clone_voice(reference: np.ndarray, sr: int, *, steps: int = 30, eng=None,
+def clone_voice(reference: np.ndarray, sr: int, *, steps: int = CLONE_STEPS, eng=None,
                 progress: Progress | None = None, cancel=None, lr: float = 0.03,
                 use_wer: bool = True, start_packs=START_PACKS, name: str = "",
                 transcript: str | None = None, method: str = "auto") -> dict:
@@ -276,7 +276,7 @@ def clone_cache_path(reference_path: str | Path, steps: int, transcript: str | N
     return cache_dir() / "voices" / f"{h.hexdigest()[:20]}-s{steps}-v{CACHE_VERSION}.json"
 
 
-def cached_clone(reference_path: str | Path, steps: int = 30, *, eng=None,
+def cached_clone(reference_path: str | Path, steps: int = CLONE_STEPS, *, eng=None,
                  progress: Progress | None = None, cancel=None,
                  transcript: str | None = None) -> dict:
     """clone_voice on a file, cached in the user cache by the file's content (and the

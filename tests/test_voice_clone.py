@@ -54,10 +54,12 @@ def test_clone_tunes_and_reports(eng, reference, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_clone_unalignable_transcript_falls_back_to_timbre(eng, reference):
+def test_clone_unalignable_transcript_falls_back_to_timbre(eng, reference, monkeypatch):
     """A transcript the recording cannot be aligned to (here four times too long) still
     gives a voice: the speaker-embedding tuning, said so in the result."""
     text = "We should clear the old trees and start a new grove. " * 4
+    monkeypatch.setattr("core.voice_clone.TUNE_TEXTS", ["Glue the sheet to the board."])
+    monkeypatch.setattr("core.voice_clone.CHECK_TEXTS", ["Rice is served in bowls."])
     voice = clone_voice(reference, 24000, steps=1, eng=eng, use_wer=False,
                         start_packs=("jm_kumo",), transcript=text, name="ref.wav")
     assert voice["clone"]["method"] == "dvector"

@@ -16,7 +16,7 @@ from core.voice_fit.sources import read_recordings
 
 DATA = Path(__file__).parent / "data" / "ljspeech"
 TINY = FitSettings(prosody_steps=8, prosody_batch=2, prosody_lr=0.03, acoustic_steps=2,
-                   crop_frames=24, val_crops=1)
+                   crop_frames=24, val_crops=1, measure_start=False)   # no renders of the start
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +141,15 @@ def test_clone_with_a_transcript_fits_the_clip(engine, loaded, monkeypatch):
     c = voice["clone"]
     assert c["method"] == "fit" and c["transcript"] == text and c["transcript_from"] == "given"
     assert c["reference"] == "lj.flac" and len(voice["vector"]) == 256
+    # no acoustic steps: the acoustic half is the start, the average of the start packs
+    from core.voices import style_vector
+    start = voice["fit"]["start"]
+    assert start["acoustic"] == "average" and start["acoustic_packs"] == ["jf_alpha", "jm_kumo"]
+    n = len(engine.tokens(engine.phonemize(text))) - 2         # the pack entry it used
+    mean = (style_vector("jf_alpha", n)[:128] + style_vector("jm_kumo", n)[:128]) / 2
+    assert np.allclose(voice["vector"][:128], mean, atol=1e-5)
+    # only the fitted voice was rendered to be measured
+    assert c["before"]["similarity"] is None and -1 <= c["after"]["similarity"] <= 1
 
 
 def test_shipped_voices_are_listed_and_default():

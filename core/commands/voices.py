@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from core.constants import CLONE_STEPS
 from core.errors import UserError
 
 
@@ -24,7 +25,8 @@ def register(subparsers) -> None:
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     cl.add_argument("reference", help="a recording of the target speaker (wav, mp3, mp4, ...)")
     cl.add_argument("-o", "--output", required=True, help="the voice file to write (.json)")
-    cl.add_argument("--steps", type=int, default=30, help="tuning steps (more = closer, slower)")
+    cl.add_argument("--steps", type=int, default=CLONE_STEPS,
+                    help="acoustic tuning steps (more = closer, slower)")
     cl.add_argument("--no-wer-check", action="store_true",
                     help="pick the checkpoint by speaker similarity alone (skips Whisper)")
     cl.add_argument("--force", action="store_true", help="overwrite an existing voice file")
@@ -148,7 +150,9 @@ def run_clone(args) -> int:
         print(file=sys.stderr)
     save_voice(voice, out)
     c = voice["clone"]
-    print(f"{out}: from {c['start_pack']}, speaker similarity {c['before']['similarity']:.2f} -> "
+    start = c["before"]["similarity"]            # None when the clone did not measure it
+    start = "" if start is None else f"{start:.2f} -> "
+    print(f"{out}: from {c['start_pack']}, speaker similarity {start}"
           f"{c['after']['similarity']:.2f} (kept step {c['kept_step']}/{c['steps']}), "
           f"{c['seconds']:.0f} s")
     return 0

@@ -1,7 +1,9 @@
 """Fit all 256 dims of a style vector to transcribed recordings of one speaker.
 
 1. targets: core.speech_targets measures each recording (aligned durations, F0, N);
-2. start: for each half, the Kokoro pack that already fits best (lowest loss);
+2. start: for the prosody half, the Kokoro pack that already fits best (lowest loss); for
+   the acoustic half the same ("best"), or the average of the packs' acoustic halves
+   ("average": no renders, and on LJSpeech a closer speaker than any one pack; cloning);
 3. prosody half (style[128:]): Adam through the teacher-forced predictor against the
    real durations (per phone group), log-F0, voicing and N (core.voice_fit.prosody);
 4. acoustic half (style[:128]): Adam through the decoder rendering the recordings' own
@@ -49,6 +51,8 @@ class FitSettings:
     speaker_weight: float = 0.5
     pull_weight: float = 0.1          # L2 pull of the acoustic half towards its start
     val_crops: int = 4
+    acoustic_start: str = "best"      # "best" pack by mel loss, or "average" of the packs
+    measure_start: bool = True        # the start's acoustic figures (renders; cloning skips)
     seed: int = 0
 
 
@@ -84,6 +88,8 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
     report = progress or (lambda f, m: None)
     if not recordings:
         raise UserError("no recordings to fit a voice to")
+    if settings.acoustic_start not in ("best", "average"):
+        raise UserError(f"unknown acoustic start {settings.acoustic_start!r}: best or average")
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()
@@ -112,15 +118,17 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
             start = {"prosody": "given vector", "acoustic": "given vector"}
         else:
             packs = start_packs or START_PACKS
-            s0, start = fit.start(packs, int(np.median([len(t.tokens) - 2 for t in targets])))
-        before = fit.figures(s0)
+            n_tokens = int(np.median([len(t.tokens) - 2 for t in targets]))
+            s0, start = fit.start(packs, n_tokens, settings.acoustic_start == "average")
+        before = fit.figures(s0, acoustic_too=settings.measure_start)
         s1 = fit.prosody(s0)
         s2 = fit.acoustic(s1)
         report(0.96, "measuring the fitted voice")
         after = fit.figures(s2)
     seconds = sum(len(a) for a, _, _ in recordings) / SAMPLE_RATE
+    start_sim = "" if before["similarity"] is None else f"{before['similarity']:.2f} -> "
     report(1.0, f"done: duration error {before['duration_mae_ms']:.0f} -> "
-                f"{after['duration_mae_ms']:.0f} ms, similarity {before['similarity']:.2f} -> "
+                f"{after['duration_mae_ms']:.0f} ms, similarity {start_sim}"
                 f"{after['similarity']:.2f}")
     return {"vector": [round(float(x), 6) for x in s2[0].tolist()],
             "fit": {"version": FIT_VERSION, "recordings": [n for _, _, n in recordings],
@@ -157,20 +165,26 @@ class _Fit:
         return total / len(crop_list)
 
     @torch.no_grad()
-    def start(self, packs, n_tokens: int) -> tuple[torch.Tensor, dict]:
-        """The best pack for each half, by the fit's own losses."""
+    def start(self, packs, n_tokens: int, average: bool = False) -> tuple[torch.Tensor, dict]:
+        """The best pack for the prosody half, by its loss; for the acoustic half the best
+        pack by the mel loss, or (average) the mean of the packs' acoustic halves."""
         from core.voices import style_vector
         vecs = {p: torch.from_numpy(style_vector(p, n_tokens))[None] for p in packs}
         few = self.pdata[:4]
         p_loss = {p: float(self._prosody_loss(v, few)) for p, v in vecs.items()}
-        self.report(0.17, "choosing the starting voice")
-        a_loss = {p: float(self._acoustic_loss(v, self.val[:2])) for p, v in vecs.items()}
-        bp, ba = min(p_loss, key=p_loss.get), min(a_loss, key=a_loss.get)
-        style = torch.cat([vecs[ba][:, :128], vecs[bp][:, 128:]], dim=1)
-        log.info("start: prosody %s %s, acoustic %s %s", bp, p_loss, ba, a_loss)
-        return style, {"prosody": bp, "acoustic": ba,
-                       "prosody_loss": {k: round(v, 4) for k, v in p_loss.items()},
-                       "acoustic_loss": {k: round(v, 4) for k, v in a_loss.items()}}
+        bp = min(p_loss, key=p_loss.get)
+        info = {"prosody": bp, "prosody_loss": {k: round(v, 4) for k, v in p_loss.items()}}
+        if average:
+            acoustic_half = torch.stack([v[:, :128] for v in vecs.values()]).mean(0)
+            info.update(acoustic="average", acoustic_packs=list(vecs))
+        else:
+            self.report(0.17, "choosing the starting voice")
+            a_loss = {p: float(self._acoustic_loss(v, self.val[:2])) for p, v in vecs.items()}
+            ba = min(a_loss, key=a_loss.get)
+            acoustic_half = vecs[ba][:, :128]
+            info.update(acoustic=ba, acoustic_loss={k: round(v, 4) for k, v in a_loss.items()})
+        log.info("start: %s", info)
+        return torch.cat([acoustic_half, vecs[bp][:, 128:]], dim=1), info
 
     def prosody(self, s0: torch.Tensor) -> torch.Tensor:
         s = self.s
@@ -216,10 +230,13 @@ class _Fit:
         self.report(done, f"{label}: loss {loss.item():.3f}")
 
     @torch.no_grad()
-    def figures(self, style) -> dict:
-        return {**prosody.figures(self.model, self.pdata, style),
-                **acoustic.figures(self.model, self.adata, style, self.val,
-                                   self.s.crop_frames, self.target_emb)}
+    def figures(self, style, acoustic_too: bool = True) -> dict:
+        """Prosody and acoustic figures; without acoustic_too (no renders) the acoustic
+        ones are None."""
+        sound = (acoustic.figures(self.model, self.adata, style, self.val, self.s.crop_frames,
+                                  self.target_emb) if acoustic_too
+                 else {"mel_l1": None, "similarity": None})
+        return {**prosody.figures(self.model, self.pdata, style), **sound}
 
 
 # ---------------------------------------------------------------- files and cache

@@ -1,9 +1,12 @@
 """Cloning a voice from one transcribed reference clip with the fit of core.voice_fit.
 
-Cost on one CPU thread (measured on a quiet machine, see the voice_fit tests and the
-report of issue 9): about 1 s per 0.5 s of prosody step on a 10 s clip and about 3 s per
-acoustic step (a 1 s crop through the decoder, forward and backward), plus a few
-seconds to measure the clip and pick the start. `steps` sets the acoustic steps.
+Made for a 10-s clip on one CPU thread (bench/results/clone_speed.md has the profile):
+the acoustic half starts from the average of the start packs' acoustic halves (no renders
+to choose it; on LJSpeech it is a closer speaker than any one pack), the prosody half
+takes a few large steps, and only the fitted voice is rendered to be measured (the
+start's similarity is None; bench/clone_speed.py --set measure_start=True measures it).
+An acoustic step (a 34-frame crop through the decoder, forward and backward, and the
+torch d-vector: one 0.8-s window) costs about 2.5 s; `steps` sets how many.
 """
 from __future__ import annotations
 
@@ -11,12 +14,13 @@ import numpy as np
 
 from core.voice_fit import FitSettings, fit_voice
 
-CLONE_PROSODY_STEPS = 30
+CLONE_PROSODY_STEPS = 6
 
 
 def clone_settings(steps: int) -> FitSettings:
-    return FitSettings(prosody_steps=CLONE_PROSODY_STEPS, prosody_batch=1, acoustic_steps=steps,
-                       crop_frames=40, val_crops=2)
+    return FitSettings(prosody_steps=CLONE_PROSODY_STEPS, prosody_batch=1, prosody_lr=0.05,
+                       acoustic_steps=steps, crop_frames=34, val_crops=1,
+                       acoustic_start="average", measure_start=False)
 
 
 def clone_by_fit(ref24: np.ndarray, transcript: str, transcript_from: str, *, steps: int,
