@@ -54,7 +54,7 @@ def test_a_repeated_line_is_rendered_once():
     backend = Recorder()
     res = run_batch(project, backend)
     assert backend.submitted == ["a1", "b1", "c1"]
-    assert res.rendered == ["a1", "b1", "c1"] and res.shared == ["a2", "a3"]
+    assert sorted(res.rendered) == ["a1", "b1", "c1"] and sorted(res.shared) == ["a2", "a3"]
     assert res.done == res.total == 5 and not res.failed
     for twin in ("a2", "a3"):
         assert res.audio[twin] is res.audio["a1"] and res.cues[twin] == res.cues["a1"]
@@ -65,4 +65,4 @@ def test_a_twin_shares_its_first_ones_failure():
     res = run_batch(looped(), Recorder(fail="a1"))
     assert sorted((f.cue_id, f.reason) for f in res.failed) == [
         ("a1", "no phonemes"), ("a2", "no phonemes"), ("a3", "no phonemes")]
-    assert res.rendered == ["b1", "c1"] and res.done == 5
+    assert sorted(res.rendered) == ["b1", "c1"] and res.done == 5
