@@ -95,11 +95,12 @@ class TimelineWidget(pg.GraphicsLayoutWidget):
             return
         self.f0.set_values(alignment.f0, t0)
         self.energy.set_values(alignment.energy, t0)
-        voiced = np.asarray(alignment.f0)[np.asarray(alignment.f0) > 0]
+        # float64: a float32 range overflows pyqtgraph's comparison with its 1e307 limit
+        voiced = np.asarray(alignment.f0, np.float64)[np.asarray(alignment.f0) > 0]
         if len(voiced):
-            self.f0_plot.setYRange(max(0, voiced.min() * 0.7), voiced.max() * 1.3, padding=0)
+            self.f0_plot.setYRange(max(0.0, voiced.min() * 0.7), voiced.max() * 1.3, padding=0)
         if len(alignment.energy):
-            e = np.asarray(alignment.energy)
+            e = np.asarray(alignment.energy, np.float64)
             self.energy_plot.setYRange(e.min() - 0.1 * np.ptp(e), e.max() + 0.2 * np.ptp(e) + 1e-3,
                                        padding=0)
 
