@@ -95,8 +95,10 @@ def speaker_similarity(a: np.ndarray, sr_a: int, b: np.ndarray, sr_b: int) -> fl
 
 # --------------------------------------------------------------- torch port
 
+@lru_cache(maxsize=1)
 def _onnx_weights() -> dict[str, np.ndarray]:
-    """Dequantised float weights: lstm{k}.{w,r,b} and proj.{w,b}."""
+    """Dequantised float weights: lstm{k}.{w,r,b} and proj.{w,b} (read once per process:
+    every clone builds a fresh module from them)."""
     import onnx
     from onnx import numpy_helper
     graph = onnx.load(str(embedder_path())).graph
