@@ -48,3 +48,19 @@ def test_fft_resample_keeps_length_and_tone():
 def test_silence_is_refused():
     with pytest.raises(MeasurementError, match="silent"):
         get_dvector().embed(np.zeros(SR, np.float32), SR)
+
+
+def test_log_mel_features_are_librosas():
+    """The embedder's features in numpy (no librosa import when cloning) must be the
+    librosa recipe it was trained with: Slaney mel, periodic Hamming, no centring."""
+    import librosa
+    from core.speech.speaker import log_mel_frames, mel_basis
+    ref_mel = librosa.filters.mel(sr=SR, n_fft=512, n_mels=40)
+    assert np.abs(mel_basis() - ref_mel).max() < 1e-7
+    a = speechlike(1.3, seed=3, f0=150)
+    spec = np.abs(librosa.stft(a, n_fft=512, hop_length=160, win_length=400,
+                               window="hamming", center=False)) ** 2
+    ref = np.log10(ref_mel @ spec + 1e-10).T
+    ours = log_mel_frames(a)
+    assert ours.shape == ref.shape and np.abs(ours - ref).max() < 1e-4
+    assert log_mel_frames(a[:300]).shape == (1, 40)      # under one frame: padded, not refused

