@@ -7,10 +7,10 @@ transformers import, which cost every process that loads the engine ~6 CPU-s and
 """
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn as nn
+
+from core.attention import attend, mask_bias
 
 EMBED_DIM = 128       # ALBERT's factorised embedding size (AlbertConfig's default)
 LAYER_NORM_EPS = 1e-12
@@ -44,16 +44,7 @@ class Attention(nn.Module):
         self.LayerNorm = nn.LayerNorm(hidden, eps=LAYER_NORM_EPS)
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        b, t, h = x.shape
-
-        def split(lin):            # [B, T, H] -> [B, heads, T, H / heads]
-            return lin(x).view(b, t, self.heads, h // self.heads).transpose(1, 2)
-
-        q, k, v = split(self.query), split(self.key), split(self.value)
-        scores = q @ k.transpose(-1, -2) / math.sqrt(h // self.heads)
-        if bias is not None:
-            scores = scores + bias
-        context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, t, h)
+        context = attend(self.query(x), self.key(x), self.value(x), self.heads, bias)
         return self.LayerNorm(x + self.dense(context))
 
 
@@ -105,7 +96,5 @@ class PLBert(nn.Module):
                                num_hidden_layers)
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        bias = None
-        if mask is not None and not bool(mask.all()):
-            bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        bias = None if mask is None or bool(mask.all()) else mask_bias(mask)
         return self.encoder(self.embeddings(ids), bias)

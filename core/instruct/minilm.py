@@ -7,11 +7,12 @@ this machine) and gives the same numbers (tests/test_instruct_embed.py compares)
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+
+from core.attention import attend, mask_bias
 
 
 class MiniLM:
@@ -30,14 +31,9 @@ class MiniLM:
     def _norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
         return F.layer_norm(x, x.shape[-1:], self.w[name + ".weight"], self.w[name + ".bias"], self.eps)
 
-    def _heads(self, x: torch.Tensor) -> torch.Tensor:          # [B, N, D] -> [B, H, N, D/H]
-        b, n, d = x.shape
-        return x.view(b, n, self.heads, d // self.heads).transpose(1, 2)
-
     def _attention(self, x: torch.Tensor, bias: torch.Tensor, p: str) -> torch.Tensor:
-        q, k, v = (self._heads(self._linear(x, f"{p}.self.{n}")) for n in ("query", "key", "value"))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + bias
-        ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(x.shape)
+        q, k, v = (self._linear(x, f"{p}.self.{n}") for n in ("query", "key", "value"))
+        ctx = attend(q, k, v, self.heads, bias)
         return self._norm(x + self._linear(ctx, f"{p}.output.dense"), f"{p}.output.LayerNorm")
 
     @torch.no_grad()
@@ -46,7 +42,7 @@ class MiniLM:
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = self._norm(x, "embeddings.LayerNorm")
-        bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        bias = mask_bias(mask)
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
             x = self._attention(x, bias, f"{p}.attention")
