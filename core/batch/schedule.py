@@ -2,8 +2,9 @@
 
 Results are cached as they arrive, so a stop loses only the cues in flight. Cues
 with the same content key (a looped scene, a repeated line) are rendered once: the
-others take that render when it arrives. A worker that dies (a lost node, a killed process) costs nothing but time: its cues
-get one more try on the others. A cue that fails is reported and the rest go on.
+others take that render when it arrives. A worker that dies (a lost node, a killed
+process) costs nothing but time: its cues get one more try on the others. A cue that
+fails is reported and the rest go on.
 """
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ def gap_mask(tokens, n: int | None = None) -> torch.Tensor:
     return out
 
 
-
 def predict_durations(model: IDD, bert: torch.Tensor, base, tokens, instr: torch.Tensor) -> np.ndarray:
     """Float durations of one line: bert [L, 512], base [L] frames, its tokens, the
     instruction's token embeddings [N, 384]."""

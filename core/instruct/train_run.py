@@ -71,7 +71,7 @@ def run_training(args, out: Path | None, command: str) -> dict:
                       n_slots=args.slots, iters=args.iters, seed=args.seed,
                       bank_size=args.bank_size, mse_weight=args.mse_weight,
                       structure_weight=args.structure_weight,
-                      line_weight=getattr(args, "line_weight", 0.0),
+                      line_weight=args.line_weight,
                       real_share=args.real_share, augment=args.augment,
                       real_iec_share=args.real_iec_share)
     real = _real_data(args, data_info)
@@ -82,7 +82,7 @@ def run_training(args, out: Path | None, command: str) -> dict:
                        "from the training phrasing families only"
                        + ("; with --real, the emotion transform uses the table measured from "
                           "RAVDESS (data.real.measured_table) instead of the rules" if real else "")))
-    with_iec = not getattr(args, "idd_only", False)
+    with_iec = not args.idd_only
     idd, iec, info = train_idd_iec(train_recs, cfg, use_slots=True, with_iec=with_iec, real=real)
     print(f"IDD{'+IEC' if with_iec else ''}: {info['steps']} steps in {info['seconds']} s, "
           f"final {info['final']}")
