@@ -87,8 +87,10 @@ def mouth_and_expression(tracks, meta, start: float, end: float,
     return out
 
 
-def _guide(meta, start: float, end: float, models: AnalysisModels, margin: float) -> dict | None:
-    """Guide-track measurements of [start, end) (with VAD run on the cue's audio)."""
+def _guide(meta, text: str, start: float, end: float, models: AnalysisModels,
+           margin: float) -> dict | None:
+    """Guide-track measurements of [start, end) (with VAD run on the cue's audio), and
+    the pitch level of each word of `text` there (core.instruct.melody)."""
     if not (meta.has_audio and models.opts.use_audio):
         return None
     from core.constants import ANALYSIS_SR
@@ -106,6 +108,10 @@ def _guide(meta, start: float, end: float, models: AnalysisModels, margin: float
         from core.speech.asr import word_pauses, word_timings
         out["words"] = word_timings(audio[lo:hi], offset=start)
         out["word_pauses"] = word_pauses(out["words"])
+    if out.get("f0_range_st"):
+        from core.instruct.melody import guide_clause
+        out["melody"] = guide_clause(audio[lo:hi], start, segs, text, out.get("words"),
+                                     out["f0_range_st"])
     return out
 
 
@@ -142,7 +148,7 @@ def run_cue(cue: Cue, meta, models: AnalysisModels, tracks=None, progress=None, 
     else:                                  # whole-video tracks: keep only this cue's frames
         tracks = tracks.window(cue.start - opts.margin, cue.end + opts.margin)
     visual = mouth_and_expression(tracks, meta, cue.start, cue.end, face_at)
-    guide = _guide(meta, cue.start, cue.end, models, opts.margin)
+    guide = _guide(meta, cue.text, cue.start, cue.end, models, opts.margin)
     summarise_cue(cue, meta, visual, guide)
     if models.mllm is not None:
         if progress:

@@ -71,7 +71,8 @@ def predict_cue(eng, spec: CueSpec, speed: float = 1.0) -> tuple[Alignment, str]
                             "say it in the rate instruction instead")
         from core.instruct.pipeline import instructed_predict
         al = instructed_predict(eng, phonemes, spec.voice, spec.rate_instruction,
-                                spec.emotion_instruction, dict(spec.entities) or None, spec.slot)
+                                spec.emotion_instruction, dict(spec.entities) or None, spec.slot,
+                                text=spec.text)
     else:
         al = eng.predict(phonemes, spec.voice, speed=speed)
     ratio = resolve_voice(spec.voice, len(al.phonemes) - 2).f0_ratio

@@ -16,7 +16,7 @@ import torch
 
 from core.alignment import Alignment
 from core.errors import ModelMissingError, UserError
-from core.instruct import checkpoints
+from core.instruct import checkpoints, melody
 from core.instruct.embed import token_embeddings
 from core.instruct.iec import apply_residual, phoneme_inputs, weights_vector
 from core.instruct.idd import slot_plan, trim_to_plan
@@ -99,11 +99,22 @@ def _iec_line(weights: dict[str, float]) -> tuple[float, float]:
     return gain, float(np.exp(log_tempo))
 
 
+def _melody(f0, durations, tokens, text: str, instruction: str, notes: list) -> np.ndarray:
+    """F0 with each word at the level the melody clause gives it (none: unchanged)."""
+    parsed = melody.parse(instruction, text) if text else None
+    if parsed is None:
+        return f0
+    notes.append(f"melody: {sum(o is not None for o in parsed[0])} of {len(parsed[0])} "
+                 f"words placed from the instruction ({parsed[1]:.0f}-semitone range)")
+    return melody.apply(f0, durations, tokens, text, parsed[0])
+
+
 def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instruction="",
-                       entities=None, slot_seconds=None) -> Alignment:
+                       entities=None, slot_seconds=None, text: str = "") -> Alignment:
     """Durations from the rate instruction (exactly filling slot_seconds when given, the
     speech itself spanning the slot: see idd.slot_plan),
-    F0/energy from the emotion instruction or explicit entities (which win)."""
+    F0/energy from the emotion instruction or explicit entities (which win); with the
+    line's `text`, each word's pitch level from the instruction's melody clause."""
     t0 = time.perf_counter()
     rate_instruction = (rate_instruction or "").strip()
     emotion_instruction = (emotion_instruction or "").strip()
@@ -114,7 +125,7 @@ def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instru
     if entities:
         weights, source = parse_entities(entities), "explicit"
     elif emotion_instruction:
-        weights, source = analyze_emotion(emotion_instruction), get_analyzer().name
+        weights, source = analyze_emotion(melody.strip(emotion_instruction)), get_analyzer().name
     else:
         weights, source = {"neutral": 1.0}, "default"
         notes.append(NO_EMOTION_NOTE)
@@ -153,6 +164,7 @@ def instructed_predict(eng, phonemes, voice, rate_instruction="", emotion_instru
             f0, energy = _iec_curves(enc, f0, energy, durations, weights)
         except ModelMissingError as e:
             notes.append(f"IEC checkpoint missing ({e}); the backbone's own F0/energy were used")
+    f0 = _melody(f0, durations, enc.tokens, text, emotion_instruction, notes)
 
     extra = dict(notes=notes, entity_source=source,
                  idd_frames_before_slot=round(float(np.sum(raw)), 2),

@@ -180,8 +180,10 @@ def _voice_clause(guide: dict | None) -> str:
         return ""
     f0, st = guide["f0_median"], guide.get("f0_range_st", 0.0)
     spread = "flat" if st < 4 else ("moderately varied" if st < 8 else "lively")
+    from core.instruct.melody import describe
     return (f" The original voice has a median pitch of {f0:.0f} Hz and a {spread} melody "
-            f"({st:.0f} semitones between its low and high points).")
+            f"({st:.0f} semitones between its low and high points)."
+            + describe(guide.get("melody") or []))
 
 
 def _script_clause(text: str) -> str:

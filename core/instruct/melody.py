@@ -1,0 +1,174 @@
+"""The melody clause of an emotion instruction: how high each word is said.
+
+The guide track's pitch, word by word, is written into the instruction as levels
+relative to the line's middle, e.g. ``The melody, word by word: "Wow," high, "they're
+shiny" mid-low.`` A level is a share of the stated melody range (``(N semitones between
+its low and high points)``). Prediction reads the clause back and moves each word's
+pitch to its level; the user may edit the words or the levels like any instruction.
+"""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from core.constants import CURVE_PER_FRAME, UNVOICED_HZ
+
+# level -> share of the melody range above the line's median pitch
+LEVELS = {"low": -0.4, "mid-low": -0.2, "mid": 0.0, "mid-high": 0.2, "high": 0.4}
+DEFAULT_RANGE_ST = 6.0
+CLAUSE = "The melody, word by word:"
+_PHRASE = re.compile(r'"([^"]+)"\s+(mid-high|mid-low|high|low|mid)\b')
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s+semitones? between")
+SMOOTH = 7                                        # curve values (~44 ms) to ease word steps
+
+
+def norm_words(text: str) -> list[str]:
+    """The text's space-separated words, lower case, without punctuation (may be "")."""
+    return [re.sub(r"[^\w']+", "", t).lower() for t in text.split()]
+
+
+def _letter_spans(words: list[str]) -> np.ndarray:
+    """[n, 2] share of the letters before each word's start and end."""
+    sizes = np.array([max(1, len(w)) for w in words], np.float64)
+    ends = np.cumsum(sizes) / sizes.sum()
+    return np.stack([ends - sizes / sizes.sum(), ends], axis=1)
+
+
+# --- the guide's side: pitch per script word -> levels -> words of the instruction
+
+def word_times(text: str, segments: list[tuple[float, float]], heard: list[dict] | None):
+    """(start, end) s of each script word in the guide: heard words (ASR) where they
+    match the script, else spread over the speech by letter count."""
+    words = norm_words(text)
+    speech = sum(e - s for s, e in segments)
+    out = []
+    for a, b in _letter_spans(words):
+        out.append((_speech_time(segments, a * speech), _speech_time(segments, b * speech)))
+    if heard:
+        said = [re.sub(r"[^\w']+", "", h["word"]).lower() for h in heard]
+        for blk in SequenceMatcher(None, words, said, autojunk=False).get_matching_blocks():
+            for k in range(blk.size):
+                h = heard[blk.b + k]
+                out[blk.a + k] = (h["start"], h["end"])
+    return out
+
+
+def _speech_time(segments, t: float) -> float:
+    """Video time `t` seconds into the concatenated speech segments."""
+    for s, e in segments:
+        if t <= e - s:
+            return s + t
+        t -= e - s
+    return segments[-1][1] if segments else 0.0
+
+
+def word_levels(times_s, f0_hz, voiced, spans, range_st: float) -> list[str | None]:
+    """The level of each span's median pitch against the whole line's, or None where
+    the guide is unvoiced there."""
+    v = np.asarray(voiced, bool) & (np.asarray(f0_hz) > UNVOICED_HZ)
+    if v.sum() < 5 or range_st <= 0:
+        return [None] * len(spans)
+    st = 12 * np.log2(np.asarray(f0_hz, np.float64)[v])
+    t, mid = np.asarray(times_s)[v], np.median(st)
+    names, shares = list(LEVELS), np.array(list(LEVELS.values()))
+    out = []
+    for s, e in spans:
+        sel = (t >= s) & (t < e)
+        if sel.sum() < 2:
+            out.append(None)
+            continue
+        share = (np.median(st[sel]) - mid) / range_st
+        out.append(names[int(np.argmin(np.abs(shares - share)))])
+    return out
+
+
+def describe(pairs: list) -> str:
+    """The clause for [[word, level or None], ...]: runs of words sharing a level."""
+    runs: list[tuple[list[str], str | None]] = []
+    for w, lv in pairs:
+        if runs and runs[-1][1] == lv:
+            runs[-1][0].append(w)
+        else:
+            runs.append(([w], lv))
+    parts = [f'"{" ".join(ws)}" {lv}' for ws, lv in runs if lv]
+    return f" {CLAUSE} " + ", ".join(parts) + "." if parts else ""
+
+
+# --- the prediction's side: instruction -> a level per word -> the F0 curve
+
+def strip(instruction: str) -> str:
+    """The instruction without its melody clause (what the emotion reading sees)."""
+    i = instruction.find(CLAUSE)
+    if i < 0:
+        return instruction
+    rest, end = instruction[i + len(CLAUSE):], 0
+    for m in _PHRASE.finditer(rest):
+        if rest[end:m.start()].strip(" ,"):
+            break
+        end = m.end()
+    tail = rest[end:]
+    tail = tail[1:] if tail.startswith(".") else tail
+    return " ".join((instruction[:i].strip() + " " + tail.strip()).split())
+
+
+def guide_clause(audio, offset: float, segments, text: str, heard, range_st: float) -> list:
+    """[[script word, level or None], ...] of the guide audio (16 kHz, starting at
+    `offset` s of video time) for the cue's text."""
+    from core.speech.pitch import pitch
+    t, f0, voiced = pitch(audio)
+    spans = word_times(text, segments, heard)
+    levels = word_levels(np.asarray(t) + offset, f0, voiced, spans, range_st)
+    return [[w, lv] for w, lv in zip(text.split(), levels)]
+
+
+def parse(instruction: str, text: str) -> tuple[list[float | None], float] | None:
+    """(semitones above the line's median for each script word or None, the range) from
+    the instruction's melody clause; None when it has none."""
+    i = instruction.find(CLAUSE)
+    if i < 0:
+        return None
+    m = _RANGE.search(instruction)
+    range_st = float(m.group(1)) if m else DEFAULT_RANGE_ST
+    words, offsets, pos = norm_words(text), [None] * len(norm_words(text)), 0
+    for phrase, level in _PHRASE.findall(instruction[i:]):
+        for w in filter(None, norm_words(phrase)):
+            hit = next((k for k in range(pos, len(words)) if words[k] == w), None)
+            if hit is None:
+                continue
+            offsets[hit], pos = LEVELS[level] * range_st, hit + 1
+    return (offsets, range_st) if any(o is not None for o in offsets) else None
+
+
+def apply(f0: np.ndarray, durations, tokens, text: str, offsets: list[float | None]) -> np.ndarray:
+    """Move each word's voiced pitch so its median sits `offset` semitones from the
+    line's median; words without a level follow their neighbours; unvoiced stays 0."""
+    from core.instruct.corpus import word_spans
+    f0 = np.asarray(f0, np.float32)
+    spans = word_spans(list(tokens))
+    script = _letter_spans(norm_words(text))
+    if not spans or len(script) != len(offsets):
+        return f0
+    starts = np.concatenate([[0], np.cumsum(durations)]).astype(int) * CURVE_PER_FRAME
+    sizes = np.array([e - s for s, e in spans], np.float64)
+    centres = (np.cumsum(sizes) - sizes / 2) / sizes.sum()
+    voiced = f0 > UNVOICED_HZ
+    if voiced.sum() < 2:
+        return f0
+    st = np.where(voiced, 12 * np.log2(np.maximum(f0, UNVOICED_HZ)), np.nan)
+    mid = np.nanmedian(st)
+    shift = np.full(len(f0), np.nan)
+    for (s, e), c in zip(spans, centres):
+        w = min(int(np.searchsorted(script[:, 1], c)), len(offsets) - 1)
+        lo, hi = starts[s], starts[e]
+        if offsets[w] is None or not voiced[lo:hi].any():
+            continue
+        shift[lo:hi] = mid + offsets[w] - np.nanmedian(st[lo:hi])
+    known = ~np.isnan(shift)
+    if not known.any():
+        return f0
+    idx = np.arange(len(f0))
+    shift = np.interp(idx, idx[known], shift[known])
+    shift = np.convolve(np.pad(shift, SMOOTH // 2, mode="edge"), np.ones(SMOOTH) / SMOOTH, "valid")
+    return np.where(voiced, f0 * 2 ** (shift / 12), f0).astype(np.float32)
