@@ -55,6 +55,10 @@ def test_apply_moves_words_and_keeps_unvoiced_frames():
     assert med[0] - med[2] > 6.0                         # high first, low last
     assert np.all(out[:4] == 0.0)                        # unvoiced stays unvoiced
     assert np.array_equal(melody.apply(f0, durations, tokens, "Wow there shiny", [None] * 3), f0)
+    creaky = f0.copy()
+    creaky[40:52] = 15.0                                 # a word mostly at a creak's F0
+    out = melody.apply(creaky, durations, tokens, "Wow there shiny", [4.0, None, -4.0])
+    assert out.max() <= 200.0 * 2 ** (melody.MAX_SHIFT_ST / 12) + 1e-3
 
 
 def test_prediction_follows_the_clause(engine):

@@ -21,6 +21,7 @@ DEFAULT_RANGE_ST = 6.0
 CLAUSE = "The melody, word by word:"
 _PHRASE = re.compile(r'"([^"]+)"\s+(mid-high|mid-low|high|low|mid)\b')
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s+semitones? between")
+MAX_SHIFT_ST = 12.0                               # no word moves more than an octave
 SMOOTH = 7                                        # curve values (~44 ms) to ease word steps
 
 
@@ -158,11 +159,12 @@ def apply(f0: np.ndarray, durations, tokens, text: str, offsets: list[float | No
         return f0
     st = np.where(voiced, 12 * np.log2(np.maximum(f0, UNVOICED_HZ)), np.nan)
     mid = np.nanmedian(st)
+    st[np.abs(st - mid) > MAX_SHIFT_ST] = np.nan        # onsets, creak: not a word's level
     shift = np.full(len(f0), np.nan)
     for (s, e), c in zip(spans, centres):
         w = min(int(np.searchsorted(script[:, 1], c)), len(offsets) - 1)
         lo, hi = starts[s], starts[e]
-        if offsets[w] is None or not voiced[lo:hi].any():
+        if offsets[w] is None or np.isnan(st[lo:hi]).all():
             continue
         shift[lo:hi] = mid + offsets[w] - np.nanmedian(st[lo:hi])
     known = ~np.isnan(shift)
@@ -171,4 +173,5 @@ def apply(f0: np.ndarray, durations, tokens, text: str, offsets: list[float | No
     idx = np.arange(len(f0))
     shift = np.interp(idx, idx[known], shift[known])
     shift = np.convolve(np.pad(shift, SMOOTH // 2, mode="edge"), np.ones(SMOOTH) / SMOOTH, "valid")
+    shift = np.clip(shift, -MAX_SHIFT_ST, MAX_SHIFT_ST)
     return np.where(voiced, f0 * 2 ** (shift / 12), f0).astype(np.float32)
