@@ -27,12 +27,16 @@ class ExportDialog(QDialog):
         self.srt = QCheckBox("Subtitles (SRT)")
         self.video = QCheckBox("Video with the dub")
         self.mix = QCheckBox("…and a second video mixing the dub with the original audio")
+        self.tone = QCheckBox("Match each line's tone to the original (EQ towards the guide track)")
         self.normalize = QCheckBox("Normalise loudness")
         for cb in (self.stem, self.per_cue, self.srt, self.video, self.normalize):
             cb.setChecked(True)
         has_video = bool(project.video.path)
         self.video.setEnabled(has_video)
         self.mix.setEnabled(has_video and project.video.has_audio)
+        from core.tone import guide_tones
+        self.tone.setEnabled(bool(guide_tones(project)))
+        self.tone.setToolTip("Needs cues analysed with the original track (Analyse, guide audio).")
         self.target = QDoubleSpinBox()
         self.target.setRange(-40, -5)
         self.target.setValue(-23.0)
@@ -46,7 +50,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Folder", row)
         form.addRow("Base name", self.name)
-        for cb in (self.stem, self.per_cue, self.srt, self.video, self.mix, self.normalize):
+        for cb in (self.stem, self.per_cue, self.srt, self.video, self.mix, self.tone, self.normalize):
             form.addRow(cb)
         form.addRow("Integrated loudness", self.target)
         form.addRow("True-peak ceiling", self.ceiling)
@@ -67,6 +71,7 @@ class ExportDialog(QDialog):
             stem=self.stem.isChecked(), per_cue=self.per_cue.isChecked(), srt=self.srt.isChecked(),
             video=self.video.isChecked() and self.video.isEnabled(),
             mix_original=self.mix.isChecked() and self.mix.isEnabled(),
+            match_tone=self.tone.isChecked() and self.tone.isEnabled(),
             normalize=self.normalize.isChecked(), target_lufs=self.target.value(),
             ceiling_dbtp=self.ceiling.value(), overwrite=overwrite)
 

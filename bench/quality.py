@@ -112,6 +112,8 @@ def main() -> int:
                          "clone of the clip's own track (the Dub 1.0 protocol the peers follow)")
     ap.add_argument("--timing", default="auto", choices=["auto", "video", "guide", "oracle"])
     ap.add_argument("--clips", default=None, help="comma-separated clip ids")
+    ap.add_argument("--match-tone", action="store_true",
+                    help="EQ own dubs towards the guide track (export's --match-tone; guide timing)")
     ap.add_argument("--replot", action="store_true", help="only redraw from quality.json")
     args = ap.parse_args()
 
@@ -126,7 +128,7 @@ def main() -> int:
     else:
         opts = EvalOptions(clone=not args.no_clone, clone_steps=args.clone_steps,
                            gt_reference=not args.no_gt_reference,
-                           max_refs=args.max_refs, timing=args.timing,
+                           max_refs=args.max_refs, timing=args.timing, match_tone=args.match_tone,
                            clips=tuple(args.clips.split(",")) if args.clips else None,
                            save_audio=out / "dubs", extra={"bench": "bench/quality.py"})
         t0 = time.perf_counter()

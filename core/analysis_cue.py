@@ -108,6 +108,9 @@ def _guide(meta, text: str, start: float, end: float, models: AnalysisModels,
         from core.speech.asr import word_pauses, word_timings
         out["words"] = word_timings(audio[lo:hi], offset=start)
         out["word_pauses"] = word_pauses(out["words"])
+    if out.get("speech_found") and hi - lo >= 1024:
+        from core.tone import bands
+        out["tone_db"] = [round(float(x), 1) for x in bands(audio[lo:hi], ANALYSIS_SR)]
     if out.get("f0_range_st"):
         from core.instruct.melody import guide_clause
         out["melody"] = guide_clause(audio[lo:hi], start, segs, text, out.get("words"),

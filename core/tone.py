@@ -7,6 +7,8 @@ a line with the difference, smoothed and limited to +-MAX_DB, at the line's own 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 CENTRES = 125.0 * 2 ** (np.arange(18) / 3)     # 125 Hz .. 6.3 kHz, third octaves
@@ -51,3 +53,30 @@ def match(audio: np.ndarray, sr: int, target_db) -> np.ndarray:
     out = np.fft.irfft(np.fft.rfft(audio, n) * 10 ** (gain_db / 20), n)[: len(audio)]
     rms_in, rms_out = np.sqrt(np.mean(np.square(audio))), np.sqrt(np.mean(np.square(out)))
     return (out * (rms_in / max(rms_out, 1e-12))).astype(np.float32)
+
+
+def guide_tones(project) -> dict:
+    """{cue id: the guide's third-octave levels} for cues analysed with the guide track."""
+    out = {}
+    for c in project.cues:
+        t = (c.measurements.get("guide") or {}).get("tone_db")
+        if t and len(t) == len(CENTRES):
+            out[c.id] = t
+    return out
+
+
+class Matched(Mapping):
+    """Cue audio {id: 24 kHz line}, each line tone-matched to its guide when it has one."""
+
+    def __init__(self, clips, targets: dict, sr: int):
+        self.clips, self.targets, self.sr = clips, targets, sr
+
+    def __getitem__(self, cid):
+        audio = self.clips[cid]
+        return match(audio, self.sr, self.targets[cid]) if cid in self.targets else audio
+
+    def __iter__(self):
+        return iter(self.clips)
+
+    def __len__(self):
+        return len(self.clips)

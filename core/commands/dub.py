@@ -26,6 +26,8 @@ def register(sub) -> None:
     p.add_argument("--ceiling", type=float, default=-1.0, help="true-peak ceiling, dBTP")
     p.add_argument("--mix", action="store_true",
                    help="also write a video mixing the dub with the original audio")
+    p.add_argument("--match-tone", action="store_true",
+                   help="EQ each line towards its guide track (cues analysed with the original audio)")
     p.add_argument("--no-video", action="store_true", help="skip the muxed video")
     p.add_argument("--save", action="store_true",
                    help="save the rendered timing back into the project file")
@@ -90,7 +92,8 @@ def run(args) -> int:
     opts = ExportOptions(outdir=Path(args.export), basename=args.name,
                          normalize=not args.no_loudness, target_lufs=args.lufs,
                          ceiling_dbtp=args.ceiling, video=not args.no_video,
-                         mix_original=args.mix, overwrite=args.overwrite)
+                         mix_original=args.mix, match_tone=args.match_tone,
+                         overwrite=args.overwrite)
     if args.workers or args.ray:
         res, notes, failed = _batch(project, args, opts)
     else:

@@ -59,12 +59,13 @@ def clip_project(video: Path, script: str, voice, timing: str, clip_seconds: flo
 
 
 def dub_clip(video: str | Path, script: str, voice=DEFAULT_VOICE, *, eng=None,
-             timing: str = "auto", info: dict | None = None) -> np.ndarray:
+             timing: str = "auto", info: dict | None = None, match_tone: bool = False) -> np.ndarray:
     """24 kHz mono dub of `script` laid on a silent track as long as the clip.
 
     timing: "auto" or "video" (analysis of the picture), "guide" (analysis using the
     original track too) or "oracle" (the ground truth's VAD span). A cloned voice is
-    rendered in the register it records. `info` is filled with what ran.
+    rendered in the register it records. `match_tone`: EQ the line towards the guide
+    track as export does (core.tone; guide timing only). `info` is filled with what ran.
     """
     video = Path(video)
     info = {} if info is None else info
@@ -84,9 +85,14 @@ def dub_clip(video: str | Path, script: str, voice=DEFAULT_VOICE, *, eng=None,
     info["entities_used"] = al.entities
     if "f0_ratio" in al.extra:
         info["f0_ratio"] = round(al.extra["f0_ratio"], 3)
+    audio = result.audio
+    if match_tone:
+        from core.tone import Matched, guide_tones
+        audio = Matched({cue.id: audio}, guide_tones(project), SAMPLE_RATE)[cue.id]
+        info["tone_matched"] = cue.id in guide_tones(project)
     n = int(round(clip_seconds * SAMPLE_RATE))
     track = np.zeros(n + FRAME_SAMPLES, np.float32)
     at = int(round(cue.start * SAMPLE_RATE))
-    k = min(len(result.audio), len(track) - at)
-    track[at:at + k] = result.audio[:k]
+    k = min(len(audio), len(track) - at)
+    track[at:at + k] = audio[:k]
     return track[:n]

@@ -50,6 +50,7 @@ class EvalOptions:
     gt_reference: bool = False            # no reference: clone from the clip's own track (Dub 1.0)
     max_refs: int | None = None           # own dubs per clip: one per reference, at most this
     timing: str = "auto"
+    match_tone: bool = False              # EQ own dubs towards the guide track, as export can
     save_audio: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -129,7 +130,7 @@ def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
     from core.evaluate.dub import dub_clip
     info: dict = {}
     audio24 = dub_clip(clip.video, clip.script, voice, eng=eng, timing=opts.timing,
-                       info=info)             # a cloned voice carries its register
+                       info=info, match_tone=opts.match_tone)             # a cloned voice carries its register
     if isinstance(voice, dict):
         info["voice"] = {"cloned_from": voice.get("clone", {}).get("reference"),
                          "clone": {k: v for k, v in voice.get("clone", {}).items() if k != "history"}}
