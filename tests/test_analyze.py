@@ -64,6 +64,11 @@ def test_cues_from_the_guide_audio(tmp_path, talking):
     assert g["speech_found"] and g["syllables"] == pytest.approx(5, abs=1)
     assert "the original voice speaks the line's" in a.rate_instruction
     assert "Hz" in a.emotion_instruction
+    # the guide's melody per script word and its tone (third-octave levels)
+    assert [w for w, _ in g["melody"]] == a.text.split()
+    assert len(g["tone_db"]) == 18 and abs(sum(g["tone_db"])) < 1.0
+    if any(lv for _, lv in g["melody"]):
+        assert "The melody, word by word:" in a.emotion_instruction
     # ignoring the audio falls back to the mouth
     q = analyze(v, parse_text(TEXTS), AnalysisOptions(use_audio=False))
     assert q.settings["analysis"]["timing"].startswith("mouth activity")

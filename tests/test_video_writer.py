@@ -30,7 +30,11 @@ def test_guide_audio_leads_when_present():
     assert "pace stays even" in s
     assert "5.2 times per second" in s                                 # the mouth still reported
     e = writer.emotion_instruction(TEXT, EXPR, guide, 1.0)
-    assert "231 Hz" in e and "lively" in e
+    assert "231 Hz" in e and "lively" in e and "melody, word by word" not in e
+    words = TEXT.split()
+    guide["melody"] = [[w, "high" if i == 0 else None] for i, w in enumerate(words)]
+    e = writer.emotion_instruction(TEXT, EXPR, guide, 1.0)
+    assert f'The melody, word by word: "{words[0]}" high.' in e
 
 
 def test_emotion_sequence_and_weights():
