@@ -114,7 +114,7 @@ def _guide(meta, text: str, start: float, end: float, models: AnalysisModels,
     if out.get("f0_range_st"):
         from core.instruct.melody import guide_clause
         out["melody"] = guide_clause(audio[lo:hi], start, segs, text, out.get("words"),
-                                     out["f0_range_st"])
+                                     out["f0_range_st"], out.get("nuclei"))
     return out
 
 

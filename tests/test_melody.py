@@ -30,6 +30,10 @@ def test_guide_levels_follow_the_pitch_of_each_word():
     # heard words (ASR) place a word where it was said, not by its letters
     heard = [{"word": "Up", "start": 0.0, "end": 0.2}, {"word": "down", "start": 1.6, "end": 1.9}]
     assert melody.word_times("Up down", [(0.0, 2.0)], heard)[1] == (1.6, 1.9)
+    # syllable nuclei: "Yesterday" (3 syllables) takes the first three, "now" the fourth
+    spans = melody.word_times("Yesterday now", [(0.0, 2.0)], None, nuclei=[0.2, 0.5, 0.8, 1.7])
+    assert spans[0][0] == 0.0 and spans[1][1] == 2.0
+    assert 0.8 < spans[0][1] < 1.7 and spans[0][1] == spans[1][0]
 
 
 def test_clause_round_trips_and_strips_cleanly():

@@ -39,14 +39,18 @@ def _letter_spans(words: list[str]) -> np.ndarray:
 
 # --- the guide's side: pitch per script word -> levels -> words of the instruction
 
-def word_times(text: str, segments: list[tuple[float, float]], heard: list[dict] | None):
-    """(start, end) s of each script word in the guide: heard words (ASR) where they
-    match the script, else spread over the speech by letter count."""
+def word_times(text: str, segments: list[tuple[float, float]], heard: list[dict] | None,
+               nuclei=None):
+    """(start, end) s of each script word in the guide (video time): heard words (ASR) where they
+    match the script; else by the guide's syllable nuclei (each word spans its
+    syllables, counted in the script); else spread over the speech by letter count."""
     words = norm_words(text)
-    speech = sum(e - s for s, e in segments)
-    out = []
-    for a, b in _letter_spans(words):
-        out.append((_speech_time(segments, a * speech), _speech_time(segments, b * speech)))
+    if nuclei is not None and len(nuclei) >= 2 and segments:
+        out = _by_nuclei(text, np.sort(np.asarray(nuclei, np.float64)), segments)
+    else:
+        speech = sum(e - s for s, e in segments)
+        out = [(_speech_time(segments, a * speech), _speech_time(segments, b * speech))
+               for a, b in _letter_spans(words)]
     if heard:
         said = [re.sub(r"[^\w']+", "", h["word"]).lower() for h in heard]
         for blk in SequenceMatcher(None, words, said, autojunk=False).get_matching_blocks():
@@ -54,6 +58,22 @@ def word_times(text: str, segments: list[tuple[float, float]], heard: list[dict]
                 h = heard[blk.b + k]
                 out[blk.a + k] = (h["start"], h["end"])
     return out
+
+
+def _by_nuclei(text: str, nuclei: np.ndarray, segments) -> list[tuple[float, float]]:
+    """Word spans from syllable nuclei: the script's syllables are spread over the
+    nuclei in order; a word runs from midway between its first syllable and the one
+    before to midway between its last and the next (the speech's onset and offset at
+    the ends)."""
+    from core.script import count_syllables
+    counts = np.array([max(1, count_syllables(w)) if norm_words(w)[0] else 0
+                       for w in text.split()], np.float64)
+    edges = np.concatenate([[0.0], np.cumsum(counts)])          # syllable index at each word edge
+    n, total = len(nuclei), max(edges[-1], 1.0)
+    at = lambda j: np.interp((j + 0.5) * n / total - 0.5, np.arange(n), nuclei)   # noqa: E731
+    bounds = (at(edges - 1) + at(edges)) / 2                    # midway between two syllables
+    bounds[0], bounds[-1] = segments[0][0], segments[-1][1]
+    return [(float(a), float(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _speech_time(segments, t: float) -> float:
@@ -114,12 +134,13 @@ def strip(instruction: str) -> str:
     return " ".join((instruction[:i].strip() + " " + tail.strip()).split())
 
 
-def guide_clause(audio, offset: float, segments, text: str, heard, range_st: float) -> list:
+def guide_clause(audio, offset: float, segments, text: str, heard, range_st: float,
+                 nuclei=None) -> list:
     """[[script word, level or None], ...] of the guide audio (16 kHz, starting at
     `offset` s of video time) for the cue's text."""
     from core.speech.pitch import pitch
     t, f0, voiced = pitch(audio)
-    spans = word_times(text, segments, heard)
+    spans = word_times(text, segments, heard, nuclei)
     levels = word_levels(np.asarray(t) + offset, f0, voiced, spans, range_st)
     return [[w, lv] for w, lv in zip(text.split(), levels)]
 
