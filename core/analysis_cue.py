@@ -159,7 +159,10 @@ def run_cue(cue: Cue, meta, models: AnalysisModels, tracks=None, progress=None, 
         rate, emo = models.mllm.instructions(cue.text, frames, cue.measurements)
         cue.measurements["embedded_instructions"] = {"rate": cue.rate_instruction,
                                                      "emotion": cue.emotion_instruction}
-        cue.rate_instruction, cue.emotion_instruction = rate, emo
+        from core.instruct.melody import CLAUSE, describe
+        melody = describe((guide or {}).get("melody") or [])
+        cue.rate_instruction = rate
+        cue.emotion_instruction = emo if CLAUSE in emo else emo.rstrip() + melody
         cue.measurements["instruction_source"] = f"mllm:{Path(opts.mllm_dir).name}"
     else:
         cue.measurements["instruction_source"] = "embedded"
