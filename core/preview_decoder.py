@@ -61,6 +61,9 @@ def stats_mode(norms: list[AdaIN1d], mode: str, stats: list | None = None):
             n.stats_mode = "live"
 
 
+FRONT_MARGIN = 12   # frames: the front's reach on each side (five blocks of two 3-convs)
+
+
 @dataclass
 class LineFeatures:
     x: torch.Tensor            # [1, 512, 2T] generator input
@@ -70,18 +73,55 @@ class LineFeatures:
     n_frames: int
 
 
+def front_norms(model) -> list[AdaIN1d]:
+    norms = decoder_norms(model)
+    return norms[:len(norms) - len(generator_norms(model.decoder.generator))]
+
+
+def harmonic_head(model, f0: torch.Tensor, seed: int, frames: int) -> torch.Tensor:
+    """The harmonic source of the first `frames` frames, as the whole line's begins (its
+    phase is a running sum and its noise a seeded stream: a prefix is the same numbers;
+    a test asserts it), at a fraction of the cost."""
+    c = CURVE_PER_FRAME
+    head = model.harmonic_source(f0[:, :c * (frames + 1)], seed)
+    return head[:, :frames * FRAME_SAMPLES]
+
+
 @torch.no_grad()
-def line_features(eng, al) -> LineFeatures:
+def line_features(eng, al, inputs=None) -> LineFeatures:
     """The front of the decoder over the whole line; call under the engine's lock."""
-    asr, f0, energy, style = eng._inputs(al)
+    asr, f0, energy, style = inputs if inputs is not None else eng._inputs(al)
     model = eng.model
     har = model.harmonic_source(f0, eng.seed)
-    front = decoder_norms(model)[:len(decoder_norms(model))
-                                 - len(generator_norms(model.decoder.generator))]
-    with stats_mode(front, "record"):
+    with stats_mode(front_norms(model), "record") as front:
         x = model.decoder.features(asr, f0, energy, style[:, ACOUSTIC])
         stats = [n.stats for n in front]
     return LineFeatures(x, har, style[:, ACOUSTIC], stats, al.n_frames)
+
+
+@torch.no_grad()
+def head_features(eng, inputs, front_stats: list, frames: int) -> LineFeatures:
+    """The front over only the line's first `frames` frames (and FRONT_MARGIN after them),
+    normalised with given statistics: a first chunk before the whole front has run.
+    Call under the engine's lock."""
+    asr, f0, energy, style = inputs
+    model, c = eng.model, CURVE_PER_FRAME
+    end = min(asr.shape[-1], frames + FRONT_MARGIN)
+    with stats_mode(front_norms(model), "replay", front_stats):
+        x = model.decoder.features(asr[..., :end], f0[:, :c * end], energy[:, :c * end],
+                                   style[:, ACOUSTIC])
+    har = harmonic_head(model, f0, eng.seed, frames)
+    return LineFeatures(x[..., :c * frames], har, style[:, ACOUSTIC], list(front_stats), frames)
+
+
+@torch.no_grad()
+def input_stats(eng, inputs) -> list:
+    """[(mean, var)] of the decoder front's first norm input (asr, F0 and energy convs):
+    what a line's statistics can be compared by before its front has run."""
+    asr, f0, energy, _ = inputs
+    dec = eng.model.decoder
+    x = torch.cat([asr, dec.F0_conv(f0[:, None]), dec.N_conv(energy[:, None])], dim=1)
+    return [(x.mean(-1, keepdim=True), x.var(-1, keepdim=True, unbiased=False))]
 
 
 @torch.no_grad()
