@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,13 +33,25 @@ ORT_NAME = "kokoro-generator-fp32.onnx"
 ORT_VERSION = 1
 
 
+_NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _norms_of(module) -> list[AdaIN1d]:
+    """The AdaIN layers under `module`, in order; listed once per module (a walk over the
+    decoder's modules costs several ms, and every window asks)."""
+    got = _NORMS.get(module)
+    if got is None:
+        got = _NORMS[module] = [m for m in module.modules() if isinstance(m, AdaIN1d)]
+    return got
+
+
 def decoder_norms(model) -> list[AdaIN1d]:
     """Every AdaIN of the decoder, in the order Engine records statistics."""
-    return [m for m in model.decoder.modules() if isinstance(m, AdaIN1d)]
+    return _norms_of(model.decoder)
 
 
 def generator_norms(generator) -> list[AdaIN1d]:
-    return [m for m in generator.modules() if isinstance(m, AdaIN1d)]
+    return _norms_of(generator)
 
 
 def split_stats(model, stats: list) -> tuple[list, list]:
@@ -61,16 +74,17 @@ def stats_mode(norms: list[AdaIN1d], mode: str, stats: list | None = None):
             n.stats_mode = "live"
 
 
-FRONT_MARGIN = 12   # frames: the front's reach on each side (five blocks of two 3-convs)
+FRONT_MARGIN = 11   # frames: the front's reach (10: five blocks of two 3-convs), and one
 
 
 @dataclass
 class LineFeatures:
-    x: torch.Tensor            # [1, 512, 2T] generator input
-    har: torch.Tensor          # [1, 600T] harmonic source of the whole line
+    x: torch.Tensor            # [1, 512, 2F] generator input of frames [offset, offset + F)
+    har: torch.Tensor          # [1, 600F] harmonic source of the same frames
     style: torch.Tensor        # [1, 128] acoustic style
-    front_stats: list          # the front's normalisation statistics (exact)
-    n_frames: int
+    front_stats: list          # the front's normalisation statistics
+    n_frames: int              # F
+    offset: int = 0            # the first frame (0: the whole line, or its head)
 
 
 def front_norms(model) -> list[AdaIN1d]:
@@ -89,7 +103,8 @@ def harmonic_head(model, f0: torch.Tensor, seed: int, frames: int) -> torch.Tens
 
 @torch.no_grad()
 def line_features(eng, al, inputs=None) -> LineFeatures:
-    """The front of the decoder over the whole line; call under the engine's lock."""
+    """The front of the decoder over the whole line, with its own (exact) statistics;
+    call under the engine's lock."""
     asr, f0, energy, style = inputs if inputs is not None else eng._inputs(al)
     model = eng.model
     har = model.harmonic_source(f0, eng.seed)
@@ -100,18 +115,19 @@ def line_features(eng, al, inputs=None) -> LineFeatures:
 
 
 @torch.no_grad()
-def head_features(eng, inputs, front_stats: list, frames: int) -> LineFeatures:
-    """The front over only the line's first `frames` frames (and FRONT_MARGIN after them),
-    normalised with given statistics: a first chunk before the whole front has run.
-    Call under the engine's lock."""
+def window_features(eng, inputs, front_stats: list, a: int, b: int) -> LineFeatures:
+    """The front over frames [a, b) only (with FRONT_MARGIN frames of input on each side,
+    so they come out as the whole line's would), normalised with given statistics: a
+    first chunk before the whole front has run, a drag. Call under the engine's lock."""
     asr, f0, energy, style = inputs
     model, c = eng.model, CURVE_PER_FRAME
-    end = min(asr.shape[-1], frames + FRONT_MARGIN)
+    a0, b0 = max(0, a - FRONT_MARGIN), min(asr.shape[-1], b + FRONT_MARGIN)
     with stats_mode(front_norms(model), "replay", front_stats):
-        x = model.decoder.features(asr[..., :end], f0[:, :c * end], energy[:, :c * end],
-                                   style[:, ACOUSTIC])
-    har = harmonic_head(model, f0, eng.seed, frames)
-    return LineFeatures(x[..., :c * frames], har, style[:, ACOUSTIC], list(front_stats), frames)
+        x = model.decoder.features(asr[..., a0:b0], f0[:, c * a0:c * b0],
+                                   energy[:, c * a0:c * b0], style[:, ACOUSTIC])
+    har = harmonic_head(model, f0, eng.seed, b)[:, a * FRAME_SAMPLES:]
+    return LineFeatures(x[..., c * (a - a0):c * (b - a0)], har, style[:, ACOUSTIC],
+                        list(front_stats), b - a, a)
 
 
 @torch.no_grad()
@@ -126,9 +142,11 @@ def input_stats(eng, inputs) -> list:
 
 @torch.no_grad()
 def generator_window(eng, feats: LineFeatures, a: int, b: int, gen_stats: list) -> np.ndarray:
-    """Audio of frames [a, b) from the line's features; call under the engine's lock."""
+    """Audio of frames [a, b) from the line's features (which must cover them); call
+    under the engine's lock."""
     gen = eng.model.decoder.generator
     c = CURVE_PER_FRAME
+    a, b = a - feats.offset, b - feats.offset
     with stats_mode(generator_norms(gen), "replay", gen_stats):
         wav = gen(feats.x[..., c * a:c * b], feats.style,
                   feats.har[:, a * FRAME_SAMPLES:b * FRAME_SAMPLES])

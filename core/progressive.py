@@ -1,18 +1,22 @@
 """Progressive rendering: the first audio of a line while the rest still decodes.
 
-After a predict, the decoder's frame-rate front runs over the whole line (exact
-normalisation statistics, ~5 % of a render), then the generator decodes the line in
-growing chunks (6, 12, 24, ... frames), each with CONTEXT frames of context on both
-sides, each crossfaded into the one before. Playback can start on the first chunk.
+The generator decodes the line in growing chunks (2, 6, 18, ... frames), each with
+CONTEXT frames of context on both sides, each crossfaded into the one before; playback
+can start on the first chunk.
 
-The generator's instance-norm statistics of the whole line exist only after a full
+The decoder normalises by statistics of the whole line, which exist only after a full
 render, so the chunks borrow them from a line rendered before (docs/preview.md has the
-figures): of the engine's recent renders with the same voice, the one whose decoder-front
-statistics (exact and cheap for the new line) are nearest. That is the same line after an
-instruction or entity edit ("line", about 0.3-1 dB log-mel from a one-piece render), or
-the cue's previous text after a small text edit ("other line", about 1 dB). When none is
-near enough (a new voice, a rewritten line) the line renders in one piece ("exact").
-With the exact statistics, the chunk seams alone cost under 0.01 dB.
+figures). The first chunk borrows all of them, so that only a few frames of the
+decoder's front run before it (`lead_statistics`: the line's own previous ones, else
+the same voice's nearest by the front's input). Then the front runs over the whole line
+(exact statistics, ~5 % of a render) and the rest borrows the generator's statistics
+(`statistics_for`): the nearest of the engine's recent renders with the same voice by
+front statistics, when near enough (the same line after an instruction or entity edit,
+"line"; the cue's previous text after a small text edit, "other line"); else the line's
+own previous ones however far ("far line": an edit that moved the timing a lot). All of
+these are previews. With nothing of its own to borrow (a rewritten line, a first render)
+the line renders in one piece ("exact") after the borrowed first chunk; with nothing of
+the voice at all, in one piece only. With exact statistics the seams cost under 0.01 dB.
 """
 from __future__ import annotations
 
@@ -24,14 +28,14 @@ import numpy as np
 import torch
 
 from core.constants import FRAME_SAMPLES
-from core.preview_decoder import (generator_window, head_features, input_stats, line_features,
-                                  split_stats)
+from core.preview_decoder import (generator_window, input_stats, line_features, split_stats,
+                                  window_features)
 from core.synth import apply_line_gain
 
 CONTEXT = 4          # frames decoded on each side of a chunk
 FADE = 2             # frames of crossfade between chunks (<= CONTEXT)
-FIRST = 6            # frames in the first chunk (0.15 s)
-GROWTH = 2.0         # each chunk this much longer than the one before
+FIRST = 2            # frames in the first chunk (50 ms: its cost is first audio's)
+GROWTH = 3.0         # each chunk this much longer than the one before
 MAX_STATS = 16       # statistics the engine keeps (as Engine.render does)
 NEAR = 0.08          # largest front_distance of borrowed statistics (~1 dB; docs/preview.md)
 
@@ -157,7 +161,7 @@ class ProgressiveRender:
             lead = lead_statistics(eng, al, inputs) if len(self.plan) > 1 else None
             if lead is not None:
                 front, gen = split_stats(eng.model, lead[1])
-                head = head_features(eng, inputs, front, self.plan[0][1] + CONTEXT)
+                head = window_features(eng, inputs, front, 0, self.plan[0][1] + CONTEXT)
                 first = self._decode(head, 0, gen, None)
         if lead is not None:
             yield Chunk(0, *self.plan[0], first, False, lead[0])

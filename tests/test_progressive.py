@@ -6,7 +6,7 @@ import torch
 
 from core.constants import FRAME_SAMPLES
 from core.edits import DrawCurve, Retime
-from core.preview_decoder import head_features, line_features
+from core.preview_decoder import window_features, line_features
 from core.progressive import (NEAR, ProgressiveRender, chunk_plan, front_distance,
                               log_mel_distance, statistics_for)
 from core.project import Cue, Project
@@ -100,22 +100,25 @@ def test_a_small_text_edit_borrows_the_old_texts_statistics(engine):
     assert np.allclose(pr.audio, engine.render(far), atol=1e-5)
 
 
-def test_the_first_chunks_front_runs_on_the_head_alone(engine, short_line):
-    """head_features (the front over the first frames only, given statistics) is the whole
-    front's start when given the line's own statistics; its harmonic source is the same
-    numbers as the whole line's."""
+def test_the_front_runs_on_a_window_alone(engine, short_line):
+    """window_features (the front over a few frames only, given statistics) is the whole
+    front's when given the line's own statistics; its harmonic source is the same numbers
+    as the whole line's."""
     al, _ = short_line
     with engine._lock:
         inputs = engine._inputs(al)
         whole = line_features(engine, al, inputs)
-        head = head_features(engine, inputs, whole.front_stats, 10)
+        head = window_features(engine, inputs, whole.front_stats, 0, 10)
+        mid = window_features(engine, inputs, whole.front_stats, 12, 18)
     assert head.x.shape[-1] == 20 and head.har.shape[-1] == 10 * FRAME_SAMPLES
     assert torch.allclose(head.x, whole.x[..., :20], atol=1e-4)
     assert torch.equal(head.har, whole.har[:, :10 * FRAME_SAMPLES])
+    assert torch.allclose(mid.x, whole.x[..., 24:36], atol=1e-4)        # a drag's window
+    assert torch.equal(mid.har, whole.har[:, 12 * FRAME_SAMPLES:18 * FRAME_SAMPLES])
 
 
 def one_cue(text="Look at that."):
-    """A 36-frame line: three chunks (6, 12, 18 frames), renders kept short."""
+    """A 36-frame line: four chunks (2, 6, 18, 10 frames), renders kept short."""
     return Project(cues=[Cue(id="c1", text=text, start=0.0, end=0.9)])
 
 
