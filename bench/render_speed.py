@@ -101,7 +101,7 @@ def drag_sweep(eng, al, repeats: int) -> None:
         edits.append((new, eng.render(new)))
     eng.render(al)
     default = synth.EDIT_CONTEXT
-    for ctx in (2, 4, 6, 8):
+    for ctx in (2, 3, 4, 6):
         synth.EDIT_CONTEXT = ctx
         times, dists = [], []
         for new, full in edits:
@@ -121,7 +121,7 @@ def progressive_sweep(eng, al) -> None:
     from core.progressive import log_mel_distance
     ref = eng.render(al)                 # the exact statistics of this very line
     default = prog.CONTEXT
-    for ctx in (2, 4, 6):
+    for ctx in (2, 3, 4):
         prog.CONTEXT = ctx
         pr = prog.ProgressiveRender(eng, al)
         c0 = time.process_time()

@@ -32,7 +32,7 @@ from core.preview_decoder import (generator_window, input_stats, line_features, 
                                   window_features)
 from core.synth import apply_line_gain
 
-CONTEXT = 4          # frames decoded on each side of a chunk
+CONTEXT = 2          # frames decoded on each side of a chunk (seams 0.06 dB: docs/preview.md)
 FADE = 2             # frames of crossfade between chunks (<= CONTEXT)
 FIRST = 2            # frames in the first chunk (50 ms: its cost is first audio's)
 GROWTH = 3.0         # each chunk this much longer than the one before

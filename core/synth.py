@@ -28,7 +28,7 @@ from core.voices import style_vector, voice_key
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
-EDIT_CONTEXT = 4       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
+EDIT_CONTEXT = 2       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
 
 
 @dataclass
