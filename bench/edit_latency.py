@@ -69,6 +69,8 @@ class Edits:
 
     def __init__(self):
         self.firsts, self.wholes, self.sources, self.early, self.dists = [], [], {}, 0, {}
+        self.seconds = []         # the second chunk: the first frames after the line's start
+        self.lead = []            # (dBFS of a borrowed first chunk, of the one piece there)
 
     def run(self, s, cue_id, edit, eng=None, measure=lambda source: False):
         """Apply `edit`, then update_progressive; the result (None for a cache hit). With
@@ -83,14 +85,14 @@ class Edits:
         if r.cached:
             return None
         self.firsts.append(chunks[0][0] if chunks else whole)
+        self.seconds.append(chunks[1][0] if len(chunks) > 1 else whole)
         self.wholes.append(whole)
         source = chunks[-1][1].source if chunks else "cached"
         self.sources[source] = self.sources.get(source, 0) + 1
         self.early += bool(chunks) and not chunks[0][1].last
         if source == "exact" and len(chunks) > 1:     # a borrowed first chunk, then one piece
-            c = chunks[0][1]
-            self.dists.setdefault("first chunk before one piece", []).append(
-                log_mel_distance(c.audio, r.audio[c.lo * FRAME_SAMPLES:c.hi * FRAME_SAMPLES]))
+            c = chunks[0][1]                          # its level, and the one piece's there
+            self.lead.append((dbfs(c.audio), dbfs(r.audio[c.lo * FRAME_SAMPLES:c.hi * FRAME_SAMPLES])))
         if eng is not None and measure(source):
             d = log_mel_distance(r.audio, eng.render(r.alignment))
             self.dists.setdefault(source, []).append(d)
@@ -101,9 +103,17 @@ class Edits:
         dists = "; ".join(f"{k}: {max(v):.2f} dB (worst of {len(v)})" for k, v in self.dists.items())
         return (f"{name:36s} {med(self.firsts)}, worst {worst[0]:7.1f} ms (CPU {worst[1]:7.1f} ms)"
                 f"{f'  goal {goal} ms' if goal else ''}\n"
-                f"{'':36s} whole line {med(self.wholes)}; statistics of the whole line from "
+                f"{'':36s} second chunk {med(self.seconds)}; whole line {med(self.wholes)}\n"
+                f"{'':36s} statistics of the whole line from "
                 f"{self.sources}; first audio before the whole line in {self.early}/"
-                f"{len(self.firsts)}; log-mel distance to a one-piece render: {dists or '-'}")
+                f"{len(self.firsts)}; log-mel distance to a one-piece render: {dists or '-'}"
+                + "".join(f"\n{'':36s} borrowed first chunk {a:.1f} dBFS, the one piece there "
+                          f"{b:.1f} dBFS" for a, b in self.lead))
+
+
+def dbfs(x) -> float:
+    import numpy as np
+    return float(20 * np.log10(np.sqrt(np.mean(np.square(x, dtype=np.float64))) + 1e-9))
 
 
 def main() -> int:
