@@ -130,7 +130,7 @@ def main() -> int:
     import torch
     torch.set_num_threads(args.threads)
     from core.edits import Retime, SetInstruction, SetText
-    from core.preview_decoder import enable_fast_generator
+    from core.preview_ort import enable_fast_generator
     from core.project import Cue, Project
     from core.session import Session
     from core.synth import get_engine

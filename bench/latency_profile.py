@@ -67,7 +67,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from bench.edit_latency import LINE, RATES
     from core.edits import Retime, SetInstruction
-    from core.preview_decoder import enable_fast_generator
+    from core.preview_ort import enable_fast_generator
     from core.project import Cue, Project
     from core.session import Session
     from core.synth import get_engine

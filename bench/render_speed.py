@@ -139,7 +139,7 @@ def main() -> None:
     import torch
 
     from core.alignment import move_boundary
-    from core.preview_decoder import disable_fast_generator, enable_fast_generator
+    from core.preview_ort import disable_fast_generator, enable_fast_generator
     from core.progressive import ProgressiveRender
     from core.synth import Engine
 

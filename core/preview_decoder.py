@@ -4,19 +4,14 @@
   own, exact normalisation statistics; about 5 % of a render.
 - `generator_window`: the generator (95 % of a render) on frames [a, b) of those features,
   normalised with given statistics, so windows join seamlessly.
-- `OrtGenerator`: the same generator in ONNX Runtime (fp32, exported once into the user
-  cache). It runs only when the statistics are replayed (partial re-renders, progressive
-  chunks); a full render, and so every export, stays in torch. Same output (log-mel
-  distance under 0.01 dB); about 1.4x faster on this CPU (bench/render_speed.py).
+- `window_features`: the front over a few frames only, with given statistics (a first
+  chunk, a drag).
+The same in ONNX Runtime (core/preview_ort.py) when it is enabled: the generator, and the
+front on a window, whenever their statistics are replayed.
 """
 from __future__ import annotations
 
 import contextlib
-import copy
-import json
-import logging
-import os
-import threading
 import weakref
 from dataclasses import dataclass
 
@@ -26,17 +21,15 @@ import torch
 from core.backbone.layers import AdaIN1d
 from core.backbone.model import ACOUSTIC
 from core.constants import CURVE_PER_FRAME, FRAME_SAMPLES
-from core.fileio import atomic_write_text
 
-log = logging.getLogger(__name__)
-ORT_NAME = "kokoro-generator-fp32.onnx"
-ORT_VERSION = 1
+# model -> a faster runner of the front on replayed statistics (core/preview_ort.py)
+FAST_FRONT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 _NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _norms_of(module) -> list[AdaIN1d]:
+def norms_of(module) -> list[AdaIN1d]:
     """The AdaIN layers under `module`, in order; listed once per module (a walk over the
     decoder's modules costs several ms, and every window asks)."""
     got = _NORMS.get(module)
@@ -47,11 +40,11 @@ def _norms_of(module) -> list[AdaIN1d]:
 
 def decoder_norms(model) -> list[AdaIN1d]:
     """Every AdaIN of the decoder, in the order Engine records statistics."""
-    return _norms_of(model.decoder)
+    return norms_of(model.decoder)
 
 
 def generator_norms(generator) -> list[AdaIN1d]:
-    return _norms_of(generator)
+    return norms_of(generator)
 
 
 def split_stats(model, stats: list) -> tuple[list, list]:
@@ -122,9 +115,13 @@ def window_features(eng, inputs, front_stats: list, a: int, b: int) -> LineFeatu
     asr, f0, energy, style = inputs
     model, c = eng.model, CURVE_PER_FRAME
     a0, b0 = max(0, a - FRONT_MARGIN), min(asr.shape[-1], b + FRONT_MARGIN)
-    with stats_mode(front_norms(model), "replay", front_stats):
-        x = model.decoder.features(asr[..., a0:b0], f0[:, c * a0:c * b0],
-                                   energy[:, c * a0:c * b0], style[:, ACOUSTIC])
+    args = (asr[..., a0:b0], f0[:, c * a0:c * b0], energy[:, c * a0:c * b0], style[:, ACOUSTIC])
+    fast = FAST_FRONT.get(model)
+    if fast is not None and asr.device.type == "cpu":
+        x = fast(*args, front_stats)
+    else:
+        with stats_mode(front_norms(model), "replay", front_stats):
+            x = model.decoder.features(*args)
     har = harmonic_head(model, f0, eng.seed, b)[:, a * FRAME_SAMPLES:]
     return LineFeatures(x[..., c * (a - a0):c * (b - a0)], har, style[:, ACOUSTIC],
                         list(front_stats), b - a, a)
@@ -151,111 +148,3 @@ def generator_window(eng, feats: LineFeatures, a: int, b: int, gen_stats: list) 
         wav = gen(feats.x[..., c * a:c * b], feats.style,
                   feats.har[:, a * FRAME_SAMPLES:b * FRAME_SAMPLES])
     return wav[0].float().cpu().numpy()
-
-
-# ---------------------------------------------------------------- ONNX Runtime generator
-class _Replaying(torch.nn.Module):
-    """Export wrapper: the generator's spectrum with the statistics as inputs."""
-
-    def __init__(self, generator):
-        super().__init__()
-        self.gen = generator
-        self.norms = generator_norms(generator)
-
-    def forward(self, x, style, har_spec, *stats):
-        for i, n in enumerate(self.norms):
-            n.stats_mode, n.stats = "replay", (stats[2 * i], stats[2 * i + 1])
-        return self.gen.spectrum(x, style, har_spec)
-
-
-class OrtGenerator:
-    """Runs Generator.spectrum in ONNX Runtime when the norms replay given statistics."""
-
-    def __init__(self, path, threads: int, generator):
-        import onnxruntime as ort
-        self.generator = generator
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, threads)
-        opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.inputs = [i.name for i in self.session.get_inputs()]
-
-    @staticmethod
-    def applies(gen) -> bool:
-        return (not torch.is_grad_enabled() and gen.window.device.type == "cpu"
-                and all(n.stats_mode == "replay" and n.stats is not None
-                        for n in generator_norms(gen)))
-
-    def __call__(self, x, style, har_source):
-        gen = self.generator
-        stats = [t for n in generator_norms(gen) for t in n.stats]
-        feeds = dict(zip(["x", "style", "har_spec"] + [f"s{i}" for i in range(len(stats))],
-                         [x, style, gen._stft(har_source), *stats]))
-        out = self.session.run(None, {k: feeds[k].detach().float().cpu().numpy()
-                                      for k in self.inputs})[0]
-        return gen.to_wave(torch.from_numpy(out))
-
-
-def export_generator(model, path) -> None:
-    """Write the generator (statistics as inputs) as fp32 ONNX; a copy is traced, so the
-    live model stays usable meanwhile."""
-    gen = copy.deepcopy(model.decoder.generator).float().cpu().eval()
-    gen.fast = None
-    wrapper = _Replaying(gen)
-    t = 8                                       # frames in the example input
-    x = torch.randn(1, 512, CURVE_PER_FRAME * t)
-    har_spec = gen._stft(torch.randn(1, t * FRAME_SAMPLES))
-    style = torch.randn(1, 128)
-    stats = [s for n in wrapper.norms for s in (torch.zeros(1, n.fc.out_features // 2, 1),
-                                                 torch.ones(1, n.fc.out_features // 2, 1))]
-    names = ["x", "style", "har_spec"] + [f"s{i}" for i in range(len(stats))]
-    tmp = path.with_suffix(".tmp")
-    with torch.no_grad(), warnings_quiet():
-        torch.onnx.export(wrapper, (x, style, har_spec, *stats), str(tmp), dynamo=False,
-                          input_names=names, output_names=["spec"], opset_version=17,
-                          dynamic_axes={"x": {2: "t"}, "har_spec": {2: "s"}, "spec": {2: "s"}})
-    tmp.replace(path)
-
-
-@contextlib.contextmanager
-def warnings_quiet():
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-_ort_lock = threading.Lock()
-
-
-def enable_fast_generator(eng, build: bool = True) -> bool:
-    """Attach the ONNX Runtime generator to the engine's model (exporting it once into the
-    user cache when `build`). False when it is off (INSTRUCTDUB_ORT=0), not built, not on
-    the CPU, or onnxruntime cannot load it."""
-    if os.environ.get("INSTRUCTDUB_ORT", "1") == "0" or eng.device.type != "cpu":
-        return False
-    from core.backbone import assets
-    from core.locations import cache_dir
-    gen = eng.model.decoder.generator
-    if gen.fast is not None:
-        return True
-    path = cache_dir() / ORT_NAME
-    meta = path.with_suffix(".json")
-    want = {"source_sha256": assets.ONNX_SHA256, "version": ORT_VERSION}
-    with _ort_lock:
-        try:
-            if not (path.exists() and meta.exists() and json.loads(meta.read_text()) == want):
-                if not build:
-                    return False
-                export_generator(eng.model, path)
-                atomic_write_text(meta, json.dumps(want))
-            runner = OrtGenerator(path, torch.get_num_threads(), gen)
-        except Exception as e:  # noqa: BLE001 - an optional accelerator: torch still works
-            log.warning("ONNX Runtime generator unavailable (%s); decoding in torch", e)
-            return False
-    gen.fast = runner
-    return True
-
-
-def disable_fast_generator(eng) -> None:
-    eng.model.decoder.generator.fast = None

@@ -63,15 +63,22 @@ def test_chunks_join_seamlessly(short_line, torch_chunks):
 
 def test_onnxruntime_generator_matches_torch(engine, short_line, torch_chunks):
     pytest.importorskip("onnxruntime")
-    from core.preview_decoder import disable_fast_generator, enable_fast_generator
+    from core.preview_ort import disable_fast_generator, enable_fast_generator
     al, _ = short_line
     torch_audio = torch_chunks[0].audio
+    with engine._lock:
+        inputs = engine._inputs(al)
+        front = line_features(engine, al, inputs).front_stats
+        torch_front = window_features(engine, inputs, front, 5, 20).x
     assert enable_fast_generator(engine)
     try:
         ort = ProgressiveRender(engine, al)
         ort_audio = ort.run()
+        with engine._lock:
+            ort_front = window_features(engine, inputs, front, 5, 20).x
     finally:
         disable_fast_generator(engine)
+    assert torch.allclose(ort_front, torch_front, atol=1e-3)      # the front on a window
     assert ort.source == "line"                    # chunked with the same statistics
     assert np.allclose(ort_audio, torch_audio, atol=1e-3)
     assert log_mel_distance(ort_audio, torch_audio) < 0.05
