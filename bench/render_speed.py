@@ -101,17 +101,22 @@ def drag_sweep(eng, al, repeats: int) -> None:
         edits.append((new, eng.render(new)))
     eng.render(al)
     default = synth.EDIT_CONTEXT
+    synth.EDIT_CONTEXT = 10       # the same drags with ample context: what context costs
+    ideal = [eng.render_edit(al, base_audio, new) for new, _ in edits]
     for ctx in (2, 3, 4, 6):
         synth.EDIT_CONTEXT = ctx
-        times, dists = [], []
-        for new, full in edits:
+        times, dists, cut = [], [], []
+        for (new, full), best in zip(edits, ideal):
             c0 = time.process_time()
             part = eng.render_edit(al, base_audio, new)
             times.append((time.process_time() - c0) * 1000)
             dists.append(log_mel_distance(part, full))
+            cut.append(log_mel_distance(part, best))
         print(f"drag, context {ctx:2d} frames{' (engine default)' if ctx == default else ''}: "
               f"CPU median {statistics.median(times):6.1f} ms, log-mel distance to a one-piece "
-              f"render median {statistics.median(dists):4.2f} dB, worst {max(dists):4.2f} dB")
+              f"render median {statistics.median(dists):4.2f} dB, worst {max(dists):4.2f} dB; "
+              f"to a context-10 drag median {statistics.median(cut):5.3f} dB, worst "
+              f"{max(cut):5.3f} dB")
     synth.EDIT_CONTEXT = default
 
 

@@ -67,7 +67,7 @@ def stats_mode(norms: list[AdaIN1d], mode: str, stats: list | None = None):
             n.stats_mode = "live"
 
 
-FRONT_MARGIN = 11   # frames: the front's reach (10: five blocks of two 3-convs), and one
+FRONT_MARGIN = 11   # frames of input beyond a window: the front reaches 10 (five blocks of 2 3-convs)
 
 
 @dataclass
