@@ -41,6 +41,9 @@ RATES = ["Speak steadily at a calm, even pace.", "Start fast and rushed, then sl
          "Slow and deliberate, with long pauses.", "Quick and breathless throughout.",
          "Begin slowly, then speed up towards the end.", "A relaxed pace, slightly slower than usual.",
          "Fast at first, calmer in the middle, fast again.", "Very slow and heavy."]
+NEW_LINES = ["Nobody told me the train would be this late.", "Hand me that lantern, quickly.",
+             "I have never seen the harbour so quiet at this hour.",
+             "If you find the key, leave it under the mat.", "Thank you, that will be all."]
 CLONE_REF = ROOT.parent / "shared" / "realspeech" / "ljspeech"
 ISSUE_RENDER_MS = 1900.0    # issue 11: a one-piece render of the 5-s line, 1 thread
 
@@ -60,19 +63,57 @@ def med(pairs) -> str:
     return f"median {statistics.median(w):7.1f} ms (CPU {statistics.median(c):7.1f} ms)"
 
 
-def progressive_edit(s, cue_id, edit, sources):
-    """Apply `edit`, then update_progressive: (first-chunk time, whole-line time, result);
-    counts the statistics' sources in `sources`."""
-    first = []
-    clock = Clock()
-    edit()
+class Edits:
+    """Timings of progressive edits: first audio, whole line, where the statistics of the
+    whole line came from, and whether the first audio came before the whole line."""
 
-    def on_chunk(_cue, chunk):
-        if not first:
-            first.append(clock.read())
-            sources[chunk.source] = sources.get(chunk.source, 0) + 1
-    r = s.update_progressive(cue_id, on_chunk)
-    return (first[0] if first else clock.read()), clock.read(), r
+    def __init__(self):
+        self.firsts, self.wholes, self.sources, self.early, self.dists = [], [], {}, 0, {}
+        self.seconds = []         # the second chunk: the first frames after the line's start
+        self.lead = []            # (dBFS of a borrowed first chunk, of the one piece there)
+
+    def run(self, s, cue_id, edit, eng=None, measure=lambda source: False):
+        """Apply `edit`, then update_progressive; the result (None for a cache hit). With
+        `eng`, the log-mel distance to a one-piece render is kept when `measure(source)`."""
+        from core.constants import FRAME_SAMPLES
+        from core.progressive import log_mel_distance
+        chunks = []
+        clock = Clock()
+        edit()
+        r = s.update_progressive(cue_id, lambda _c, ch: chunks.append((clock.read(), ch)))
+        whole = clock.read()
+        if r.cached:
+            return None
+        self.firsts.append(chunks[0][0] if chunks else whole)
+        self.seconds.append(chunks[1][0] if len(chunks) > 1 else whole)
+        self.wholes.append(whole)
+        source = chunks[-1][1].source if chunks else "cached"
+        self.sources[source] = self.sources.get(source, 0) + 1
+        self.early += bool(chunks) and not chunks[0][1].last
+        if source == "exact" and len(chunks) > 1:     # a borrowed first chunk, then one piece
+            c = chunks[0][1]                          # its level, and the one piece's there
+            self.lead.append((dbfs(c.audio), dbfs(r.audio[c.lo * FRAME_SAMPLES:c.hi * FRAME_SAMPLES])))
+        if eng is not None and measure(source):
+            d = log_mel_distance(r.audio, eng.render(r.alignment))
+            self.dists.setdefault(source, []).append(d)
+        return r
+
+    def report(self, name: str, goal: int | None = None) -> str:
+        worst = max(self.firsts, key=lambda p: p[1])
+        dists = "; ".join(f"{k}: {max(v):.2f} dB (worst of {len(v)})" for k, v in self.dists.items())
+        return (f"{name:36s} {med(self.firsts)}, worst {worst[0]:7.1f} ms (CPU {worst[1]:7.1f} ms)"
+                f"{f'  goal {goal} ms' if goal else ''}\n"
+                f"{'':36s} second chunk {med(self.seconds)}; whole line {med(self.wholes)}\n"
+                f"{'':36s} statistics of the whole line from "
+                f"{self.sources}; first audio before the whole line in {self.early}/"
+                f"{len(self.firsts)}; log-mel distance to a one-piece render: {dists or '-'}"
+                + "".join(f"\n{'':36s} borrowed first chunk {a:.1f} dBFS, the one piece there "
+                          f"{b:.1f} dBFS" for a, b in self.lead))
+
+
+def dbfs(x) -> float:
+    import numpy as np
+    return float(20 * np.log10(np.sqrt(np.mean(np.square(x, dtype=np.float64))) + 1e-9))
 
 
 def main() -> int:
@@ -89,8 +130,7 @@ def main() -> int:
     import torch
     torch.set_num_threads(args.threads)
     from core.edits import Retime, SetInstruction, SetText
-    from core.preview_decoder import enable_fast_generator
-    from core.progressive import log_mel_distance
+    from core.preview_ort import enable_fast_generator
     from core.project import Cue, Project
     from core.session import Session
     from core.synth import get_engine
@@ -112,39 +152,36 @@ def main() -> int:
     full = reference(eng, s, [])
 
     # instruction edits: re-predict (IDD/IEC) + progressive render. Each a new wording; an
-    # edit whose prediction equals an earlier one is a cache hit, counted but not timed
-    firsts, wholes, dists, sources, hits = [], [], [], {}, 0
+    # edit whose prediction equals an earlier one is a cache hit, counted but not timed.
+    # The distance is measured for the first two edits and every one not borrowing "line"
+    ed, hits = Edits(), 0
     for i in range(args.repeats):
         rate = RATES[(i + 1) % len(RATES)] + (f" ({i})" if i >= len(RATES) - 1 else "")
-        f, w, r = progressive_edit(s, "c1", lambda rate=rate: s.apply(SetInstruction("c1", "rate", rate)),
-                                   sources)
-        if r.cached:
-            hits += 1
-            continue
-        firsts.append(f)
-        wholes.append(w)
-        if len(dists) < 2:
-            dists.append(log_mel_distance(r.audio, eng.render(r.alignment)))
-    rows["instruction edit -> first audio"] = (firsts, 300)
+        r = ed.run(s, "c1", lambda rate=rate: s.apply(SetInstruction("c1", "rate", rate)), eng,
+                   lambda src: len(ed.firsts) <= 2 or src != "line")
+        hits += r is None
+    rows["instruction edit -> first audio"] = (ed.firsts, 300)
     if eng.device.type == "cuda":
-        rows["GPU edit -> audio"] = (firsts, 30)
-    print(f"instruction edit -> first audio:     {med(firsts)}  goal 300 ms")
-    print(f"instruction edit -> whole line:      {med(wholes)}; log-mel distance to a one-piece "
-          f"render {max(dists):.2f} dB (worst of {len(dists)}); statistics from {sources}; "
-          f"{hits} cache hit(s) left out")
+        rows["GPU edit -> audio"] = (ed.firsts, 30)
+    print(ed.report("instruction edit -> first audio:", 300) + f"; {hits} cache hit(s) left out")
 
     # small text edits: new phonemes, the previous text's statistics when near enough
-    firsts, dists, sources = [], [], {}
+    ed = Edits()
     for i in range(min(args.repeats, len(TEXTS))):
-        f, w, r = progressive_edit(s, "c1", lambda i=i: s.apply(SetText("c1", TEXTS[i])),
-                                   sources)
-        firsts.append(f)
-        if i < 2:
-            dists.append(log_mel_distance(r.audio, eng.render(r.alignment)))
-    print(f"small text edit -> first audio:      {med(firsts)}; log-mel distance to a one-piece "
-          f"render {max(dists):.2f} dB (worst of {len(dists)}); statistics from {sources}")
+        ed.run(s, "c1", lambda i=i: s.apply(SetText("c1", TEXTS[i])), eng,
+               lambda src: len(ed.firsts) <= 2 or src not in ("line", "other line"))
+    print(ed.report("small text edit -> first audio:"))
     s.apply(SetText("c1", LINE))
     s.update("c1")
+
+    # the first render of a cue: nothing of its own to borrow; other lines of the voice
+    ed = Edits()
+    for i, text in enumerate(NEW_LINES[:args.repeats]):
+        other = Session(Project(cues=[Cue(id=f"n{i}", text=text, start=0.0, end=4.0,
+                                          rate_instruction=RATES[i % len(RATES)])]),
+                        engine_factory=lambda: eng)
+        ed.run(other, f"n{i}", lambda: None)
+    print(ed.report("new cue (first render) -> first audio:"))
 
     # boundary drags at different places, +1/+2 frames, each a new alignment
     drags, partial = [], 0

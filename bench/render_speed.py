@@ -101,17 +101,22 @@ def drag_sweep(eng, al, repeats: int) -> None:
         edits.append((new, eng.render(new)))
     eng.render(al)
     default = synth.EDIT_CONTEXT
-    for ctx in (2, 4, 6, 8):
+    synth.EDIT_CONTEXT = 10       # the same drags with ample context: what context costs
+    ideal = [eng.render_edit(al, base_audio, new) for new, _ in edits]
+    for ctx in (2, 3, 4, 6):
         synth.EDIT_CONTEXT = ctx
-        times, dists = [], []
-        for new, full in edits:
+        times, dists, cut = [], [], []
+        for (new, full), best in zip(edits, ideal):
             c0 = time.process_time()
             part = eng.render_edit(al, base_audio, new)
             times.append((time.process_time() - c0) * 1000)
             dists.append(log_mel_distance(part, full))
+            cut.append(log_mel_distance(part, best))
         print(f"drag, context {ctx:2d} frames{' (engine default)' if ctx == default else ''}: "
               f"CPU median {statistics.median(times):6.1f} ms, log-mel distance to a one-piece "
-              f"render median {statistics.median(dists):4.2f} dB, worst {max(dists):4.2f} dB")
+              f"render median {statistics.median(dists):4.2f} dB, worst {max(dists):4.2f} dB; "
+              f"to a context-10 drag median {statistics.median(cut):5.3f} dB, worst "
+              f"{max(cut):5.3f} dB")
     synth.EDIT_CONTEXT = default
 
 
@@ -121,7 +126,7 @@ def progressive_sweep(eng, al) -> None:
     from core.progressive import log_mel_distance
     ref = eng.render(al)                 # the exact statistics of this very line
     default = prog.CONTEXT
-    for ctx in (2, 4, 6):
+    for ctx in (2, 3, 4):
         prog.CONTEXT = ctx
         pr = prog.ProgressiveRender(eng, al)
         c0 = time.process_time()
@@ -139,7 +144,7 @@ def main() -> None:
     import torch
 
     from core.alignment import move_boundary
-    from core.preview_decoder import disable_fast_generator, enable_fast_generator
+    from core.preview_ort import disable_fast_generator, enable_fast_generator
     from core.progressive import ProgressiveRender
     from core.synth import Engine
 

@@ -19,17 +19,16 @@ import torch
 
 from core import g2p
 from core.alignment import Alignment, AlignmentError
-from core.backbone.layers import AdaIN1d
-from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES, MAX_TOKENS,
-                            UNVOICED_HZ)
+from core.constants import DEFAULT_VOICE, MAX_TOKENS, UNVOICED_HZ
 from core.device import is_oom, pick_device
 from core.edit_splice import changed_frames, splice
+from core.preview_decoder import decoder_norms, generator_window, split_stats, window_features
 from core.errors import UserError
 from core.voices import style_vector, voice_key
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
-EDIT_CONTEXT = 4       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
+EDIT_CONTEXT = 2       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
 
 
 @dataclass
@@ -188,7 +187,7 @@ class Engine:
         return f"{voice_key(al.voice)}|{h.hexdigest()}"
 
     def _set_stats_mode(self, mode: str, stats=None) -> list:
-        norms = [m for m in self.model.decoder.modules() if isinstance(m, AdaIN1d)]
+        norms = decoder_norms(self.model)
         for i, norm in enumerate(norms):
             norm.stats_mode = mode
             if stats is not None:
@@ -224,29 +223,21 @@ class Engine:
     def render_edit(self, old: Alignment, old_audio: np.ndarray, new: Alignment) -> np.ndarray:
         """Audio for `new`, re-rendering only the frames that differ from `old`."""
         with self._lock:
-            asr, f0, energy, style = self._inputs(new)
-            stats = self._stats.get(self._signature(new, style))
+            inputs = self._inputs(new)
+            stats = self._stats.get(self._signature(new, inputs[3]))
             same_text = (old.phonemes == new.phonemes and
-                         torch.equal(self._style(old.voice, len(old.phonemes)), style)
+                         torch.equal(self._style(old.voice, len(old.phonemes)), inputs[3])
                          and line_gain_db(old) == line_gain_db(new))
             if stats is None or not same_text or len(old_audio) != old.n_samples:
                 return self.render(new)
             lo, hi_new, hi_old = changed_frames(old, new)
             if lo == hi_new == hi_old:
                 return np.array(old_audio, copy=True)
-            n_new = new.n_frames
-            a, b = max(0, lo - EDIT_CONTEXT), min(n_new, hi_new + EDIT_CONTEXT)
-            har = self.model.harmonic_source(f0, self.seed)
-            self._set_stats_mode("replay", stats)
-            try:
-                c = CURVE_PER_FRAME
-                window = self.model.decode(asr[..., a:b], f0[:, c * a:c * b],
-                                           energy[:, c * a:c * b], style,
-                                           har[:, a * FRAME_SAMPLES:b * FRAME_SAMPLES])
-            finally:
-                self._set_stats_mode("live")
-            window = apply_line_gain(window[0].float().cpu().numpy(), new)
-            return splice(old_audio, window, a, lo, hi_new, hi_old, n_new)
+            a, b = max(0, lo - EDIT_CONTEXT), min(new.n_frames, hi_new + EDIT_CONTEXT)
+            front, gen = split_stats(self.model, stats)
+            feats = window_features(self, inputs, front, a, b)     # the front on the window
+            window = apply_line_gain(generator_window(self, feats, a, b, gen), new)
+            return splice(old_audio, window, a, lo, hi_new, hi_old, new.n_frames)
 
 
 def line_gain_db(al: Alignment) -> float:

@@ -2,16 +2,18 @@
 session serves the line as it fills in, and export renders previews in one piece."""
 import numpy as np
 import pytest
+import torch
 
 from core.constants import FRAME_SAMPLES
 from core.edits import DrawCurve, Retime
-from core.preview_decoder import line_features
-from core.progressive import (ProgressiveRender, chunk_plan, log_mel_distance,
-                              statistics_for)
+from core.preview_decoder import window_features, line_features
+from core.progressive import (NEAR, ProgressiveRender, chunk_plan, front_distance,
+                              log_mel_distance, statistics_for)
 from core.project import Cue, Project
 from core.session import Cancelled, Session
 
 SEAMLESS_DB = 1.3          # issue 11: joined chunks against a one-piece render
+FAR_DB = 3.0               # statistics borrowed beyond NEAR (docs/preview.md)
 
 
 def test_chunk_plan_covers_the_line_growing():
@@ -61,15 +63,22 @@ def test_chunks_join_seamlessly(short_line, torch_chunks):
 
 def test_onnxruntime_generator_matches_torch(engine, short_line, torch_chunks):
     pytest.importorskip("onnxruntime")
-    from core.preview_decoder import disable_fast_generator, enable_fast_generator
+    from core.preview_ort import disable_fast_generator, enable_fast_generator
     al, _ = short_line
     torch_audio = torch_chunks[0].audio
+    with engine._lock:
+        inputs = engine._inputs(al)
+        front = line_features(engine, al, inputs).front_stats
+        torch_front = window_features(engine, inputs, front, 5, 20).x
     assert enable_fast_generator(engine)
     try:
         ort = ProgressiveRender(engine, al)
         ort_audio = ort.run()
+        with engine._lock:
+            ort_front = window_features(engine, inputs, front, 5, 20).x
     finally:
         disable_fast_generator(engine)
+    assert torch.allclose(ort_front, torch_front, atol=1e-3)      # the front on a window
     assert ort.source == "line"                    # chunked with the same statistics
     assert np.allclose(ort_audio, torch_audio, atol=1e-3)
     assert log_mel_distance(ort_audio, torch_audio) < 0.05
@@ -86,14 +95,37 @@ def test_a_small_text_edit_borrows_the_old_texts_statistics(engine):
     audio = pr.run()
     assert pr.source == "other line" and pr.preview and pr.ready_frames == new.n_frames
     assert log_mel_distance(audio, engine.render(new)) <= SEAMLESS_DB
-    # a rewritten line is not near enough to borrow from: it renders in one piece
+    # a rewritten line is not near enough to borrow from: its first chunk borrows (from the
+    # line of the voice nearest in front input), then it renders in one piece, and the last
+    # chunk, that whole render, replaces the first: exact audio, not a preview
     far = engine.predict(engine.phonemize("Get out!"))
     pr = ProgressiveRender(engine, far)
-    assert len(list(pr.chunks())) == 1 and pr.source == "exact" and not pr.preview
+    chunks = list(pr.chunks())
+    assert [c.last for c in chunks] == [False, True] and chunks[0].hi < far.n_frames // 2
+    assert chunks[0].source == "other line" and pr.source == "exact" and not pr.preview
+    assert chunks[1].lo == 0 and chunks[1].hi == far.n_frames
+    assert np.allclose(pr.audio, engine.render(far), atol=1e-5)
+
+
+def test_the_front_runs_on_a_window_alone(engine, short_line):
+    """window_features (the front over a few frames only, given statistics) is the whole
+    front's when given the line's own statistics; its harmonic source is the same numbers
+    as the whole line's."""
+    al, _ = short_line
+    with engine._lock:
+        inputs = engine._inputs(al)
+        whole = line_features(engine, al, inputs)
+        head = window_features(engine, inputs, whole.front_stats, 0, 10)
+        mid = window_features(engine, inputs, whole.front_stats, 12, 18)
+    assert head.x.shape[-1] == 20 and head.har.shape[-1] == 10 * FRAME_SAMPLES
+    assert torch.allclose(head.x, whole.x[..., :20], atol=1e-4)
+    assert torch.equal(head.har, whole.har[:, :10 * FRAME_SAMPLES])
+    assert torch.allclose(mid.x, whole.x[..., 24:36], atol=1e-4)        # a drag's window
+    assert torch.equal(mid.har, whole.har[:, 12 * FRAME_SAMPLES:18 * FRAME_SAMPLES])
 
 
 def one_cue(text="Look at that."):
-    """A 36-frame line: three chunks (6, 12, 18 frames), renders kept short."""
+    """A 36-frame line: four chunks (2, 6, 18, 10 frames), renders kept short."""
     return Project(cues=[Cue(id="c1", text=text, start=0.0, end=0.9)])
 
 
@@ -149,6 +181,28 @@ def test_preview_is_marked_and_export_renders_it_in_one_piece(engine):
     d[3] += 2
     s.apply(Retime("c1", tuple(d)))
     assert s.update_progressive("c1", lambda c, ch: pytest.fail("chunked a drag")).partial
+
+
+def test_an_edit_beyond_near_still_starts_from_a_first_chunk(engine):
+    """An edit that moves the line's front statistics beyond NEAR (here: twice as slow)
+    borrows its previous statistics anyway: a first chunk before the whole line, a preview,
+    and finalize gives the one-piece render."""
+    s = Session(one_cue(), engine_factory=lambda: engine)
+    old = s.update("c1").alignment
+    s.apply(Retime("c1", tuple(2 * d for d in old.durations)))
+    new = s.project.cue("c1").alignment
+    with engine._lock:
+        moved = front_distance(line_features(engine, new).front_stats,
+                               line_features(engine, old).front_stats)
+    assert moved > NEAR
+    got = []
+    r = s.update_progressive("c1", lambda c, ch: got.append((ch, s.audio(c) is not None)))
+    assert len(got) >= 3 and not got[0][0].last and got[0][0].hi < new.n_frames // 4
+    assert all(served for _, served in got)              # served as it filled in
+    assert got[-1][0].source == "far line" and s.is_preview("c1")
+    whole = engine.render(new)
+    assert log_mel_distance(r.audio, whole) <= FAR_DB
+    assert np.allclose(s.finalize("c1"), whole, atol=1e-5) and not s.is_preview("c1")
 
 
 def test_player_patch_writes_into_the_sound_playing():
