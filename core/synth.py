@@ -29,6 +29,8 @@ from core.voices import style_vector, voice_key
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
 EDIT_CONTEXT = 2       # frames decoded on each side of an edited span (bench/render_speed.py --sweep)
+EDIT_MAX_SHARE = 0.5   # an edit changing more of the line renders it whole: the old line's
+                       # norm statistics no longer describe it (a retimed line, not a drag)
 
 
 @dataclass
@@ -233,6 +235,8 @@ class Engine:
             lo, hi_new, hi_old = changed_frames(old, new)
             if lo == hi_new == hi_old:
                 return np.array(old_audio, copy=True)
+            if hi_new - lo > EDIT_MAX_SHARE * new.n_frames:
+                return self.render(new)
             a, b = max(0, lo - EDIT_CONTEXT), min(new.n_frames, hi_new + EDIT_CONTEXT)
             front, gen = split_stats(self.model, stats)
             feats = window_features(self, inputs, front, a, b)     # the front on the window
