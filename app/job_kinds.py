@@ -36,15 +36,18 @@ class ReadOriginalAudio(BackgroundJob):
 
 class LoadEngine(BackgroundJob):
     """Load the voice engine after the window is shown, so the window opens at once;
-    then offer its voices in the voice panel."""
+    then offer its voices in the voice panel. With `fast_preview` (the setting
+    preview/onnxruntime, on by default) previews and drags decode with ONNX Runtime,
+    exported from the engine's weights into the user cache on the first start."""
 
     label = "loading the voice engine"
     cancellable = False                       # a load cannot be stopped; its result is needed
 
-    def __init__(self, state, voice_panel):
+    def __init__(self, state, voice_panel, fast_preview: bool = True):
         super().__init__()
         self.state = state                    # the EngineState line above the cue list
         self.voice_panel = voice_panel
+        self.fast_preview = fast_preview
 
     def started(self) -> None:
         self.state.set_state("Loading the voice engine… (cues render once it is ready)")
@@ -52,11 +55,19 @@ class LoadEngine(BackgroundJob):
     def run(self, progress, cancel):
         from core.synth import get_engine
         from core.voices import list_voices
-        get_engine().model
-        return list_voices()
+        eng = get_engine()
+        eng.model
+        fast = False
+        if self.fast_preview:
+            from core.preview_ort import enable_fast_generator
+            progress(0.5, "preparing the fast preview decoder (exported once, about a minute)")
+            fast = enable_fast_generator(eng)
+        return list_voices(), fast
 
-    def done(self, names) -> None:
-        self.state.set_state("Voice engine ready.")
+    def done(self, result) -> None:
+        names, fast = result
+        self.state.set_state("Voice engine ready." + (" Previews decode with ONNX Runtime."
+                                                      if fast else ""))
         self.voice_panel.set_names(names)
 
     def failed(self, message: str) -> None:

@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
 
     def start_engine(self) -> None:
         """Load the voice engine in the background (after the window is shown)."""
-        self.jobs.start(job_kinds.LoadEngine(self.engine_state, self.voice))
+        fast = bool(self.settings.value("preview/onnxruntime", True, bool))
+        self.jobs.start(job_kinds.LoadEngine(self.engine_state, self.voice, fast))
 
     # ------------------------------------------------------------ cues
     @property

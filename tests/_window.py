@@ -10,6 +10,7 @@ def open_window(qtbot, folder):
     QStandardPaths.setTestModeEnabled(True)
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("quiet", True)
+    settings.setValue("preview/onnxruntime", False)    # torch decodes; test_progressive checks ORT
     w = MainWindow(settings, audio="silent")
     w.ask_save = lambda: "discard"
     qtbot.addWidget(w)
