@@ -162,6 +162,7 @@ def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
 
     from core.audio import resample
     from core.speech.speaker import build_torch_dvector, resample_torch
+    from core.voice_fit.adam import Adam
     from core.voices import style_vector
     report = progress or (lambda f, m: None)
     if eng is None:
@@ -200,7 +201,7 @@ def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
     target = torch.from_numpy(measure.ref).to(eng.device)
     s0 = torch.from_numpy(vec0).to(eng.device)[None]
     acoustic = s0[:, :128].clone().requires_grad_(True)
-    opt = torch.optim.Adam([acoustic], lr=lr)
+    opt = Adam(acoustic, lr=lr)
     spread = float(s0[:, :128].var())
     checkpoints = sorted({s for s in (steps // 3, 2 * steps // 3, steps) if s > 0})
     history = [{"step": 0, **start_score}]

@@ -27,6 +27,7 @@ import torch
 from core.constants import ANALYSIS_SR, SAMPLE_RATE
 from core.errors import UserError
 from core.voice_fit import acoustic, prosody
+from core.voice_fit.adam import Adam
 
 log = logging.getLogger(__name__)
 FIT_VERSION = 2   # 2: quiet_weight (voiceless phones and pauses taught to be unvoiced)
@@ -189,7 +190,7 @@ class _Fit:
     def prosody(self, s0: torch.Tensor) -> torch.Tensor:
         s = self.s
         half = s0[:, 128:].clone().requires_grad_(True)
-        opt = torch.optim.Adam([half], lr=s.prosody_lr)
+        opt = Adam(half, lr=s.prosody_lr)
         rng = np.random.default_rng(s.seed)
         order = []
         for step in range(1, s.prosody_steps + 1):
@@ -210,7 +211,7 @@ class _Fit:
         dvec = build_torch_dvector()
         self._target_t = torch.from_numpy(self.target_emb)
         half = s0[:, :128].clone().requires_grad_(True)
-        opt = torch.optim.Adam([half], lr=s.acoustic_lr)
+        opt = Adam(half, lr=s.acoustic_lr)
         spread = float(s0[:, :128].var())
         train = acoustic.crops(self.adata.spans, s.acoustic_steps, s.crop_frames, s.seed)
         for step, crop in enumerate(train, 1):
