@@ -19,7 +19,7 @@ CLONE_PROSODY_STEPS = 6
 
 def clone_settings(steps: int) -> FitSettings:
     return FitSettings(prosody_steps=CLONE_PROSODY_STEPS, prosody_batch=1, prosody_lr=0.05,
-                       acoustic_steps=steps, crop_frames=34, val_crops=1,
+                       acoustic_steps=steps, crop_frames=34, val_crops=0,
                        acoustic_start="average", measure_start=False)
 
 
