@@ -31,6 +31,9 @@ def main() -> int:
     ap.add_argument("--placements", default="random,even")
     ap.add_argument("--checkpoints", default="14,16,18,20")
     ap.add_argument("--frames", type=int, default=34)
+    ap.add_argument("--lr", type=float, default=None, help="acoustic lr (default: the clone's)")
+    ap.add_argument("--centre", action="store_true",
+                    help="d-vector window in the middle of the crop, not at its start")
     args = ap.parse_args()
     os.environ["INSTRUCTDUB_CACHE"] = tempfile.mkdtemp(prefix="clone_seeds_")
     import torch
@@ -48,6 +51,8 @@ def main() -> int:
     eng = get_engine("cpu")
     checkpoints = sorted(int(k) for k in args.checkpoints.split(","))
     base = replace(clone_settings(checkpoints[-1]), crop_frames=args.frames)
+    if args.lr:
+        base = replace(base, acoustic_lr=args.lr)
     targets = [speech_targets(audio, SAMPLE_RATE, text, eng=eng, what="reference")]
     model = eng.model
     print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -59,6 +64,9 @@ def main() -> int:
         s1 = fit.prosody(s0)
         fit._target_t = torch.from_numpy(fit.target_emb)
         dvec = build_torch_dvector()
+        if args.centre:                     # one window (13152 samples) centred in the crop
+            whole = dvec
+            dvec = lambda a16: whole(a16[(len(a16) - 13152) // 2:][:13152])  # noqa: E731
         for placement in args.placements.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 s = replace(base, seed=seed)

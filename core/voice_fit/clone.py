@@ -3,8 +3,9 @@
 Made for a 10-s clip on one CPU thread (bench/results/clone_speed.md has the profile):
 the acoustic half starts from the average of the start packs' acoustic halves (no renders
 to choose it; on LJSpeech it is a closer speaker than any one pack), the prosody half
-takes a few large steps, and only the fitted voice is rendered to be measured (the
-start's similarity is None; bench/clone_speed.py --set measure_start=True measures it).
+takes a few large steps, and only the fitted voice is rendered to be measured, once: its
+similarity and mel figures come from the same 4-s render (the start's similarity is None;
+bench/clone_speed.py --set measure_start=True measures it).
 An acoustic step (a 34-frame crop through the decoder, forward and backward, and the
 torch d-vector: one 0.8-s window) costs about 2.5 s; `steps` sets how many.
 """
