@@ -25,6 +25,21 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+def even_crops(spans: list[tuple[int, int]], n: int, frames: int,
+               seed: int) -> list[tuple[int, int]]:
+    """n (recording, start frame) pairs spread evenly over the speech: each recording's
+    share at evenly spaced starts with one random shift, in a shuffled order."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    out = []
+    for r, (a, b) in enumerate(spans):
+        k = n // len(spans) + (r < n % len(spans))
+        gap = max(0, b - frames - a) / max(k, 1)
+        shift = rng.uniform(0, gap)
+        out += [(r, a + int(shift + j * gap)) for j in range(k)]
+    return [out[i] for i in rng.permutation(len(out))]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0,1,2")
@@ -76,7 +91,7 @@ def main() -> int:
                 spread = float(s1[:, :128].var())
                 train = (acoustic.crops(adata.spans, checkpoints[-1], s.crop_frames, seed)
                          if placement == "random" else
-                         acoustic.even_crops(adata.spans, checkpoints[-1], s.crop_frames, seed))
+                         even_crops(adata.spans, checkpoints[-1], s.crop_frames, seed))
                 sims, c0 = [], time.process_time()
                 for step, crop in enumerate(train, 1):
                     loss = fit._acoustic_loss(torch.cat([half, s1[:, 128:]], dim=1), [crop], dvec)

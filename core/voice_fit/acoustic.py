@@ -72,20 +72,6 @@ def crops(spans: list[tuple[int, int]], n: int, frames: int, seed: int) -> list[
     return out
 
 
-def even_crops(spans: list[tuple[int, int]], n: int, frames: int,
-               seed: int) -> list[tuple[int, int]]:
-    """n (recording, start frame) pairs spread evenly over the speech: each recording's
-    share at evenly spaced starts with one random shift, in a shuffled order."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for r, (a, b) in enumerate(spans):
-        k = n // len(spans) + (r < n % len(spans))
-        gap = max(0, b - frames - a) / max(k, 1)
-        shift = rng.uniform(0, gap)
-        out += [(r, a + int(shift + j * gap)) for j in range(k)]
-    return [out[i] for i in rng.permutation(len(out))]
-
-
 def render(model, d: AcousticData, style: torch.Tensor, start: int, frames: int) -> torch.Tensor:
     end = min(start + frames, d.asr.shape[-1])
     c = CURVE_PER_FRAME
