@@ -3,7 +3,7 @@ clone's fit (core.voice_fit.clone settings) on the bench reference, measured aft
 several step counts, for several crop seeds and crop placements.
 
     python bench/clone_seeds.py [--seeds 0,1,2] [--placements random,even]
-                                [--checkpoints 14,16,18,20] [--frames 34]
+                                [--checkpoints 14,16,18,20] [--frames 34] [--lr X]
 
 The reference is measured and the prosody half fitted once; each (placement, seed) then
 runs the acoustic steps from the same start (the loop of core.voice_fit._Fit.acoustic)
@@ -47,8 +47,6 @@ def main() -> int:
     ap.add_argument("--checkpoints", default="14,16,18,20")
     ap.add_argument("--frames", type=int, default=34)
     ap.add_argument("--lr", type=float, default=None, help="acoustic lr (default: the clone's)")
-    ap.add_argument("--centre", action="store_true",
-                    help="d-vector window in the middle of the crop, not at its start")
     args = ap.parse_args()
     os.environ["INSTRUCTDUB_CACHE"] = tempfile.mkdtemp(prefix="clone_seeds_")
     import torch
@@ -79,9 +77,6 @@ def main() -> int:
         s1 = fit.prosody(s0)
         fit._target_t = torch.from_numpy(fit.target_emb)
         dvec = build_torch_dvector()
-        if args.centre:                     # one window (13152 samples) centred in the crop
-            whole = dvec
-            dvec = lambda a16: whole(a16[(len(a16) - 13152) // 2:][:13152])  # noqa: E731
         for placement in args.placements.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 s = replace(base, seed=seed)
