@@ -11,7 +11,7 @@ CURVE_PER_FRAME = 2                       # f0/energy values per duration frame
 ANALYSIS_SR = 16000                       # VAD, pitch tracking, ASR and speaker embeddings
 
 DEFAULT_VOICE = "en_lj"                   # the voice a new cue or `say` uses (resources/voices)
-CLONE_STEPS = 20                          # acoustic steps of a clone (editor, `voices clone`)
+CLONE_STEPS = 18                          # acoustic steps of a clone (editor, `voices clone`)
 STYLE_DIM = 256                           # 128 acoustic dims, then 128 prosodic
 
 # F0 below this counts as unvoiced, everywhere: the decoder's harmonic source is

@@ -49,7 +49,7 @@ WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half
 F0_RATIO_RANGE = (0.7, 1.45)       # about +-6 semitones: a register shift, not a new voice
-CACHE_VERSION = 4          # 4: the fit starts from the packs' average, fewer steps
+CACHE_VERSION = 5          # 5: the clone's fit steps at lr 0.02 (4: the packs' average start)
 
 Progress = Callable[[float, str], None]
 
@@ -162,6 +162,7 @@ def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
 
     from core.audio import resample
     from core.speech.speaker import build_torch_dvector, resample_torch
+    from core.voice_fit.adam import Adam
     from core.voices import style_vector
     report = progress or (lambda f, m: None)
     if eng is None:
@@ -200,7 +201,7 @@ def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
     target = torch.from_numpy(measure.ref).to(eng.device)
     s0 = torch.from_numpy(vec0).to(eng.device)[None]
     acoustic = s0[:, :128].clone().requires_grad_(True)
-    opt = torch.optim.Adam([acoustic], lr=lr)
+    opt = Adam(acoustic, lr=lr)
     spread = float(s0[:, :128].var())
     checkpoints = sorted({s for s in (steps // 3, 2 * steps // 3, steps) if s > 0})
     history = [{"step": 0, **start_score}]

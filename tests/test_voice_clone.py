@@ -26,10 +26,10 @@ def reference(eng):
 
 @pytest.mark.slow
 def test_clone_tunes_and_reports(eng, reference, tmp_path, monkeypatch):
-    # one short sentence to tune on and one to score with, not three and two: the loop, its
-    # checkpoints and its choice are what is tested here (bench/clone_speed.py: quality)
-    monkeypatch.setattr("core.voice_clone.TUNE_TEXTS", ["Glue the sheet to the board."])
-    monkeypatch.setattr("core.voice_clone.CHECK_TEXTS", ["Rice is served in bowls."])
+    # one short phrase to tune on and one to score with, not three sentences and two: the
+    # loop, its checkpoints and its choice are what is tested here (bench/clone_speed.py: quality)
+    monkeypatch.setattr("core.voice_clone.TUNE_TEXTS", ["Glue the sheet."])
+    monkeypatch.setattr("core.voice_clone.CHECK_TEXTS", ["Rice is served."])
     calls = []
     voice = clone_voice(reference, 24000, steps=1, eng=eng, use_wer=False,
                         start_packs=("jm_kumo",), progress=lambda f, m: calls.append((f, m)),
@@ -58,11 +58,11 @@ def test_clone_unalignable_transcript_falls_back_to_timbre(eng, reference, monke
     """A transcript the recording cannot be aligned to (here four times too long) still
     gives a voice: the speaker-embedding tuning, said so in the result."""
     text = "We should clear the old trees and start a new grove. " * 4
-    monkeypatch.setattr("core.voice_clone.TUNE_TEXTS", ["Glue the sheet to the board."])
-    monkeypatch.setattr("core.voice_clone.CHECK_TEXTS", ["Rice is served in bowls."])
-    voice = clone_voice(reference, 24000, steps=1, eng=eng, use_wer=False,
+    monkeypatch.setattr("core.voice_clone.CHECK_TEXTS", ["Rice is served."])
+    # no tuning step (test_clone_tunes_and_reports tunes): the route is what is tested
+    voice = clone_voice(reference, 24000, steps=0, eng=eng, use_wer=False,
                         start_packs=("jm_kumo",), transcript=text, name="ref.wav")
-    assert voice["clone"]["method"] == "dvector"
+    assert voice["clone"]["method"] == "dvector" and voice["clone"]["start_pack"] == "jm_kumo"
     assert np.isfinite(np.asarray(voice["vector"])).all()
 
 

@@ -21,11 +21,13 @@ TINY = FitSettings(prosody_steps=8, prosody_batch=2, prosody_lr=0.03, acoustic_s
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    """A fresh cache for this module (the recordings are measured once), and two start
-    packs for the fits that choose one, not five (each costs decoder renders)."""
+    """A fresh cache for this module (the recordings are measured once), two start
+    packs for the fits that choose one, not five (each costs decoder renders), and
+    shorter similarity renders."""
     mp = pytest.MonkeyPatch()
     mp.setenv("INSTRUCTDUB_CACHE", str(tmp_path_factory.mktemp("cache")))
     mp.setattr("core.voice_fit.START_PACKS", ("jf_alpha", "jm_kumo"))
+    mp.setattr("core.voice_fit.acoustic.SIM_FRAMES", 40)    # 1-s similarity renders, not 4 s
     yield
     mp.undo()
 
@@ -161,3 +163,47 @@ def test_shipped_voices_are_listed_and_default():
     info = shipped_voice_info("en_lj")
     assert "LJSpeech" in info["source"] and info["licence"] == "public domain"
     assert "vector" not in info and shipped_voice_info("jm_kumo") is None
+
+
+def test_adam_is_torch_adam():
+    import torch
+
+    from core.voice_fit.adam import Adam
+    torch.manual_seed(0)
+    ours = torch.randn(1, 16).requires_grad_(True)
+    theirs = ours.detach().clone().requires_grad_(True)
+    opts = [(ours, Adam(ours, lr=0.05)), (theirs, torch.optim.Adam([theirs], lr=0.05))]
+    w = torch.randn(16)
+    for _ in range(5):
+        for p, opt in opts:
+            opt.zero_grad()
+            (torch.sin(p * w) ** 2).sum().backward()
+            opt.step()
+    assert torch.equal(ours, theirs) and not torch.equal(ours, theirs.new_zeros(1, 16))
+
+
+def test_snake_gradient_in_x_alone_is_autograds():
+    import torch
+
+    from core.backbone.decoder import SnakeResBlock
+    torch.manual_seed(0)
+    x = torch.randn(1, 4, 50, dtype=torch.float64, requires_grad=True)
+    alpha = torch.rand(1, 4, 1, dtype=torch.float64) + 0.5        # fixed, as in a style fit
+    assert torch.autograd.gradcheck(lambda v: SnakeResBlock._snake(v, alpha), (x,))
+    with torch.no_grad():
+        assert torch.equal(SnakeResBlock._snake(x, alpha), x + (1 / alpha) * torch.sin(alpha * x) ** 2)
+
+
+def test_prosody_losses_of_several_styles_in_one_batch(engine, loaded):
+    import torch
+
+    from core.speech_targets import speech_targets
+    from core.voice_fit import prosody
+    from core.voices import style_vector
+    audio, text, name = loaded[0]
+    data = prosody.prepare(engine, speech_targets(audio, SAMPLE_RATE, text, eng=engine, what=name))
+    styles = torch.stack([torch.from_numpy(style_vector(p, 20)) for p in ("jf_alpha", "jm_kumo")])
+    with torch.no_grad():
+        one_by_one = [float(prosody.loss(engine.model, data, s[None])[0]) for s in styles]
+    assert np.allclose(prosody.losses(engine.model, data, styles), one_by_one, rtol=1e-4)
+    assert abs(one_by_one[0] - one_by_one[1]) > 1e-3                 # two different voices

@@ -38,8 +38,8 @@ class KokoroBackbone(nn.Module):
 
     @staticmethod
     def expand(features: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:
-        """[B, T, C] token features -> [B, C, sum(durations)] frame features (B = 1)."""
-        return features[0].repeat_interleave(durations, dim=0).T.unsqueeze(0)
+        """[B, T, C] token features -> [B, C, sum(durations)] frame features (one timing)."""
+        return features.repeat_interleave(durations, dim=1).transpose(1, 2)
 
     def f0_energy(self, dur_feats, durations, style):
         frames = self.expand(dur_feats, durations)

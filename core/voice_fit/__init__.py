@@ -27,6 +27,7 @@ import torch
 from core.constants import ANALYSIS_SR, SAMPLE_RATE
 from core.errors import UserError
 from core.voice_fit import acoustic, prosody
+from core.voice_fit.adam import Adam
 
 log = logging.getLogger(__name__)
 FIT_VERSION = 2   # 2: quiet_weight (voiceless phones and pauses taught to be unvoiced)
@@ -50,7 +51,7 @@ class FitSettings:
     quiet_weight: float = 0.0         # push voiceless phones and pauses under the voicing cut
     speaker_weight: float = 0.5
     pull_weight: float = 0.1          # L2 pull of the acoustic half towards its start
-    val_crops: int = 4
+    val_crops: int = 4                # 0: the mel L1 figure on the similarity renders
     acoustic_start: str = "best"      # "best" pack by mel loss, or "average" of the packs
     measure_start: bool = True        # the start's acoustic figures (renders; cloning skips)
     seed: int = 0
@@ -90,6 +91,8 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
         raise UserError("no recordings to fit a voice to")
     if settings.acoustic_start not in ("best", "average"):
         raise UserError(f"unknown acoustic start {settings.acoustic_start!r}: best or average")
+    if settings.acoustic_start == "best" and settings.val_crops < 1:
+        raise UserError("choosing the best acoustic start needs validation crops (val_crops)")
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()
@@ -171,7 +174,10 @@ class _Fit:
         from core.voices import style_vector
         vecs = {p: torch.from_numpy(style_vector(p, n_tokens))[None] for p in packs}
         few = self.pdata[:4]
-        p_loss = {p: float(self._prosody_loss(v, few)) for p, v in vecs.items()}
+        rows = np.mean([prosody.losses(self.model, d, torch.cat(list(vecs.values())),
+                                       self.s.duration_weight, self.s.quiet_weight)
+                        for d in few], axis=0)
+        p_loss = dict(zip(vecs, map(float, rows)))
         bp = min(p_loss, key=p_loss.get)
         info = {"prosody": bp, "prosody_loss": {k: round(v, 4) for k, v in p_loss.items()}}
         if average:
@@ -189,7 +195,7 @@ class _Fit:
     def prosody(self, s0: torch.Tensor) -> torch.Tensor:
         s = self.s
         half = s0[:, 128:].clone().requires_grad_(True)
-        opt = torch.optim.Adam([half], lr=s.prosody_lr)
+        opt = Adam(half, lr=s.prosody_lr)
         rng = np.random.default_rng(s.seed)
         order = []
         for step in range(1, s.prosody_steps + 1):
@@ -210,7 +216,7 @@ class _Fit:
         dvec = build_torch_dvector()
         self._target_t = torch.from_numpy(self.target_emb)
         half = s0[:, :128].clone().requires_grad_(True)
-        opt = torch.optim.Adam([half], lr=s.acoustic_lr)
+        opt = Adam(half, lr=s.acoustic_lr)
         spread = float(s0[:, :128].var())
         train = acoustic.crops(self.adata.spans, s.acoustic_steps, s.crop_frames, s.seed)
         for step, crop in enumerate(train, 1):

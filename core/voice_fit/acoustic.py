@@ -118,7 +118,8 @@ def speaker_target(audios: list[np.ndarray], spans: list[tuple[int, int]]) -> np
 @torch.no_grad()
 def figures(model, datas, style, val_crops, frames, target_emb) -> dict:
     """Mel L1 on fixed crops, and speaker similarity (ONNX) of renders of the first
-    SIM_RENDERS recordings (their first SIM_FRAMES frames of speech)."""
+    SIM_RENDERS recordings (their first SIM_FRAMES frames of speech). Without val_crops
+    the mel L1 is taken on those renders (no other render: a clone's final check)."""
     from core.speech.speaker import cosine, get_dvector
     mel = [float(mel_l1(render(model, datas[r], style, s, frames), target_crop(datas[r], s, frames)))
            for r, s in val_crops]
@@ -126,6 +127,8 @@ def figures(model, datas, style, val_crops, frames, target_emb) -> dict:
     for i in range(min(SIM_RENDERS, len(datas))):
         d = datas[i]
         a, b = d.span
-        audio = render(model, d, style, a, min(b - a, SIM_FRAMES)).numpy()
-        sims.append(cosine(enc.embed(audio, SAMPLE_RATE), target_emb))
+        audio = render(model, d, style, a, min(b - a, SIM_FRAMES))
+        if not val_crops:
+            mel.append(float(mel_l1(audio, target_crop(d, a, min(b - a, SIM_FRAMES)))))
+        sims.append(cosine(enc.embed(audio.numpy(), SAMPLE_RATE), target_emb))
     return {"mel_l1": round(float(np.mean(mel)), 4), "similarity": round(float(np.mean(sims)), 4)}

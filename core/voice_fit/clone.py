@@ -3,10 +3,12 @@
 Made for a 10-s clip on one CPU thread (bench/results/clone_speed.md has the profile):
 the acoustic half starts from the average of the start packs' acoustic halves (no renders
 to choose it; on LJSpeech it is a closer speaker than any one pack), the prosody half
-takes a few large steps, and only the fitted voice is rendered to be measured (the
-start's similarity is None; bench/clone_speed.py --set measure_start=True measures it).
+takes a few large steps, and only the fitted voice is rendered to be measured, once: its
+similarity and mel figures come from the same 4-s render (the start's similarity is None;
+bench/clone_speed.py --set measure_start=True measures it).
 An acoustic step (a 34-frame crop through the decoder, forward and backward, and the
-torch d-vector: one 0.8-s window) costs about 2.5 s; `steps` sets how many.
+torch d-vector: one 0.8-s window) costs about 2.3 s; `steps` sets how many (18 by
+default, core.constants.CLONE_STEPS, at lr 0.02).
 """
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ import numpy as np
 from core.voice_fit import FitSettings, fit_voice
 
 CLONE_PROSODY_STEPS = 6
+CLONE_ACOUSTIC_LR = 0.02          # 18 steps: similarity 0.776 over 3 crop seeds (0.01, 20: 0.740)
 
 
 def clone_settings(steps: int) -> FitSettings:
     return FitSettings(prosody_steps=CLONE_PROSODY_STEPS, prosody_batch=1, prosody_lr=0.05,
-                       acoustic_steps=steps, crop_frames=34, val_crops=1,
+                       acoustic_steps=steps, acoustic_lr=CLONE_ACOUSTIC_LR, crop_frames=34,
+                       val_crops=0,
                        acoustic_start="average", measure_start=False)
 
 

@@ -64,16 +64,30 @@ def _quiet_tokens(targets) -> torch.Tensor:
 
 
 def predict(model, data: ProsodyData, style: torch.Tensor):
-    """(continuous durations [L], F0 [2F], N [2F]) for the recording's own timing."""
-    feats = model.duration_features(data.bert, style)
-    durs = model.predictor.durations(feats)[0]
+    """(continuous durations [B, L], F0 [B, 2F], N [B, 2F]) for the recording's own
+    timing, a row per style [B, 256] (B styles cost far less than B calls: the LSTMs)."""
+    feats = model.duration_features(data.bert.expand(len(style), -1, -1), style)
+    durs = model.predictor.durations(feats)
     f0, n = model.f0_energy(feats, data.durations, style)
-    return durs, f0[0], n[0]
+    return durs, f0, n
 
 
 def loss(model, data: ProsodyData, style: torch.Tensor, w_dur: float = W_DUR,
          w_quiet: float = 0.0) -> tuple[torch.Tensor, dict]:
+    """The loss of one style [1, 256]; losses() for several."""
     durs, f0, n = predict(model, data, style)
+    return _loss(data, durs[0], f0[0], n[0], w_dur, w_quiet)
+
+
+@torch.no_grad()
+def losses(model, data: ProsodyData, styles: torch.Tensor, w_dur: float = W_DUR,
+           w_quiet: float = 0.0) -> list[float]:
+    """The loss of each style [B, 256], in one batched prediction."""
+    durs, f0, n = predict(model, data, styles)
+    return [float(_loss(data, durs[i], f0[i], n[i], w_dur, w_quiet)[0]) for i in range(len(styles))]
+
+
+def _loss(data: ProsodyData, durs, f0, n, w_dur: float, w_quiet: float) -> tuple[torch.Tensor, dict]:
     got = data.group_matrix @ durs
     want = data.group_frames
     l_dur = (torch.log1p(got) - torch.log1p(want)).abs().mean()
@@ -97,7 +111,7 @@ def figures(model, datas: list[ProsodyData], style: torch.Tensor) -> dict:
     the share of recordings whose last vowel is voiced when the predictor runs free."""
     dur_err, f0_err, n_err, voiced_last = [], [], [], []
     for d in datas:
-        durs, f0, n = predict(model, d, style)
+        durs, f0, n = (x[0] for x in predict(model, d, style))
         dur_err.append(((d.group_matrix @ durs - d.group_frames).abs() * FRAME_SECONDS * 1000)
                        .numpy())
         both = d.span & (d.f0 > 0) & (f0 > UNVOICED_HZ)
