@@ -12,13 +12,14 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "INSTRUCTDUB_THREADS"):
 
 import pytest  # noqa: E402
 
-# pytest-xdist hands out units of work (--dist loadgroup, pyproject.toml): a unit's tests
-# run on one worker, so its module-scoped fixtures are built once. Modules that load the
-# same costly models form one unit, as each process loads a model once (docs/testing.md):
-# "vision" holds the users of the emotion LLM and transformers, MediaPipe and Ray;
-# "speech" those of Whisper, librosa and the d-vector. Every other module is a unit of
-# its own. Units are handed out in this order, the costliest first (--no-loadscope-reorder),
-# so no slow unit is left to run alone at the end while the other worker idles.
+# pytest-xdist hands out units of work (--dist loadscope, with the scheduler below): a
+# unit's tests run on one worker, so its module-scoped fixtures are built once. Modules
+# that load the same costly models form one unit, as each process loads a model once
+# (docs/testing.md): "vision" holds the users of the emotion LLM and transformers,
+# MediaPipe and Ray; "speech" those of Whisper, librosa and the d-vector. Every other
+# module is a unit of its own. Units are handed out in this order, the costliest first
+# (--no-loadscope-reorder), so no slow unit is left to run alone at the end while the
+# other worker idles.
 GROUPS = {
     "vision": ("test_app_editor.py", "test_batch.py", "test_analyze.py", "test_backbone.py",
                "test_mllm.py", "test_instruct_analyzer.py", "test_instruct_embed.py",
@@ -34,16 +35,28 @@ SLOW_FIRST = ("vision", "speech", "test_progressive.py", "test_imports.py",
 _GROUP_OF = {module: group for group, modules in GROUPS.items() for module in modules}
 
 
-def unit(item) -> str:
-    return _GROUP_OF.get(item.path.name, item.path.name)
+def unit(nodeid: str) -> str:
+    """The unit of work of a test: its module's group, else its module."""
+    module = nodeid.split("::")[0]
+    return _GROUP_OF.get(module.rpartition("/")[2], module)
 
 
-@pytest.hookimpl(tryfirst=True)       # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(unit(item), len(rank)))   # stable otherwise
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(unit(item)))
+    items.sort(key=lambda item: rank.get(unit(item.nodeid).rpartition("/")[2], len(rank)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadscope with unit() as the scope (xdist's own loadgroup marks no longer
+    reach its scheduler under pytest 9)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit(nodeid)
+    return UnitScheduling(config, log)
 
 
 def worker_threads() -> int:
