@@ -14,6 +14,7 @@ import numpy as np
 
 from core.cue_audio import alignment_key, same_line
 from core.errors import Cancelled
+from core.render_cache import has_render
 
 PARTIAL_SPAN = 24      # frames: an edit that changes at most this span renders in place
 
@@ -65,7 +66,7 @@ class Previews:
             rev = st.rev
             prev_al = st.alignment if st.audio is not None else None
             cached = key in st.renders
-        if cached or _small_edit(prev_al, al):
+        if cached or _small_edit(prev_al, al) or has_render(s.engine, al):
             was_preview = prev_al is not None and alignment_key(prev_al) in self.preview_keys
             audio, partial, cached = s._render_cached(st, al, check)
             if not cached:       # a partial re-render replays the statistics it was made with

@@ -24,6 +24,7 @@ from core.device import is_oom, pick_device
 from core.edit_splice import changed_frames, splice
 from core.preview_decoder import decoder_norms, generator_window, split_stats, window_features
 from core.errors import UserError
+from core.render_cache import RenderCache, render_key
 from core.voices import style_vector, voice_key
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Engine:
         self._lock = threading.RLock()        # one model; calls are serialised
         self._stats: OrderedDict = OrderedDict()   # render signature -> AdaIN statistics
         self._text_cache: OrderedDict = OrderedDict()
+        self.renders = RenderCache()          # recent full renders, by content
 
     # -- model -------------------------------------------------------------
     @property
@@ -83,6 +85,7 @@ class Engine:
                 self._model.to(self.device)
             self._stats.clear()
             self._text_cache.clear()
+            self.renders.clear()
             torch.cuda.empty_cache()
 
     # -- tokens ------------------------------------------------------------
@@ -202,16 +205,19 @@ class Engine:
         """Full render; also records the decoder's norm statistics for later edits."""
         with self._lock:
             asr, f0, energy, style = self._inputs(al)
-            har = self.model.harmonic_source(f0, self.seed)
-            norms = self._set_stats_mode("record")
-            try:
-                audio = self.model.decode(asr, f0, energy, style, har)
-            finally:
-                self._set_stats_mode("live")
-            self._stats[self._signature(al, style)] = [n.stats for n in norms]
+            key = render_key(al, style, self.seed, self.device)      # core/render_cache.py
+            if (kept := self.renders.get(key)) is None:
+                har = self.model.harmonic_source(f0, self.seed)
+                norms = self._set_stats_mode("record")
+                try:
+                    audio = self.model.decode(asr, f0, energy, style, har)
+                finally:
+                    self._set_stats_mode("live")
+                kept = self.renders.put(key, audio[0].float().cpu().numpy(), [n.stats for n in norms])
+            audio, self._stats[self._signature(al, style)] = kept
             while len(self._stats) > 16:
                 self._stats.popitem(last=False)
-            return apply_line_gain(audio[0].float().cpu().numpy(), al)
+            return apply_line_gain(audio, al)
 
     def render_torch(self, al: Alignment, style: torch.Tensor) -> torch.Tensor:
         """Differentiable render with respect to `style` [1, 256] (voice cloning)."""

@@ -7,6 +7,7 @@ covers the no-face path.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 from pathlib import Path
@@ -18,8 +19,12 @@ FPS = 25
 
 
 def photo() -> np.ndarray | None:
-    import matplotlib
-    p = os.path.join(matplotlib.get_data_path(), "sample_data", "grace_hopper.jpg")
+    # found without importing matplotlib (test_analyze asks at collection, on every worker)
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    p = os.path.join(list(spec.submodule_search_locations)[0], "mpl-data", "sample_data",
+                     "grace_hopper.jpg")
     img = cv2.imread(p)
     return None if img is None else cv2.resize(img, (256, 300), interpolation=cv2.INTER_AREA)
 

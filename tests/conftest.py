@@ -12,18 +12,51 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "INSTRUCTDUB_THREADS"):
 
 import pytest  # noqa: E402
 
-# The costliest modules (measured, docs/testing.md) go first: --dist loadscope with
-# --no-loadscope-reorder (pyproject.toml) hands out whole modules in collection order,
-# so a slow module collected last would run alone at the end while the others idle.
-SLOW_FIRST = ("test_voice_clone.py", "test_app_editor.py", "test_voice_fit.py",
-              "test_batch.py", "test_progressive.py", "test_engine_controls.py",
-              "test_imports.py", "test_cli.py", "test_session.py", "test_one_pipeline.py",
-              "test_analyze.py", "test_eval_engine.py", "test_instruct_real.py")
+# pytest-xdist hands out units of work (--dist loadscope, with the scheduler below): a
+# unit's tests run on one worker, so its module-scoped fixtures are built once. Modules
+# that load the same costly models form one unit, as each process loads a model once
+# (docs/testing.md): "vision" holds the users of the emotion LLM and transformers,
+# MediaPipe and Ray; "speech" those of Whisper, librosa and the d-vector. Every other
+# module is a unit of its own. Units are handed out in this order, the costliest first
+# (--no-loadscope-reorder), so no slow unit is left to run alone at the end while the
+# other worker idles.
+GROUPS = {
+    "vision": ("test_app_editor.py", "test_batch.py", "test_analyze.py", "test_backbone.py",
+               "test_mllm.py", "test_instruct_analyzer.py", "test_instruct_embed.py",
+               "test_video_face.py"),
+    "speech": ("test_voice_clone.py", "test_voice_fit.py", "test_eval_engine.py",
+               "test_eval_metrics.py", "test_video_guide_audio.py", "test_speaker.py"),
+}
+SLOW_FIRST = ("vision", "speech", "test_progressive.py", "test_imports.py",
+              "test_engine_controls.py", "test_session.py", "test_one_pipeline.py",
+              "test_cli.py", "test_instruct_real.py", "test_instruct_train.py",
+              "test_instruct_pipeline.py", "test_render_cache.py", "test_hostile_project.py",
+              "test_export.py")
+_GROUP_OF = {module: group for group, modules in GROUPS.items() for module in modules}
+
+
+def unit(nodeid: str) -> str:
+    """The unit of work of a test: its module's group, else its module."""
+    module = nodeid.split("::")[0]
+    return _GROUP_OF.get(module.rpartition("/")[2], module)
 
 
 def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable otherwise
+    items.sort(key=lambda item: rank.get(unit(item.nodeid).rpartition("/")[2], len(rank)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadscope with unit() as the scope (xdist's own loadgroup marks no longer
+    reach its scheduler under pytest 9)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit(nodeid)
+    return UnitScheduling(config, log)
 
 
 def worker_threads() -> int:

@@ -10,7 +10,6 @@ import shutil
 
 import numpy as np
 import pytest
-import ray
 
 from core.batch.cache import CueCache, cache_folder
 from core.batch.local import InProcess
@@ -121,6 +120,7 @@ def local_ray():
     """A local runtime whose workers run at the tests' priority: Ray nices its workers
     (15 by default), and beside the other pytest workers, at full speed, its actors were
     starved (a 30-s test took over 5 minutes)."""
+    import ray                                      # here: only this module's worker needs it
     mp = pytest.MonkeyPatch()
     mp.setenv("RAY_worker_niceness", "0")          # read by the raylet ray.init starts
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -133,6 +133,7 @@ class LoseFirstWorker(RayPool):
     """A node lost at the start: the first actor dies before its first cue."""
 
     def start(self, project):
+        import ray
         super().start(project)
         ray.kill(self.actors[0])
 
@@ -161,6 +162,7 @@ def test_ray_batch_resumes_survives_a_lost_worker_and_matches(local_ray, sequent
     assert again.workers == 2 and sorted(again.cached) == sorted(first.rendered)
     assert sorted(again.rendered) == sorted({"c1", "c2", "c3", "c4"} - set(first.rendered))
     assert backend.lost_workers == 1 and not again.failed
+    import ray
     assert ray.is_initialized()                    # a runtime it did not start stays up
     assert stem_bytes(project, again.audio, tmp_path / "out") == sequential
 

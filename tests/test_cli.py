@@ -1,5 +1,6 @@
-"""The command line end to end: `python main.py` in real subprocesses, and the same
-entry point (core.cli.main) in this process where a fresh interpreter adds nothing."""
+"""The command line end to end: `python main.py` in real subprocesses (help, a one-line
+error), and the same entry point (core.cli.main) in this process where a fresh
+interpreter would add only its model loads (say, render)."""
 import json
 import os
 import subprocess
@@ -18,10 +19,12 @@ def run(*args, env=None):
 
 
 def test_say_then_edit_then_render(tmp_path, engine):
+    """`say` and `render` on this process's engine: the real processes below run
+    main.py, and a third loading the models would add nothing but its load."""
+    from core.cli import main
     wav, aln = tmp_path / "hi.wav", tmp_path / "hi.json"
-    res = run("say", "Hello there.", "-o", str(wav), "--alignment-out", str(aln),
-              "--pitch-shift", "2")
-    assert res.returncode == 0, res.stderr
+    assert main(["say", "Hello there.", "-o", str(wav), "--alignment-out", str(aln),
+                 "--pitch-shift", "2"]) == 0
     audio, sr = sf.read(wav)
     al = json.loads(aln.read_text())
     assert sr == 24000 and len(audio) == sum(al["durations"]) * 600
@@ -33,7 +36,6 @@ def test_say_then_edit_then_render(tmp_path, engine):
     al["energy"] = al["energy"][:-2] + [al["energy"][-3]] * 80 + al["energy"][-2:]
     aln.write_text(json.dumps(al))
     out = tmp_path / "edited.wav"
-    from core.cli import main              # the same entry point, on this process's engine
     assert main(["render", str(aln), "-o", str(out)]) == 0
     assert len(sf.read(out)[0]) == len(audio) + 40 * 600
 
