@@ -137,6 +137,7 @@ def main() -> int:
 
     rows = {}
     eng = get_engine(args.device)
+    eng.renders.max_entries = 0           # time every render: no kept renders (core/render_cache.py)
     cue = Cue(id="c1", text=LINE, start=0.0, end=5.0, rate_instruction=RATES[0],
               emotion_instruction="Calm.")
     s = Session(Project(cues=[cue]), engine_factory=lambda: eng)

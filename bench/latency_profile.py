@@ -72,6 +72,7 @@ def main() -> None:
     from core.session import Session
     from core.synth import get_engine
     eng = get_engine("cpu")
+    eng.renders.max_entries = 0           # time every render: no kept renders (core/render_cache.py)
     cue = Cue(id="c1", text=LINE, start=0.0, end=5.0, rate_instruction=RATES[0],
               emotion_instruction="Calm.")
     s = Session(Project(cues=[cue]), engine_factory=lambda: eng)

@@ -157,6 +157,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     eng = Engine(args.device)
+    eng.renders.max_entries = 0           # time every render: no kept renders (core/render_cache.py)
     sync = torch.cuda.synchronize if eng.device.type == "cuda" else (lambda: None)
     phon = eng.phonemize(LINE)
     al = eng.predict(phon)            # warm-up and model load
