@@ -3,12 +3,13 @@ measurements of the speaking face, the guide-audio figures, and the two
 instructions written from them (or asked of the optional MLLM)."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
 
 from core.analysis_models import AnalysisCancelled, AnalysisModels, Progress, cancelled
-from core.errors import UserError
+from core.errors import ModelMissingError, UserError
 from core.project import Cue
 
 
@@ -94,7 +95,9 @@ def _guide(meta, text: str, start: float, end: float, models: AnalysisModels,
     if not (meta.has_audio and models.opts.use_audio):
         return None
     from core.constants import ANALYSIS_SR
+    from core import tone
     from core.guide_audio import measure
+    from core.speech.pitch import pitch
     from core.speech.vad import speech_segments
     a0 = max(0.0, start - margin)
     audio = models.audio_span(meta, a0, end + margin)
@@ -103,17 +106,19 @@ def _guide(meta, text: str, start: float, end: float, models: AnalysisModels,
     segs = [(s + a0, e + a0) for s, e in speech_segments(probs)]
     segs = [(max(s, start), min(e, end)) for s, e in segs if e > start and s < end]
     lo, hi = int((start - a0) * ANALYSIS_SR), int((end - a0) * ANALYSIS_SR)
-    out = measure(audio[lo:hi], segs, offset=start)
+    clip, track = audio[lo:hi], None
+    with contextlib.suppress(ModelMissingError):   # measure() says why pitch is missing
+        track = pitch(clip)
+    out = measure(clip, segs, offset=start, track=track)
     if models.opts.asr and out.get("speech_found"):
         from core.speech.asr import word_pauses, word_timings
-        out["words"] = word_timings(audio[lo:hi], offset=start)
+        out["words"] = word_timings(clip, offset=start)
         out["word_pauses"] = word_pauses(out["words"])
-    if out.get("speech_found") and hi - lo >= 1024:
-        from core.tone import bands
-        out["tone_db"] = [round(float(x), 1) for x in bands(audio[lo:hi], ANALYSIS_SR)]
+    if out.get("speech_found") and len(clip) >= tone.N_FFT:
+        out["tone_db"] = [round(float(x), 1) for x in tone.bands(clip, ANALYSIS_SR)]
     if out.get("f0_range_st"):
         from core.instruct.melody import guide_clause
-        out["melody"] = guide_clause(audio[lo:hi], start, segs, text, out.get("words"),
+        out["melody"] = guide_clause(track, start, segs, text, out.get("words"),
                                      out["f0_range_st"], out.get("nuclei"))
     return out
 

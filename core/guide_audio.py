@@ -42,16 +42,18 @@ def syllable_nuclei(audio: np.ndarray, voiced_times: np.ndarray | None = None) -
     return t
 
 
-def measure(audio: np.ndarray, segments: list[tuple[float, float]], offset: float = 0.0) -> dict:
+def measure(audio: np.ndarray, segments: list[tuple[float, float]], offset: float = 0.0,
+            track=None) -> dict:
     """Guide-track figures for one cue. `audio` starts at `offset` s on the video;
-    `segments` are the VAD speech spans (video time) that fall in it."""
+    `segments` are the VAD speech spans (video time) that fall in it; `track`: its
+    core.speech.pitch.pitch() when the caller has it already."""
     out: dict = {"speech": [[round(s, 3), round(e, 3)] for s, e in segments]}
     if not segments or len(audio) < ANALYSIS_SR // 10:
         out["speech_found"] = False
         return out
     out["speech_found"] = True
     try:
-        t_f0, f0, voiced = pitch(audio)
+        t_f0, f0, voiced = track if track is not None else pitch(audio)
     except ModelMissingError as e:         # pitch is optional: the rest still holds
         out["f0_unavailable"] = str(e)
         f0 = voiced = np.zeros(0)

@@ -87,9 +87,11 @@ def dub_clip(video: str | Path, script: str, voice=DEFAULT_VOICE, *, eng=None,
         info["f0_ratio"] = round(al.extra["f0_ratio"], 3)
     audio = result.audio
     if match_tone:
-        from core.tone import Matched, guide_tones
-        audio = Matched({cue.id: audio}, guide_tones(project), SAMPLE_RATE)[cue.id]
-        info["tone_matched"] = cue.id in guide_tones(project)
+        from core.tone import guide_tones, match
+        target = guide_tones(project).get(cue.id)
+        info["tone_matched"] = target is not None
+        if target is not None:
+            audio = match(audio, SAMPLE_RATE, target)
     n = int(round(clip_seconds * SAMPLE_RATE))
     track = np.zeros(n + FRAME_SAMPLES, np.float32)
     at = int(round(cue.start * SAMPLE_RATE))

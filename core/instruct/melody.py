@@ -25,9 +25,13 @@ MAX_SHIFT_ST = 12.0                               # no word moves more than an o
 SMOOTH = 7                                        # curve values (~44 ms) to ease word steps
 
 
+def _norm(word: str) -> str:
+    return re.sub(r"[^\w']+", "", word).lower()
+
+
 def norm_words(text: str) -> list[str]:
     """The text's space-separated words, lower case, without punctuation (may be "")."""
-    return [re.sub(r"[^\w']+", "", t).lower() for t in text.split()]
+    return [_norm(t) for t in text.split()]
 
 
 def _letter_spans(words: list[str]) -> np.ndarray:
@@ -52,7 +56,7 @@ def word_times(text: str, segments: list[tuple[float, float]], heard: list[dict]
         out = [(_speech_time(segments, a * speech), _speech_time(segments, b * speech))
                for a, b in _letter_spans(words)]
     if heard:
-        said = [re.sub(r"[^\w']+", "", h["word"]).lower() for h in heard]
+        said = [_norm(h["word"]) for h in heard]
         for blk in SequenceMatcher(None, words, said, autojunk=False).get_matching_blocks():
             for k in range(blk.size):
                 h = heard[blk.b + k]
@@ -66,7 +70,7 @@ def _by_nuclei(text: str, nuclei: np.ndarray, segments) -> list[tuple[float, flo
     before to midway between its last and the next (the speech's onset and offset at
     the ends)."""
     from core.script import count_syllables
-    counts = np.array([max(1, count_syllables(w)) if norm_words(w)[0] else 0
+    counts = np.array([max(1, count_syllables(w)) if _norm(w) else 0
                        for w in text.split()], np.float64)
     edges = np.concatenate([[0.0], np.cumsum(counts)])          # syllable index at each word edge
     n, total = len(nuclei), max(edges[-1], 1.0)
@@ -134,12 +138,11 @@ def strip(instruction: str) -> str:
     return " ".join((instruction[:i].strip() + " " + tail.strip()).split())
 
 
-def guide_clause(audio, offset: float, segments, text: str, heard, range_st: float,
+def guide_clause(track, offset: float, segments, text: str, heard, range_st: float,
                  nuclei=None) -> list:
-    """[[script word, level or None], ...] of the guide audio (16 kHz, starting at
-    `offset` s of video time) for the cue's text."""
-    from core.speech.pitch import pitch
-    t, f0, voiced = pitch(audio)
+    """[[script word, level or None], ...] for the cue's text, from the guide's pitch
+    `track` (core.speech.pitch.pitch() of audio starting at `offset` s of video time)."""
+    t, f0, voiced = track
     spans = word_times(text, segments, heard, nuclei)
     levels = word_levels(np.asarray(t) + offset, f0, voiced, spans, range_st)
     return [[w, lv] for w, lv in zip(text.split(), levels)]
@@ -153,7 +156,8 @@ def parse(instruction: str, text: str) -> tuple[list[float | None], float] | Non
         return None
     m = _RANGE.search(instruction)
     range_st = float(m.group(1)) if m else DEFAULT_RANGE_ST
-    words, offsets, pos = norm_words(text), [None] * len(norm_words(text)), 0
+    words = norm_words(text)
+    offsets, pos = [None] * len(words), 0
     for phrase, level in _PHRASE.findall(instruction[i:]):
         for w in filter(None, norm_words(phrase)):
             hit = next((k for k in range(pos, len(words)) if words[k] == w), None)
