@@ -22,7 +22,8 @@ from core.alignment import Alignment, AlignmentError
 from core.constants import DEFAULT_VOICE, MAX_TOKENS, UNVOICED_HZ
 from core.device import is_oom, pick_device
 from core.edit_splice import changed_frames, splice
-from core.preview_decoder import decoder_norms, generator_window, split_stats, window_features
+from core.preview_decoder import (decoder_norms, generator_window, split_stats, stats_mode,
+                                  window_features)
 from core.errors import UserError
 from core.render_cache import RenderCache, render_key
 from core.voices import style_vector, voice_key
@@ -191,14 +192,6 @@ class Engine:
         h.update(style.detach().float().cpu().numpy().tobytes())
         return f"{voice_key(al.voice)}|{h.hexdigest()}"
 
-    def _set_stats_mode(self, mode: str, stats=None) -> list:
-        norms = decoder_norms(self.model)
-        for i, norm in enumerate(norms):
-            norm.stats_mode = mode
-            if stats is not None:
-                norm.stats = stats[i]
-        return norms
-
     @_oom_fallback
     @torch.no_grad()
     def render(self, al: Alignment) -> np.ndarray:
@@ -208,11 +201,8 @@ class Engine:
             key = render_key(al, style, self.seed, self.device)      # core/render_cache.py
             if (kept := self.renders.get(key)) is None:
                 har = self.model.harmonic_source(f0, self.seed)
-                norms = self._set_stats_mode("record")
-                try:
+                with stats_mode(decoder_norms(self.model), "record") as norms:
                     audio = self.model.decode(asr, f0, energy, style, har)
-                finally:
-                    self._set_stats_mode("live")
                 kept = self.renders.put(key, audio[0].float().cpu().numpy(), [n.stats for n in norms])
             audio, self._stats[self._signature(al, style)] = kept
             while len(self._stats) > 16:
