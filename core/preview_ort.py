@@ -40,8 +40,7 @@ class _Replaying(torch.nn.Module):
         self.norms = generator_norms(generator)
 
     def forward(self, x, style, har_spec, *stats):
-        for i, n in enumerate(self.norms):
-            n.stats_mode, n.stats = "replay", (stats[2 * i], stats[2 * i + 1])
+        _replay(self.norms, stats)
         return self.gen.spectrum(x, style, har_spec)
 
 
@@ -61,12 +60,10 @@ class OrtGenerator:
 
     def __call__(self, x, style, har_source):
         gen = self.generator
-        stats = [t for n in generator_norms(gen) for t in n.stats]
-        feeds = dict(zip(["x", "style", "har_spec"] + [f"s{i}" for i in range(len(stats))],
-                         [x, style, gen._stft(har_source), *stats]))
-        out = self.session.run(None, {k: feeds[k].detach().float().cpu().numpy()
-                                      for k in self.inputs})[0]
-        return gen.to_wave(torch.from_numpy(out))
+        stats = [n.stats for n in generator_norms(gen)]
+        out = _run(self.session, self.inputs, ["x", "style", "har_spec"],
+                   [x, style, gen._stft(har_source)], stats)
+        return gen.to_wave(out)
 
 
 class _ReplayingFront(torch.nn.Module):
@@ -80,8 +77,7 @@ class _ReplayingFront(torch.nn.Module):
         self.norms = norms_of(self)             # in the order of front_norms(model)
 
     def forward(self, asr, f0, energy, style, *stats):
-        for i, n in enumerate(self.norms):
-            n.stats_mode, n.stats = "replay", (stats[2 * i], stats[2 * i + 1])
+        _replay(self.norms, stats)
         return Decoder.features(self, asr, f0, energy, style)
 
 
@@ -93,12 +89,29 @@ class OrtFront:
         self.inputs = [i.name for i in self.session.get_inputs()]
 
     def __call__(self, asr, f0, energy, style, front_stats) -> torch.Tensor:
-        stats = [t for pair in front_stats for t in pair]
-        feeds = dict(zip(["asr", "f0", "energy", "style"] + [f"s{i}" for i in range(len(stats))],
-                         [asr, f0, energy, style, *stats]))
-        out = self.session.run(None, {k: feeds[k].detach().float().cpu().numpy()
-                                      for k in self.inputs})[0]
-        return torch.from_numpy(out)
+        return _run(self.session, self.inputs, ["asr", "f0", "energy", "style"],
+                    [asr, f0, energy, style], front_stats)
+
+
+def _replay(norms, stats) -> None:
+    """Norms replay the flat (mean, var, mean, var, ...) `stats` (export wrappers)."""
+    for i, n in enumerate(norms):
+        n.stats_mode, n.stats = "replay", (stats[2 * i], stats[2 * i + 1])
+
+
+def _run(session, wanted: list, names: list, values: list, stats: list) -> torch.Tensor:
+    """The session's output for `names`=`values` and each norm's (mean, var) pair of
+    `stats` as inputs s0, s1, ... (only the inputs the graph kept are fed)."""
+    flat = [t for pair in stats for t in pair]
+    feeds = dict(zip(names + [f"s{i}" for i in range(len(flat))], values + flat))
+    return torch.from_numpy(session.run(None, {k: feeds[k].detach().float().cpu().numpy()
+                                               for k in wanted})[0])
+
+
+def _unit_stats(norms) -> list:
+    """Example statistics (zero mean, unit variance) for tracing the wrappers."""
+    return [s for n in norms for s in (torch.zeros(1, n.fc.out_features // 2, 1),
+                                       torch.ones(1, n.fc.out_features // 2, 1))]
 
 
 def _session(path, threads: int):
@@ -115,8 +128,7 @@ def export_front(model, path) -> None:
     t = 16                                      # frames in the example input
     c = CURVE_PER_FRAME
     asr, f0, energy = torch.randn(1, 512, t), torch.rand(1, c * t) * 200, torch.randn(1, c * t)
-    stats = [s for n in wrapper.norms for s in (torch.zeros(1, n.fc.out_features // 2, 1),
-                                                 torch.ones(1, n.fc.out_features // 2, 1))]
+    stats = _unit_stats(wrapper.norms)
     names = ["asr", "f0", "energy", "style"] + [f"s{i}" for i in range(len(stats))]
     _export(wrapper, (asr, f0, energy, torch.randn(1, 128), *stats), names, "x",
             {"asr": {2: "t"}, "f0": {1: "c"}, "energy": {1: "c"}, "x": {2: "c"}}, path)
@@ -140,8 +152,7 @@ def export_generator(model, path) -> None:
     x = torch.randn(1, 512, CURVE_PER_FRAME * t)
     har_spec = gen._stft(torch.randn(1, t * FRAME_SAMPLES))
     style = torch.randn(1, 128)
-    stats = [s for n in wrapper.norms for s in (torch.zeros(1, n.fc.out_features // 2, 1),
-                                                 torch.ones(1, n.fc.out_features // 2, 1))]
+    stats = _unit_stats(wrapper.norms)
     names = ["x", "style", "har_spec"] + [f"s{i}" for i in range(len(stats))]
     _export(wrapper, (x, style, har_spec, *stats), names, "spec",
             {"x": {2: "t"}, "har_spec": {2: "s"}, "spec": {2: "s"}}, path)
