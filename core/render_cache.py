@@ -16,18 +16,17 @@ from collections import OrderedDict
 
 import numpy as np
 
-from core.cue_audio import alignment_key
-
 MAX_ENTRIES = 32
 MAX_BYTES = 64 * 2**20        # a 10-s line is ~1 MB of audio and 0.15 MB of statistics
 
 
 def render_key(al, style, seed: int, device) -> str:
-    """What a full render of `al` with the [1, 256] `style` depends on, hashed: the
-    session's content key of the alignment (core.cue_audio.alignment_key), the style
-    vector itself, the seed and the device."""
-    h = hashlib.blake2b(alignment_key(al).encode(), digest_size=20)
-    h.update(np.ascontiguousarray(style.detach().float().cpu().numpy()).tobytes())
+    """What a full render of `al` with the [1, 256] `style` depends on, hashed."""
+    h = hashlib.blake2b("\x1f".join(al.phonemes).encode(), digest_size=20)
+    for arr in (al.durations, al.f0, al.energy, style.detach().float().cpu().numpy()):
+        a = np.ascontiguousarray(arr)
+        h.update(f"|{a.dtype.str}{a.shape}|".encode())
+        h.update(a.tobytes())
     h.update(f"|seed={seed}|device={device}".encode())
     return h.hexdigest()
 
