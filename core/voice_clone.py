@@ -49,7 +49,7 @@ WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half
 F0_RATIO_RANGE = (0.7, 1.45)       # about +-6 semitones: a register shift, not a new voice
-CACHE_VERSION = 5          # 5: the clone's fit steps at lr 0.02 (4: the packs' average start)
+CACHE_VERSION = 6          # 6: starts from en_lj, d-vector loss only (5: lr 0.02; 4: average start)
 
 Progress = Callable[[float, str], None]
 

@@ -50,6 +50,7 @@ class FitSettings:
     duration_weight: float = 1.0      # weight of the per-group duration loss
     quiet_weight: float = 0.0         # push voiceless phones and pauses under the voicing cut
     speaker_weight: float = 0.5
+    mel_weight: float = 1.0           # 0: the acoustic half learns the d-vector alone (cloning)
     pull_weight: float = 0.1          # L2 pull of the acoustic half towards its start
     val_crops: int = 4                # 0: the mel L1 figure on the similarity renders
     acoustic_start: str = "best"      # "best" pack by mel loss, or "average" of the packs
@@ -91,6 +92,8 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
         raise UserError("no recordings to fit a voice to")
     if settings.acoustic_start not in ("best", "average"):
         raise UserError(f"unknown acoustic start {settings.acoustic_start!r}: best or average")
+    if settings.acoustic_start == "best" and not settings.mel_weight:
+        raise UserError("choosing the best acoustic start needs the mel loss (mel_weight > 0)")
     if settings.acoustic_start == "best" and settings.val_crops < 1:
         raise UserError("choosing the best acoustic start needs validation crops (val_crops)")
     if eng is None:
@@ -160,7 +163,9 @@ class _Fit:
         for r, st in crop_list:
             d = self.adata[r]
             audio = acoustic.render(self.model, d, style, st, self.s.crop_frames)
-            total = total + acoustic.mel_l1(audio, acoustic.target_crop(d, st, self.s.crop_frames))
+            if self.s.mel_weight:
+                target = acoustic.target_crop(d, st, self.s.crop_frames)
+                total = total + self.s.mel_weight * acoustic.mel_l1(audio, target)
             if dvec is not None:
                 from core.speech.speaker import resample_torch
                 emb = dvec(resample_torch(audio, SAMPLE_RATE, ANALYSIS_SR))
