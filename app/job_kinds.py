@@ -120,7 +120,11 @@ class CloneVoice(BackgroundJob):
         return cached_clone(self.reference, self.steps, progress=progress, cancel=cancel)
 
     def done(self, voice) -> None:
+        from core.voice_clone import clone_note
         self.editor.edit_field(self.cue_id, "voice", self.editor.cue(self.cue_id).voice, voice)
+        note = clone_note(voice)
+        self.controller.activity.emit(f"voice cloned from {Path(self.reference).name}"
+                                      + (f": {note}" if note else ""))
 
 
 class AnalyseVideo(BackgroundJob):

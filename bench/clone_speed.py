@@ -87,7 +87,6 @@ def main() -> int:
     from core.synth import get_engine
     from core.voice_clone import clone_voice
     from core.voice_fit import clone as fit_clone
-    import core.voice_fit as voice_fit
 
     audio, text = reference(Path(args.ref), args.seconds, SAMPLE_RATE)
     text = args.transcript or (None if args.whisper else text)
@@ -103,9 +102,7 @@ def main() -> int:
         base = fit_clone.clone_settings
         fit_clone.clone_settings = lambda steps: dataclasses.replace(base(steps), **over)
     if args.packs:
-        import functools
-        fit_clone.fit_voice = functools.partial(voice_fit.fit_voice,
-                                                start_packs=tuple(args.packs.split(",")))
+        fit_clone.CLONE_START = tuple(args.packs.split(","))
     kw = {} if args.steps is None else {"steps": args.steps}
     print(f"reference {len(audio) / SAMPLE_RATE:.1f} s, transcript "
           f"{'given' if text else 'Whisper'}; load average {os.getloadavg()[0]:.1f}", flush=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.constants import CLONE_STEPS  # noqa: E402 (after the path)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 PEERS = ("ProDubber", "StyleDubber", "Speaker2Dubber", "HPMDubbing", "V2C-Net")
@@ -103,7 +104,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--manifest", default=str(ROOT.parent / "shared" / "clips" / "manifest.json"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
-    ap.add_argument("--clone-steps", type=int, default=12)
+    ap.add_argument("--clone-steps", type=int, default=CLONE_STEPS)
     ap.add_argument("--max-refs", type=int, default=1,
                     help="own dubs per zero-shot clip (one per reference voice, at most this many)")
     ap.add_argument("--no-clone", action="store_true")

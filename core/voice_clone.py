@@ -135,7 +135,7 @@ def clone_voice(reference: np.ndarray, sr: int, *, steps: int = CLONE_STEPS, eng
         from core.voice_fit.clone import clone_by_fit
         try:
             return clone_by_fit(ref24, transcript.strip(), source, steps=steps, eng=eng,
-                                progress=progress, cancel=cancel, name=name)
+                                progress=progress, cancel=cancel, name=name, check=use_wer)
         except UnalignedError as e:     # the aligner gave up: clone the timbre alone
             log.warning("%s; cloning from the speaker embedding alone", e)
     return _clone_dvector(ref16, steps=steps, eng=eng, progress=progress, cancel=cancel,
@@ -239,6 +239,17 @@ def _clone_dvector(ref16: np.ndarray, *, steps: int, eng, progress, cancel,
                       "after": {k: kept[k] for k in ("similarity", "wer")},
                       "history": [{k: h[k] for k in ("step", "similarity", "wer")} for h in history],
                       "seconds": round(time.perf_counter() - t0, 1)}}
+
+
+def clone_note(voice: dict) -> str:
+    """A sentence for the user when the clone's quality check pulled its timbre back
+    (core.voice_fit.check); "" otherwise."""
+    chk = (voice.get("clone") or {}).get("check") or {}
+    if chk.get("timbre_kept", 1.0) >= 1.0:
+        return ""
+    return (f"the fitted timbre rated {chk['tried'][0]['mos']:.1f} on the quality check "
+            f"(under {chk['min_mos']}), so the voice keeps {chk['timbre_kept']:.0%} of it "
+            f"(rated {chk['mos']:.1f}); a longer or cleaner clip of the speaker may clone better")
 
 
 # ---------------------------------------------------------------- files and cache

@@ -67,7 +67,7 @@ def test_sync_stretched_copy():
 
 
 def test_silence_gives_clear_errors():
-    from core.evaluate.mos import mos_metric
+    from core.speech.mos import mos_metric
     from core.evaluate.secs import secs_metric
     from core.evaluate.sync import sync_error
     silence = np.zeros(SR * 2, np.float32)
@@ -119,7 +119,7 @@ def test_emo_sim_parts_split_delivery_from_timbre():
 
 # ---------------------------------------------------------------- models load and answer
 def test_mos_and_wer_models_answer():
-    from core.evaluate.mos import mos_metric
+    from core.speech.mos import mos_metric
     from core.evaluate.wer import wer_metric
     a = placed(speechlike(1.5), 0.3, 2.0)
     mos = mos_metric(a)["mos"]

@@ -215,3 +215,22 @@ def test_prosody_losses_of_several_styles_in_one_batch(engine, loaded):
         one_by_one = [float(prosody.loss(engine.model, data, s[None])[0]) for s in styles]
     assert np.allclose(prosody.losses(engine.model, data, styles), one_by_one, rtol=1e-4)
     assert abs(one_by_one[0] - one_by_one[1]) > 1e-3                 # two different voices
+
+
+def test_clone_check_pulls_a_broken_timbre_back(engine):
+    """A timbre the quality check rates as broken (DistillMOS of a rendered sentence) is
+    moved back towards the start; the prosody half stays; a sound voice is kept as is."""
+    from core.voice_fit.check import MIN_MOS, guard_timbre
+    from core.voices import style_vector
+    start = style_vector("en_lj", 12)
+    kept, found = guard_timbre(engine, start, start)
+    assert found["timbre_kept"] == 1.0 and found["mos"] >= MIN_MOS
+    assert np.array_equal(kept, start)
+    broken = start.copy()
+    broken[:128] += 3.0 * start[:128].std() * np.random.default_rng(0).standard_normal(128)
+    kept, found = guard_timbre(engine, broken, start)
+    assert found["tried"][0]["mos"] < MIN_MOS and found["timbre_kept"] < 1.0
+    assert found["mos"] >= MIN_MOS or found["timbre_kept"] == 0.0
+    share = found["timbre_kept"]
+    assert np.allclose(kept[:128], start[:128] + share * (broken[:128] - start[:128]), atol=1e-5)
+    assert np.array_equal(kept[128:], broken[128:])

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.constants import DEFAULT_VOICE
+from core.constants import CLONE_STEPS, DEFAULT_VOICE
 from core.errors import UserError
 
 
@@ -36,7 +36,8 @@ def register(subparsers) -> None:
     p.add_argument("--no-clone", action="store_true",
                    help="do not clone reference voices (cloning takes minutes per voice on CPU; "
                         "clones are cached)")
-    p.add_argument("--clone-steps", type=int, default=30, help="tuning steps per cloned voice")
+    p.add_argument("--clone-steps", type=int, default=CLONE_STEPS,
+                   help="tuning steps per cloned voice")
     p.add_argument("--gt-reference", action="store_true",
                    help="for clips without a reference recording, clone the voice from the "
                         "clip's own original track (the V2C 'Dub 1.0' / Setting 1 protocol)")

@@ -28,7 +28,8 @@ def register(subparsers) -> None:
     cl.add_argument("--steps", type=int, default=CLONE_STEPS,
                     help="acoustic tuning steps (more = closer, slower)")
     cl.add_argument("--no-wer-check", action="store_true",
-                    help="pick the checkpoint by speaker similarity alone (skips Whisper)")
+                    help="skip the quality checks (Whisper for the speaker-embedding route, "
+                         "DistillMOS for the fit)")
     cl.add_argument("--force", action="store_true", help="overwrite an existing voice file")
     cl.set_defaults(func=run_clone)
     _register_fit(sub)
@@ -131,7 +132,7 @@ def run_clone(args) -> int:
     from core.speech.checks import MeasurementError as MetricError
     from core.speech.checks import load_audio
     from core.fileio import guard_outputs
-    from core.voice_clone import clone_voice, save_voice
+    from core.voice_clone import clone_note, clone_voice, save_voice
     torch.set_num_threads(int(os.environ.get("INSTRUCTDUB_THREADS", "1")))
     out = Path(args.output)
     if out.suffix.lower() != ".json":
@@ -155,4 +156,6 @@ def run_clone(args) -> int:
     print(f"{out}: from {c['start_pack']}, speaker similarity {start}"
           f"{c['after']['similarity']:.2f} (kept step {c['kept_step']}/{c['steps']}), "
           f"{c['seconds']:.0f} s")
+    if note := clone_note(voice):
+        print(f"note: {note}", file=sys.stderr)
     return 0

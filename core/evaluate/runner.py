@@ -18,6 +18,7 @@ import numpy as np
 from core.audio import resample
 from core.constants import ANALYSIS_SR, DEFAULT_VOICE, SAMPLE_RATE
 from core.evaluate.manifest import Clip, Manifest, load_manifest
+from core.constants import CLONE_STEPS
 from core.speech.checks import MeasurementError, load_audio
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class EvalOptions:
     ground_truth: bool = True             # score the original track (WER, MOS, SECS)
     voice: str = DEFAULT_VOICE            # voice when a clip has no reference (or --no-clone)
     clone: bool = True
-    clone_steps: int = 30
+    clone_steps: int = CLONE_STEPS
     gt_reference: bool = False            # no reference: clone from the clip's own track (Dub 1.0)
     max_refs: int | None = None           # own dubs per clip: one per reference, at most this
     timing: str = "auto"
@@ -68,7 +69,7 @@ def _run_group(group: str, audio, gt, script, target) -> dict:
         from core.evaluate.wer import wer_metric
         return wer_metric(audio, script)
     if group == "mos":
-        from core.evaluate.mos import mos_metric
+        from core.speech.mos import mos_metric
         return mos_metric(audio)
     if group == "secs":
         from core.evaluate.secs import secs_metric

@@ -31,16 +31,29 @@ def clone_settings(steps: int) -> FitSettings:
 
 
 def clone_by_fit(ref24: np.ndarray, transcript: str, transcript_from: str, *, steps: int,
-                 eng=None, progress=None, cancel=None, name: str = "") -> dict:
-    """{"vector", "clone": {...}, "fit": {...}}; "clone" keeps voice_clone's fields."""
+                 eng=None, progress=None, cancel=None, name: str = "", check: bool = True) -> dict:
+    """{"vector", "clone": {...}, "fit": {...}}; "clone" keeps voice_clone's fields.
+    check: rate the fitted voice and pull a broken timbre back (core.voice_fit.check)."""
+    from core.voice_fit.check import guard_timbre
+    from core.voices import style_vector
+    if eng is None:
+        from core.synth import get_engine
+        eng = get_engine()
     voice = fit_voice([(ref24, transcript, name or "reference")], clone_settings(steps),
                       eng=eng, progress=progress, cancel=cancel, start_packs=CLONE_START)
-    fit = voice["fit"]
-    return {"vector": voice["vector"],
+    fit, vector, checked = voice["fit"], voice["vector"], None
+    if check:
+        if progress:
+            progress(0.98, "checking that the voice sounds clean")
+        start = np.mean([style_vector(p, 40) for p in CLONE_START], axis=0)
+        kept, checked = guard_timbre(eng, vector, start, cancel)
+        vector = [round(float(x), 6) for x in kept]
+    return {"vector": vector,
             "clone": {"reference": name, "method": "fit", "transcript": transcript,
-                      "transcript_from": transcript_from, "start_pack": fit["start"]["acoustic"],
+                      "transcript_from": transcript_from,
+                      "start_pack": "+".join(fit["start"].get("acoustic_packs", CLONE_START)),
                       "steps": steps, "kept_step": steps, "f0_ratio": 1.0,
                       "before": {"similarity": fit["before"]["similarity"], "wer": None},
                       "after": {"similarity": fit["after"]["similarity"], "wer": None},
-                      "history": [], "seconds": fit["seconds"]},
+                      "check": checked, "history": [], "seconds": fit["seconds"]},
             "fit": fit}
