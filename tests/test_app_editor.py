@@ -254,7 +254,10 @@ def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot, monkeypat
         asked.append((reference, steps))
         return {"vector": [round(float(x), 6) for x in style_vector("jf_gongitsune", 40)],
                 "clone": {"reference": "grid_s17_bbwe4n.mp4", "method": "fit", "steps": steps,
-                          "kept_step": steps, "f0_ratio": 1.0, "history": []}}
+                          "kept_step": steps, "f0_ratio": 1.0, "history": [],
+                          "check": {"min_mos": 2.5, "timbre_kept": 0.4, "mos": 3.1,
+                                    "tried": [{"timbre_kept": 1.0, "mos": 1.2},
+                                              {"timbre_kept": 0.4, "mos": 3.1}]}}}
     monkeypatch.setattr(core.voice_clone, "cached_clone", cached_clone)
     win.open_project(project_path)
     rendered(win, qtbot)
@@ -266,6 +269,8 @@ def test_clone_a_voice_from_a_reference_clip(win, project_path, qtbot, monkeypat
     voice = win.session.project.cue("c1").voice
     assert asked == [(reference, 0)]
     assert len(voice["vector"]) == 256 and "✓" in win.voice.clone.text()
+    # the quality check pulled the timbre back: the status line says so
+    qtbot.waitUntil(lambda: "keeps 40%" in win.activity.text(), timeout=WAIT)
     rendered(win, qtbot)
     assert win.editor.last_result.alignment.voice == voice
     win.editor.undo.undo()
