@@ -29,13 +29,13 @@ FIRST_AUDIO = [("predict (session: predict_cue)", "cue_audio.py", "predict_cue")
                ("first chunk (ProgressiveRender.chunks, to its first chunk)", "progressive.py", "chunks"),
                ("  choosing its statistics (lead_statistics)", "progressive.py", "lead_statistics"),
                ("  decoder front on its frames (window_features)", "preview_decoder.py", "window_features"),
-               ("    harmonic source", "model.py", "harmonic_source"),
+               ("    harmonic source (its window)", "preview_decoder.py", "harmonic_window"),
                ("  generator (ONNX Runtime or torch)", "preview_decoder.py", "generator_window")]
 DRAG = [("render_edit", "synth.py", "render_edit"),
         ("  inputs (text features, expansion)", "synth.py", "_inputs"),
         ("  which frames changed", "edit_splice.py", "changed_frames"),
         ("  decoder front on the window (window_features)", "preview_decoder.py", "window_features"),
-        ("    harmonic source", "model.py", "harmonic_source"),
+        ("    harmonic source (its window)", "preview_decoder.py", "harmonic_window"),
         ("  generator (ONNX Runtime or torch)", "preview_decoder.py", "generator_window"),
         ("  splice", "edit_splice.py", "splice")]
 

@@ -90,6 +90,7 @@ def drag_sweep(eng, al, repeats: int) -> None:
     """Partial re-render (drag) time and fidelity against a one-piece render of the edit."""
     import core.synth as synth
     from core.alignment import retime
+    from core.preview_decoder import FRONT_MARGIN
     from core.progressive import log_mel_distance
     base_audio = eng.render(al)              # also records the norm statistics
     edits = []
@@ -100,11 +101,12 @@ def drag_sweep(eng, al, repeats: int) -> None:
         new = retime(al, d)
         edits.append((new, eng.render(new)))
     eng.render(al)
-    default = synth.EDIT_CONTEXT
-    synth.EDIT_CONTEXT = 10       # the same drags with ample context: what context costs
+    default, margin = synth.EDIT_CONTEXT, synth.EDIT_MARGIN
+    synth.EDIT_CONTEXT, synth.EDIT_MARGIN = 10, FRONT_MARGIN   # ample context, the exact front
     ideal = [eng.render_edit(al, base_audio, new) for new, _ in edits]
-    for ctx in (2, 3, 4, 6):
-        synth.EDIT_CONTEXT = ctx
+    for ctx, m in ((1, margin), (1, FRONT_MARGIN), (2, margin), (2, FRONT_MARGIN),
+                   (3, FRONT_MARGIN), (4, FRONT_MARGIN)):
+        synth.EDIT_CONTEXT, synth.EDIT_MARGIN = ctx, m
         times, dists, cut = [], [], []
         for (new, full), best in zip(edits, ideal):
             c0 = time.process_time()
@@ -112,12 +114,14 @@ def drag_sweep(eng, al, repeats: int) -> None:
             times.append((time.process_time() - c0) * 1000)
             dists.append(log_mel_distance(part, full))
             cut.append(log_mel_distance(part, best))
-        print(f"drag, context {ctx:2d} frames{' (engine default)' if ctx == default else ''}: "
+        dflt = ctx == default and m == margin
+        print(f"drag, context {ctx:2d} frames, front margin >= {m:2d}"
+              f"{' (engine default)' if dflt else ''}: "
               f"CPU median {statistics.median(times):6.1f} ms, log-mel distance to a one-piece "
               f"render median {statistics.median(dists):4.2f} dB, worst {max(dists):4.2f} dB; "
               f"to a context-10 drag median {statistics.median(cut):5.3f} dB, worst "
               f"{max(cut):5.3f} dB")
-    synth.EDIT_CONTEXT = default
+    synth.EDIT_CONTEXT, synth.EDIT_MARGIN = default, margin
 
 
 def progressive_sweep(eng, al) -> None:

@@ -8,7 +8,8 @@ import numpy as np
 from core.alignment import Alignment
 from core.constants import CURVE_PER_FRAME, FRAME_SAMPLES
 
-EDIT_FADE = 2          # frames of crossfade where new audio meets old
+EDIT_FADE = 2          # most frames of crossfade where new audio meets old (no more than the
+                       # window decoded beyond the change: core.synth.EDIT_CONTEXT, now 1)
 
 
 def frame_table(al: Alignment) -> np.ndarray:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from core.constants import ANALYSIS_SR, CURVE_PER_FRAME, FRAMES_PER_SECOND, MAX_TOKENS
 from core.errors import UserError
 
@@ -70,14 +72,16 @@ def check_alignment_values(al) -> None:
     if total > MAX_LINE_FRAMES:
         raise LimitError(f"the durations add up to {total} frames ({total / FRAMES_PER_SECOND:.0f} s); "
                          f"one line may last at most {MAX_LINE_SECONDS:g} s")
-    for name in ("f0", "energy"):
-        bad = next((i for i, v in enumerate(getattr(al, name)) if not math.isfinite(v)), None)
-        if bad is not None:
-            raise LimitError(f"{name} value {bad} (at {bad / CURVE_PER_FRAME / FRAMES_PER_SECOND:.3f} s) "
+    for name in ("f0", "energy"):               # numpy: a drag validates several times
+        bad = np.flatnonzero(~np.isfinite(np.asarray(getattr(al, name), dtype=np.float64)))
+        if bad.size:
+            i = int(bad[0])
+            raise LimitError(f"{name} value {i} (at {i / CURVE_PER_FRAME / FRAMES_PER_SECOND:.3f} s) "
                              "is not a finite number")
-    high = next((i for i, v in enumerate(al.f0) if v > MAX_F0_HZ), None)
-    if high is not None:
-        raise LimitError(f"f0 value {high} is {al.f0[high]:g} Hz; at most {MAX_F0_HZ:g} Hz")
+    high = np.flatnonzero(np.asarray(al.f0, dtype=np.float64) > MAX_F0_HZ)
+    if high.size:
+        i = int(high[0])
+        raise LimitError(f"f0 value {i} is {float(al.f0[i]):g} Hz; at most {MAX_F0_HZ:g} Hz")
 
 
 MIN_SPEECH_SECONDS = 0.5

@@ -55,19 +55,33 @@ def split_stats(model, stats: list) -> tuple[list, list]:
 
 @contextlib.contextmanager
 def stats_mode(norms: list[AdaIN1d], mode: str, stats: list | None = None):
-    """Norms in `mode` ("record" / "replay" with `stats`) inside the block, "live" after."""
+    """Norms in `mode` ("record" / "replay" with `stats`) inside the block, "live" after.
+    Plain attributes, set past nn.Module.__setattr__ (its checks cost ~3 ms a drag)."""
     for i, n in enumerate(norms):
-        n.stats_mode = mode
+        _set(n, "stats_mode", mode)
         if stats is not None:
-            n.stats = stats[i]
+            _set(n, "stats", stats[i])
     try:
         yield norms
     finally:
         for n in norms:
-            n.stats_mode = "live"
+            _set(n, "stats_mode", "live")
+
+
+_set = object.__setattr__
 
 
 FRONT_MARGIN = 11   # frames of input beyond a window: the front reaches 10 (five blocks of 2 3-convs)
+FRONT_BLOCK = 16    # the ONNX Runtime front's cost steps every 16 frames of input here (16: 25 ms,
+                    # 17: 37 ms, 32: 40 ms, 33: 50 ms; 1 thread, docs/preview.md)
+
+
+def block_margin(width: int, least: int) -> int:
+    """A margin of at least `least` frames each side of a `width`-frame window, widened
+    (up to FRONT_MARGIN, the exact one) while the front's input stays in the same block
+    of FRONT_BLOCK frames: the extra margin costs nothing."""
+    blocks = -(-(width + 2 * least) // FRONT_BLOCK) * FRONT_BLOCK
+    return max(least, min(FRONT_MARGIN, (blocks - width) // 2))
 
 
 @dataclass
@@ -85,13 +99,16 @@ def front_norms(model) -> list[AdaIN1d]:
     return norms[:len(norms) - len(generator_norms(model.decoder.generator))]
 
 
-def harmonic_head(model, f0: torch.Tensor, seed: int, frames: int) -> torch.Tensor:
-    """The harmonic source of the first `frames` frames, as the whole line's begins (its
-    phase is a running sum and its noise a seeded stream: a prefix is the same numbers;
-    a test asserts it), at a fraction of the cost."""
-    c = CURVE_PER_FRAME
-    head = model.harmonic_source(f0[:, :c * (frames + 1)], seed)
-    return head[:, :frames * FRAME_SAMPLES]
+def harmonic_window(model, f0: torch.Tensor, seed: int, a: int, b: int) -> torch.Tensor:
+    """The harmonic source of frames [a, b), as the whole line's (its phase is a running
+    sum and its noise a seeded stream, so the curve up to b, and one point more, decides
+    it; a test asserts it to 1e-3), at a fraction of the cost: a drag computed the whole
+    prefix at the sample rate (~6-11 ms), this sums the phase at the curve rate (~2-4 ms)."""
+    source = model.decoder.generator.m_source
+    gen = torch.Generator().manual_seed(seed)
+    sines = source.window_sines(f0[:, :CURVE_PER_FRAME * (b + 1)], gen, a * FRAME_SAMPLES,
+                                b * FRAME_SAMPLES)
+    return source(sines)
 
 
 @torch.no_grad()
@@ -108,13 +125,15 @@ def line_features(eng, al, inputs=None) -> LineFeatures:
 
 
 @torch.no_grad()
-def window_features(eng, inputs, front_stats: list, a: int, b: int) -> LineFeatures:
-    """The front over frames [a, b) only (with FRONT_MARGIN frames of input on each side,
-    so they come out as the whole line's would), normalised with given statistics: a
-    first chunk before the whole front has run, a drag. Call under the engine's lock."""
+def window_features(eng, inputs, front_stats: list, a: int, b: int,
+                    margin: int = FRONT_MARGIN) -> LineFeatures:
+    """The front over frames [a, b) only (with `margin` frames of input on each side: with
+    FRONT_MARGIN they come out as the whole line's would), normalised with given
+    statistics: a first chunk before the whole front has run, a drag (a smaller margin:
+    core.synth.EDIT_MARGIN). Call under the engine's lock."""
     asr, f0, energy, style = inputs
     model, c = eng.model, CURVE_PER_FRAME
-    a0, b0 = max(0, a - FRONT_MARGIN), min(asr.shape[-1], b + FRONT_MARGIN)
+    a0, b0 = max(0, a - margin), min(asr.shape[-1], b + margin)
     args = (asr[..., a0:b0], f0[:, c * a0:c * b0], energy[:, c * a0:c * b0], style[:, ACOUSTIC])
     fast = FAST_FRONT.get(model)
     if fast is not None and asr.device.type == "cpu":
@@ -122,7 +141,7 @@ def window_features(eng, inputs, front_stats: list, a: int, b: int) -> LineFeatu
     else:
         with stats_mode(front_norms(model), "replay", front_stats):
             x = model.decoder.features(*args)
-    har = harmonic_head(model, f0, eng.seed, b)[:, a * FRAME_SAMPLES:]
+    har = harmonic_window(model, f0, eng.seed, a, b)
     return LineFeatures(x[..., c * (a - a0):c * (b - a0)], har, style[:, ACOUSTIC],
                         list(front_stats), b - a, a)
 

@@ -97,9 +97,31 @@ class SourceModule(nn.Module):
         rad_low = F.interpolate(rad.transpose(1, 2), scale_factor=1 / scale, mode="linear")
         phase = torch.cumsum(rad_low, dim=-1) * 2 * math.pi
         phase = F.interpolate(phase * scale, scale_factor=scale, mode="linear").transpose(1, 2)
-        voiced = (f0_up > self.voiced_threshold).to(rad)
-        noise_amp = voiced * self.noise_std + (1 - voiced) * self.sine_amp / 3
         noise = torch.randn(rad.shape, generator=gen).to(rad)
+        return self._mix(phase, f0_up, noise)
+
+    @torch.no_grad()
+    def window_sines(self, f0_curve: torch.Tensor, gen: torch.Generator | None,
+                     start: int, stop: int) -> torch.Tensor:
+        """sines(f0_curve, gen)[:, start:stop] at a fraction of the cost (a drag's window):
+        the phase is summed at the curve rate, not interpolated down from samples, so it
+        matches to ~1e-3 rather than bit for bit; the noise is the same seeded stream."""
+        scale, n = self.upsample_scale, f0_curve.shape[1]
+        harm = torch.arange(1, self.n_harm + 1, device=f0_curve.device, dtype=f0_curve.dtype)
+        torch.rand(f0_curve.shape[0], self.n_harm, generator=gen)   # phase0's draw, as in sines
+        noise = torch.randn((f0_curve.shape[0], n * scale, self.n_harm), generator=gen)
+        rad_low = ((f0_curve.unsqueeze(-1) * harm / SAMPLE_RATE) % 1).transpose(1, 2)
+        phase = torch.cumsum(rad_low, dim=-1) * 2 * math.pi
+        i0, i1 = max(0, start // scale - 1), min(n, -(-stop // scale) + 1)   # a point beyond
+        s0, s1 = start - i0 * scale, stop - i0 * scale
+        phase = F.interpolate(phase[..., i0:i1] * scale, scale_factor=scale, mode="linear")
+        f0_up = f0_curve[:, i0:i1].repeat_interleave(scale, dim=1).unsqueeze(-1)
+        return self._mix(phase.transpose(1, 2)[:, s0:s1], f0_up[:, s0:s1],
+                         noise[:, start:stop].to(phase))
+
+    def _mix(self, phase, f0_up, noise) -> torch.Tensor:
+        voiced = (f0_up > self.voiced_threshold).to(phase)
+        noise_amp = voiced * self.noise_std + (1 - voiced) * self.sine_amp / 3
         return torch.sin(phase) * self.sine_amp * voiced + noise_amp * noise
 
     def forward(self, sines: torch.Tensor) -> torch.Tensor:
