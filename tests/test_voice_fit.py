@@ -217,10 +217,11 @@ def test_prosody_losses_of_several_styles_in_one_batch(engine, loaded):
     assert abs(one_by_one[0] - one_by_one[1]) > 1e-3                 # two different voices
 
 
-def test_clone_check_pulls_a_broken_timbre_back(engine):
+def test_clone_check_pulls_a_broken_timbre_back(engine, monkeypatch):
     """A timbre the quality check rates as broken (DistillMOS of a rendered sentence) is
     moved back towards the start; the prosody half stays; a sound voice is kept as is."""
     from core.voice_fit.check import MIN_MOS, guard_timbre
+    monkeypatch.setattr("core.voice_fit.check.CHECK_TEXT", "Rice is often served.")  # shorter
     from core.voices import style_vector
     start = style_vector("en_lj", 12)
     kept, found = guard_timbre(engine, start, start)
