@@ -16,9 +16,8 @@ from typing import Callable
 import numpy as np
 
 from core.audio import resample
-from core.constants import ANALYSIS_SR, DEFAULT_VOICE, SAMPLE_RATE
+from core.constants import ANALYSIS_SR, CLONE_STEPS, DEFAULT_VOICE, SAMPLE_RATE
 from core.evaluate.manifest import Clip, Manifest, load_manifest
-from core.constants import CLONE_STEPS
 from core.speech.checks import MeasurementError, load_audio
 
 log = logging.getLogger(__name__)

@@ -84,8 +84,9 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
               *, eng=None, progress: Progress | None = None, cancel=None,
               start_packs=None, start_vector=None) -> dict:
     """recordings: [(24 kHz mono audio, transcript, name)]. Returns a voice dict:
-    {"vector": [256], "fit": {...}}. start_packs: the packs to start from (None: START_PACKS,
-    read at call time); start_vector (256 numbers) skips the choice of packs."""
+    {"vector": [256], "start_vector": [256] (where the fit began), "fit": {...}}.
+    start_packs: the packs to start from (None: START_PACKS, read at call time);
+    start_vector (256 numbers) skips the choice of packs."""
     from core.speech_targets import TargetsError, speech_targets
     report = progress or (lambda f, m: None)
     if not recordings:
@@ -137,6 +138,7 @@ def fit_voice(recordings: list[tuple[np.ndarray, str, str]], settings: FitSettin
                 f"{after['duration_mae_ms']:.0f} ms, similarity {start_sim}"
                 f"{after['similarity']:.2f}")
     return {"vector": [round(float(x), 6) for x in s2[0].tolist()],
+            "start_vector": [round(float(x), 6) for x in s0[0].tolist()],
             "fit": {"version": FIT_VERSION, "recordings": [n for _, _, n in recordings],
                     "skipped": skipped,
                     "audio_seconds": round(seconds, 1), "settings": asdict(settings),

@@ -35,7 +35,6 @@ def clone_by_fit(ref24: np.ndarray, transcript: str, transcript_from: str, *, st
     """{"vector", "clone": {...}, "fit": {...}}; "clone" keeps voice_clone's fields.
     check: rate the fitted voice and pull a broken timbre back (core.voice_fit.check)."""
     from core.voice_fit.check import guard_timbre
-    from core.voices import style_vector
     if eng is None:
         from core.synth import get_engine
         eng = get_engine()
@@ -45,8 +44,7 @@ def clone_by_fit(ref24: np.ndarray, transcript: str, transcript_from: str, *, st
     if check:
         if progress:
             progress(0.98, "checking that the voice sounds clean")
-        start = np.mean([style_vector(p, 40) for p in CLONE_START], axis=0)
-        kept, checked = guard_timbre(eng, vector, start, cancel)
+        kept, checked = guard_timbre(eng, vector, voice["start_vector"], cancel)
         vector = [round(float(x), 6) for x in kept]
     return {"vector": vector,
             "clone": {"reference": name, "method": "fit", "transcript": transcript,
