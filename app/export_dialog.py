@@ -28,6 +28,7 @@ class ExportDialog(QDialog):
         self.video = QCheckBox("Video with the dub")
         self.mix = QCheckBox("…and a second video mixing the dub with the original audio")
         self.tone = QCheckBox("Match each line's tone to the original (EQ towards the guide track)")
+        self.ambience = QCheckBox("Lay the original's room tone under each line (its noise floor)")
         self.normalize = QCheckBox("Normalise loudness")
         for cb in (self.stem, self.per_cue, self.srt, self.video, self.normalize):
             cb.setChecked(True)
@@ -37,6 +38,10 @@ class ExportDialog(QDialog):
         from core.tone import guide_tones
         self.tone.setEnabled(bool(guide_tones(project)))
         self.tone.setToolTip("Needs cues analysed with the original track (Analyse, guide audio).")
+        from core.ambience import guide_ambiences
+        self.ambience.setEnabled(bool(guide_ambiences(project)))
+        self.ambience.setToolTip("Needs cues analysed with the original track (Analyse, guide "
+                                 "audio); projects analysed before this option need a new analysis.")
         self.target = QDoubleSpinBox()
         self.target.setRange(-40, -5)
         self.target.setValue(-23.0)
@@ -50,7 +55,8 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Folder", row)
         form.addRow("Base name", self.name)
-        for cb in (self.stem, self.per_cue, self.srt, self.video, self.mix, self.tone, self.normalize):
+        for cb in (self.stem, self.per_cue, self.srt, self.video, self.mix, self.tone, self.ambience,
+                   self.normalize):
             form.addRow(cb)
         form.addRow("Integrated loudness", self.target)
         form.addRow("True-peak ceiling", self.ceiling)
@@ -72,6 +78,7 @@ class ExportDialog(QDialog):
             video=self.video.isChecked() and self.video.isEnabled(),
             mix_original=self.mix.isChecked() and self.mix.isEnabled(),
             match_tone=self.tone.isChecked() and self.tone.isEnabled(),
+            match_ambience=self.ambience.isChecked() and self.ambience.isEnabled(),
             normalize=self.normalize.isChecked(), target_lufs=self.target.value(),
             ceiling_dbtp=self.ceiling.value(), overwrite=overwrite)
 

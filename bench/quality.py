@@ -115,6 +115,8 @@ def main() -> int:
     ap.add_argument("--clips", default=None, help="comma-separated clip ids")
     ap.add_argument("--match-tone", action="store_true",
                     help="EQ own dubs towards the guide track (export's --match-tone; guide timing)")
+    ap.add_argument("--match-ambience", action="store_true",
+                    help="lay the guide's noise floor under own dubs (export's --match-ambience)")
     ap.add_argument("--replot", action="store_true", help="only redraw from quality.json")
     args = ap.parse_args()
 
@@ -130,6 +132,7 @@ def main() -> int:
         opts = EvalOptions(clone=not args.no_clone, clone_steps=args.clone_steps,
                            gt_reference=not args.no_gt_reference,
                            max_refs=args.max_refs, timing=args.timing, match_tone=args.match_tone,
+                           match_ambience=args.match_ambience,
                            clips=tuple(args.clips.split(",")) if args.clips else None,
                            save_audio=out / "dubs", extra={"bench": "bench/quality.py"})
         t0 = time.perf_counter()

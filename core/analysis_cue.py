@@ -116,11 +116,24 @@ def _guide(meta, text: str, start: float, end: float, models: AnalysisModels,
         out["word_pauses"] = word_pauses(out["words"])
     if out.get("speech_found") and len(clip) >= tone.N_FFT:
         out["tone_db"] = [round(float(x), 1) for x in tone.bands(clip, ANALYSIS_SR)]
+        out["ambience"] = _ambience(meta, start, end, models)
     if out.get("f0_range_st"):
         from core.instruct.melody import guide_clause
         out["melody"] = guide_clause(track, start, segs, text, out.get("words"),
                                      out["f0_range_st"], out.get("nuclei"))
     return out
+
+
+def _ambience(meta, start: float, end: float, models: AnalysisModels) -> dict | None:
+    """The guide's floor around [start, end) (core.ambience), read where the VAD hears
+    no speech within REACH_SECONDS of the cue."""
+    from core import ambience
+    from core.constants import ANALYSIS_SR
+    from core.speech.vad import speech_segments
+    a0 = max(0.0, start - ambience.REACH_SECONDS)
+    audio = models.audio_span(meta, a0, end + ambience.REACH_SECONDS)
+    models.vad.reset()
+    return ambience.measure(audio, ANALYSIS_SR, speech_segments(models.vad.feed(audio)))
 
 
 def summarise_cue(cue: Cue, meta, visual: dict, guide: dict | None) -> Cue:

@@ -59,6 +59,7 @@ class ExportOptions:
     mix_original: bool = False           # and a second video with dub + original
     original_gain_db: float = -12.0      # level of the original under the dub in the mix
     match_tone: bool = False             # EQ each line towards its guide track (core.tone)
+    match_ambience: bool = False         # lay the guide's noise floor under each line (core.ambience)
     normalize: bool = True
     target_lufs: float = -23.0
     ceiling_dbtp: float = -1.0
@@ -198,9 +199,9 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
                 "complete and no earlier file was replaced by a partial one.") from None
         res.files.append(path)
 
-    if opts.match_tone:
-        from core.tone import Matched, guide_tones
-        cue_audio = Matched(cue_audio, guide_tones(project), SAMPLE_RATE)
+    if opts.match_tone or opts.match_ambience:
+        from core.line_match import MatchedLines
+        cue_audio = MatchedLines(cue_audio, project, SAMPLE_RATE, opts.match_tone, opts.match_ambience)
     step(0.0, "measuring the dialogue stem")
     stem = Stem(project, cue_audio, sr)
     res.warnings = list(stem.warnings)

@@ -7,8 +7,6 @@ a line with the difference, smoothed and limited to +-MAX_DB, at the line's own 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 CENTRES = 125.0 * 2 ** (np.arange(18) / 3)     # 125 Hz .. 6.3 kHz, third octaves
@@ -64,19 +62,3 @@ def guide_tones(project) -> dict:
             out[c.id] = t
     return out
 
-
-class Matched(Mapping):
-    """Cue audio {id: 24 kHz line}, each line tone-matched to its guide when it has one."""
-
-    def __init__(self, clips, targets: dict, sr: int):
-        self.clips, self.targets, self.sr = clips, targets, sr
-
-    def __getitem__(self, cid):
-        audio = self.clips[cid]
-        return match(audio, self.sr, self.targets[cid]) if cid in self.targets else audio
-
-    def __iter__(self):
-        return iter(self.clips)
-
-    def __len__(self):
-        return len(self.clips)

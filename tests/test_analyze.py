@@ -67,6 +67,7 @@ def test_cues_from_the_guide_audio(tmp_path, talking):
     # the guide's melody per script word and its tone (third-octave levels)
     assert [w for w, _ in g["melody"]] == a.text.split()
     assert len(g["tone_db"]) == 18 and abs(sum(g["tone_db"])) < 1.0
+    assert g["ambience"] is None             # digital silence between the lines: no room tone
     if any(lv for _, lv in g["melody"]):
         assert "The melody, word by word:" in a.emotion_instruction
     # ignoring the audio falls back to the mouth

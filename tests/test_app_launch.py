@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 from app import launch as launch_mod  # noqa: E402
 from app.project_io import demo_path, new_project  # noqa: E402
 from core.cli import build_parser  # noqa: E402
-from core.project import Project  # noqa: E402
+from core.project import Cue, Project  # noqa: E402
 
 
 def test_without_a_display_it_explains_the_cli(monkeypatch, capsys):
@@ -65,6 +65,13 @@ def test_export_dialog_options(qtbot, tmp_path):
     assert (o.outdir, o.basename, o.normalize, o.per_cue, o.stem, o.video, o.overwrite) == \
         (tmp_path, "take2", False, False, True, False, False)
     assert not dlg.target.isEnabled()
+    assert not dlg.ambience.isEnabled() and not o.match_ambience          # no cue analysed with a guide
+    p.cues = [Cue(id="a", text="Hi.", start=0.0, end=1.0)]
+    p.cues[0].measurements = {"guide": {"ambience": {"bands_db": [0.0] * 23, "below_speech_db": 30.0}}}
+    dlg = ExportDialog(p, str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.ambience.setChecked(True)
+    assert dlg.ambience.isEnabled() and dlg.options().match_ambience and not dlg.options().match_tone
 
 
 def test_measurement_summary_from_the_demo_analysis():

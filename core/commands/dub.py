@@ -28,6 +28,9 @@ def register(sub) -> None:
                    help="also write a video mixing the dub with the original audio")
     p.add_argument("--match-tone", action="store_true",
                    help="EQ each line towards its guide track (cues analysed with the original audio)")
+    p.add_argument("--match-ambience", action="store_true",
+                   help="lay the guide track's noise floor (room tone) under each line, at the "
+                        "distance under the speech it has there (cues analysed with the original audio)")
     p.add_argument("--no-video", action="store_true", help="skip the muxed video")
     p.add_argument("--save", action="store_true",
                    help="save the rendered timing back into the project file")
@@ -93,6 +96,7 @@ def run(args) -> int:
                          normalize=not args.no_loudness, target_lufs=args.lufs,
                          ceiling_dbtp=args.ceiling, video=not args.no_video,
                          mix_original=args.mix, match_tone=args.match_tone,
+                         match_ambience=args.match_ambience,
                          overwrite=args.overwrite)
     if args.workers or args.ray:
         res, notes, failed = _batch(project, args, opts)

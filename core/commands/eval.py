@@ -45,6 +45,8 @@ def register(subparsers) -> None:
                    help="own dubs per clip: one per reference voice, at most this many")
     p.add_argument("--match-tone", action="store_true",
                    help="EQ own dubs towards the guide track, as `dub --match-tone` (guide timing)")
+    p.add_argument("--match-ambience", action="store_true",
+                   help="lay the guide's noise floor under own dubs, as `dub --match-ambience`")
     p.add_argument("--timing", choices=["auto", "video", "guide", "oracle"], default="auto",
                    help="where the own dub's slot comes from: the picture (video), the picture "
                         "and the original track (guide), or the original speech span (oracle); "
@@ -84,6 +86,7 @@ def run(args) -> int:
                        voice=args.voice, clone=not args.no_clone, clone_steps=args.clone_steps,
                        gt_reference=args.gt_reference,
                        max_refs=args.max_refs, timing=args.timing, match_tone=args.match_tone,
+                       match_ambience=args.match_ambience,
                        save_audio=Path(args.save_audio) if args.save_audio else None)
     if opts.own:
         from core.voices import style_vector

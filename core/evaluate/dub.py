@@ -59,13 +59,15 @@ def clip_project(video: Path, script: str, voice, timing: str, clip_seconds: flo
 
 
 def dub_clip(video: str | Path, script: str, voice=DEFAULT_VOICE, *, eng=None,
-             timing: str = "auto", info: dict | None = None, match_tone: bool = False) -> np.ndarray:
+             timing: str = "auto", info: dict | None = None, match_tone: bool = False,
+             match_ambience: bool = False) -> np.ndarray:
     """24 kHz mono dub of `script` laid on a silent track as long as the clip.
 
     timing: "auto" or "video" (analysis of the picture), "guide" (analysis using the
     original track too) or "oracle" (the ground truth's VAD span). A cloned voice is
     rendered in the register it records. `match_tone`: EQ the line towards the guide
-    track as export does (core.tone; guide timing only). `info` is filled with what ran.
+    track as export does (core.tone; guide timing only); `match_ambience`: lay the guide's
+    floor under it (core.ambience). `info` is filled with what ran.
     """
     video = Path(video)
     info = {} if info is None else info
@@ -86,12 +88,11 @@ def dub_clip(video: str | Path, script: str, voice=DEFAULT_VOICE, *, eng=None,
     if "f0_ratio" in al.extra:
         info["f0_ratio"] = round(al.extra["f0_ratio"], 3)
     audio = result.audio
-    if match_tone:
-        from core.tone import guide_tones, match
-        target = guide_tones(project).get(cue.id)
-        info["tone_matched"] = target is not None
-        if target is not None:
-            audio = match(audio, SAMPLE_RATE, target)
+    if match_tone or match_ambience:
+        from core.line_match import match_line
+        audio, done = match_line(audio, cue, SAMPLE_RATE, match_tone, match_ambience)
+        info["tone_matched"] = "tone" in done
+        info["ambience_matched"] = "ambience" in done
     n = int(round(clip_seconds * SAMPLE_RATE))
     track = np.zeros(n + FRAME_SAMPLES, np.float32)
     at = int(round(cue.start * SAMPLE_RATE))

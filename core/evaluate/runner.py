@@ -51,6 +51,7 @@ class EvalOptions:
     max_refs: int | None = None           # own dubs per clip: one per reference, at most this
     timing: str = "auto"
     match_tone: bool = False              # EQ own dubs towards the guide track, as export can
+    match_ambience: bool = False          # lay the guide's floor under own dubs, as export can
     save_audio: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -130,7 +131,8 @@ def _own_dub(clip, name, voice, opts, eng) -> tuple[np.ndarray, dict]:
     from core.evaluate.dub import dub_clip
     info: dict = {}
     audio24 = dub_clip(clip.video, clip.script, voice, eng=eng, timing=opts.timing,
-                       info=info, match_tone=opts.match_tone)             # a cloned voice carries its register
+                       info=info, match_tone=opts.match_tone,
+                       match_ambience=opts.match_ambience)             # a cloned voice carries its register
     if isinstance(voice, dict):
         info["voice"] = {"cloned_from": voice.get("clone", {}).get("reference"),
                          "clone": {k: v for k, v in voice.get("clone", {}).items() if k != "history"}}

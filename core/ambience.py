@@ -1,0 +1,127 @@
+"""Ambience matching: an ADR step that lays the guide track's noise floor (room tone,
+the film's bed) under a dubbed line, so a line recorded clean sits in the scene.
+
+`measure` reads the floor around a cue, from the frames the VAD finds no speech in:
+its third-octave shape and how far under the speech it lies. Analysis stores it under
+``measurements["guide"]["ambience"]``. `fill` adds seeded noise of that shape at the
+same distance under the line's own speech, never closer than MIN_BELOW_DB.
+"""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+CENTRES = 50.0 * 2 ** (np.arange(23) / 3)     # 50 Hz .. 7.9 kHz, third octaves
+SPEECH_PERCENTILE = 90.0                       # the speech level: this percentile of the frames
+N_FFT, HOP = 512, 128                          # 32 / 8 ms at 16 kHz
+REACH_SECONDS = 2.0                            # analysis reads the floor this far around a cue
+MIN_QUIET_SECONDS = 0.25                       # outside speech, enough to read the floor from
+SPEECH_GUARD = 0.1                             # seconds either side of a VAD span count as speech
+FLOOR_PERCENTILE = 50.0                        # the floor: the quieter half of the quiet frames
+MIN_BELOW_DB = 20.0                            # the bed stays at least this far under the speech
+MAX_BELOW_DB = 60.0                            # a floor further down is silence: nothing to lay
+FADE_SECONDS = 0.02
+
+
+def _frames(x: np.ndarray) -> np.ndarray:
+    """Power spectra of the frames, [bins, frames]."""
+    win = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[::HOP] * np.hanning(N_FFT)
+    return (np.abs(np.fft.rfft(win, axis=1)) ** 2).T
+
+
+def _level_db(x: np.ndarray, percentile: float) -> float:
+    """A percentile of the frames' levels (dB)."""
+    power = _frames(np.asarray(x, np.float64)).sum(0)
+    return float(np.percentile(10 * np.log10(power + 1e-12), percentile))
+
+
+def measure(audio: np.ndarray, sr: int, speech: list[tuple[float, float]]) -> dict | None:
+    """{"bands_db": the floor's third-octave shape (dB, loudest band 0), "below_speech_db":
+    how far it lies under the speech}, read from the frames outside `speech` ([(start,
+    end)] seconds in `audio`, from the VAD); None when they last under MIN_QUIET_SECONDS,
+    hold no speech to compare with, or are silent."""
+    x = np.asarray(audio, np.float64)
+    if len(x) < N_FFT or not np.any(np.abs(x) > 0):
+        return None
+    power = _frames(x)
+    level = 10 * np.log10(power.sum(0) + 1e-12)
+    quiet = _outside(speech, power.shape[1], sr)
+    if quiet.sum() * HOP / sr < MIN_QUIET_SECONDS or quiet.all():
+        return None
+    low = quiet & (level <= np.percentile(level[quiet], FLOOR_PERCENTILE))
+    pick = lambda v: v[..., low].mean(-1)
+    talk = level[~quiet]
+    freqs = np.fft.rfftfreq(N_FFT, 1 / sr)
+    floor = []
+    for c in CENTRES:
+        sel = (freqs >= c * 2 ** (-1 / 6)) & (freqs < c * 2 ** (1 / 6))
+        floor.append(pick(power[sel].mean(0)) if sel.any() else np.nan)
+    floor = np.asarray(floor)
+    ok = np.isfinite(floor) & (floor > 0)
+    if ok.sum() < 3:
+        return None
+    floor_db = 10 * np.log10(np.interp(np.arange(len(floor)), np.flatnonzero(ok), floor[ok]))
+    below = float(np.percentile(talk, SPEECH_PERCENTILE) - 10 * np.log10(pick(power.sum(0)) + 1e-12))
+    if not np.isfinite(below) or below > MAX_BELOW_DB:
+        return None
+    return {"bands_db": [round(float(v), 1) for v in floor_db - floor_db.max()],
+            "below_speech_db": round(below, 1)}
+
+
+def _outside(speech, n_frames: int, sr: int) -> np.ndarray:
+    """Frames whose centre lies outside every (start, end) span."""
+    centre = (np.arange(n_frames) * HOP + N_FFT / 2) / sr
+    inside = np.zeros(n_frames, bool)
+    for s, e in speech or []:
+        inside |= (centre >= s - SPEECH_GUARD) & (centre < e + SPEECH_GUARD)
+    return ~inside
+
+
+def bed(n: int, sr: int, bands_db, seed: int = 0) -> np.ndarray:
+    """`n` samples of seeded noise with the given third-octave shape (unit RMS)."""
+    noise = np.random.default_rng(seed).standard_normal(n + N_FFT)
+    freqs = np.fft.rfftfreq(len(noise), 1 / sr)
+    gain_db = np.interp(np.log2(np.maximum(freqs, 1.0)), np.log2(CENTRES), np.asarray(bands_db, float))
+    y = np.fft.irfft(np.fft.rfft(noise) * 10 ** (gain_db / 20), len(noise))[:n]
+    return y / max(float(np.sqrt(np.mean(y ** 2))), 1e-12)
+
+
+def fill(audio: np.ndarray, sr: int, ambience: dict | None, seed: int = 0) -> np.ndarray:
+    """The line with the guide's floor under it, faded in and out at its ends."""
+    if not valid(ambience) or len(audio) < N_FFT or not np.any(np.abs(audio) > 0):
+        return audio
+    x = np.asarray(audio, np.float64)
+    noise = bed(len(x), sr, ambience["bands_db"], seed)
+    below = max(MIN_BELOW_DB, float(ambience["below_speech_db"]))
+    target = _level_db(x, SPEECH_PERCENTILE) - below
+    noise *= 10 ** ((target - _level_db(noise, 50.0)) / 20)
+    k = min(len(x) // 2, int(FADE_SECONDS * sr))
+    if k:
+        ramp = np.linspace(0.0, 1.0, k)
+        noise[:k] *= ramp
+        noise[-k:] *= ramp[::-1]
+    return (x + noise).astype(np.float32)
+
+
+def valid(ambience) -> bool:
+    try:
+        return (len(ambience["bands_db"]) == len(CENTRES) and
+                np.isfinite(float(ambience["below_speech_db"])))
+    except (TypeError, KeyError, ValueError):
+        return False
+
+
+def guide_ambiences(project) -> dict:
+    """{cue id: the guide's ambience} for cues analysed with the guide track."""
+    out = {}
+    for c in project.cues:
+        amb = (c.measurements.get("guide") or {}).get("ambience")
+        if valid(amb):
+            out[c.id] = amb
+    return out
+
+
+def cue_seed(cue_id: str) -> int:
+    """A cue's own noise seed: the same bed on every export."""
+    return zlib.crc32(cue_id.encode("utf-8"))

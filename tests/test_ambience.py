@@ -1,0 +1,103 @@
+"""core.ambience: the guide's noise floor read from its quiet frames and laid under a line."""
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import butter, sosfilt
+
+from core import ambience as amb
+from core import audio as au
+from core.export import ExportOptions, export_project
+from core.project import Cue, Project, VideoInfo
+
+LJ = Path(__file__).parent / "data" / "ljspeech" / "LJ001-0002.flac"
+SR = 16000
+
+
+def _speech(sr=SR):
+    audio, rate = sf.read(str(LJ), dtype="float32")
+    return au.resample(audio, rate, sr)
+
+
+def _scene(noise_rms: float, low_pass: bool = False, sr=SR):
+    """The LJ line with 0.5 s either side, over a steady noise bed: (audio, speech spans)."""
+    line = _speech(sr)
+    pad = np.zeros(sr // 2, np.float32)
+    x = np.concatenate([pad, line, pad])
+    noise = np.random.default_rng(3).standard_normal(len(x))
+    if low_pass:
+        noise = sosfilt(butter(2, 500, fs=sr, output="sos"), noise)
+    noise *= noise_rms / np.sqrt(np.mean(noise ** 2))
+    return (x + noise).astype(np.float32), [(0.5, 0.5 + len(line) / sr)]
+
+
+def test_the_floor_is_read_from_the_quiet_frames():
+    quiet, spans = _scene(0.001)
+    loud, _ = _scene(0.00316)                          # 10 dB louder
+    a, b = amb.measure(quiet, SR, spans), amb.measure(loud, SR, spans)
+    assert abs((a["below_speech_db"] - b["below_speech_db"]) - 10.0) < 1.5
+    assert np.ptp(a["bands_db"]) < 5.0                 # white noise: a flat floor
+    dull = amb.measure(_scene(0.001, low_pass=True)[0], SR, spans)["bands_db"]
+    assert dull[0] - dull[-1] > 20.0                   # a low-passed floor falls with frequency
+    # digital silence around the speech: nothing to lay
+    clean = np.concatenate([np.zeros(SR // 2, np.float32), _speech(), np.zeros(SR // 2, np.float32)])
+    assert amb.measure(clean, SR, spans) is None
+    assert amb.measure(quiet[:1000], SR, spans) is None  # too short
+
+
+def test_fill_lays_the_floor_at_its_distance_under_the_speech():
+    guide, spans = _scene(0.002, low_pass=True)
+    want = amb.measure(guide, SR, spans)
+    line = np.concatenate([np.zeros(SR // 2, np.float32), _speech(), np.zeros(SR // 2, np.float32)])
+    out = amb.fill(line, SR, want, seed=7)
+    got = amb.measure(out, SR, spans)
+    assert abs(got["below_speech_db"] - want["below_speech_db"]) < 2.0
+    assert np.abs(np.subtract(got["bands_db"], want["bands_db"])).mean() < 3.0
+    assert np.allclose(out, amb.fill(line, SR, want, seed=7))          # seeded: the same bed
+    speech = slice(SR // 2, SR // 2 + len(_speech()))
+    level = lambda x: 10 * np.log10(np.mean(x[speech] ** 2))
+    assert abs(level(out) - level(line)) < 0.5                          # the speech is kept
+    assert out[0] == 0.0 and abs(out[-1]) < 1e-6                        # faded in and out
+    # a floor claimed as loud as the speech is held MIN_BELOW_DB under it
+    close = amb.fill(line, SR, dict(want, below_speech_db=2.0), seed=7)
+    assert amb.measure(close, SR, spans)["below_speech_db"] > amb.MIN_BELOW_DB - 2.0
+
+
+def test_bad_ambience_leaves_the_line_alone():
+    line = _speech()
+    for bad in (None, {}, {"bands_db": [0.0, 1.0], "below_speech_db": 20},
+                {"bands_db": [0.0] * len(amb.CENTRES), "below_speech_db": "loud"}):
+        assert amb.fill(line, SR, bad) is line
+    silence = np.zeros(SR, np.float32)
+    good = {"bands_db": [0.0] * len(amb.CENTRES), "below_speech_db": 30.0}
+    assert amb.fill(silence, SR, good) is silence
+
+
+def test_export_lays_the_bed_only_under_cues_with_a_guide(tmp_path):
+    sr24 = 24000
+    line = np.concatenate([_speech(sr24), np.zeros(sr24 // 2, np.float32)])   # a pause at its end
+    n = len(line) / sr24
+    guide, spans = _scene(0.002)
+    cues = [Cue(id="a", text="One.", start=0.0, end=n), Cue(id="b", text="Two.", start=n + 0.5, end=2 * n + 0.5)]
+    cues[0].measurements = {"guide": {"ambience": amb.measure(guide, SR, spans)}}
+    project = Project(video=VideoInfo(path="", fps=25.0, duration=2 * n + 1.0, has_audio=False), cues=cues)
+    assert set(amb.guide_ambiences(project)) == {"a"}
+    res = export_project(project, {"a": line, "b": line}, ExportOptions(
+        outdir=tmp_path, video=False, srt=False, stem=False, normalize=False, match_ambience=True))
+    a, b = (sf.read(str(p), dtype="float32")[0] for p in sorted(p for p in res.files if p.suffix == ".wav"))
+    pause = lambda x: x[-len(x) // 8:-len(x) // 16]                     # inside the line's last pause
+    assert np.sqrt(np.mean(pause(a) ** 2)) > 1e-4                     # the room tone fills it
+    assert np.abs(pause(b)).max() < 1e-4                               # no guide: still silent
+
+
+def test_analysis_reads_the_room_tone_around_a_cue_with_the_vad():
+    from types import SimpleNamespace
+
+    from core.analysis_cue import _ambience
+    from core.speech.vad import Vad
+    audio, _ = _scene(0.002)
+    bed = amb.measure(audio, SR, [(0.5, len(audio) / SR - 0.5)])
+    models = SimpleNamespace(vad=Vad(), audio_span=lambda meta, t0, t1: audio[int(t0 * SR):int(t1 * SR)])
+    got = _ambience(None, 0.6, 1.2, models)           # the cue is a part of the line
+    assert abs(got["below_speech_db"] - bed["below_speech_db"]) < 3.0
+    assert np.abs(np.subtract(got["bands_db"], bed["bands_db"])).mean() < 2.0
