@@ -79,7 +79,8 @@ def _outside(speech, n_frames: int, sr: int) -> np.ndarray:
 
 
 def bed(n: int, sr: int, bands_db, seed: int = 0) -> np.ndarray:
-    """`n` samples of seeded noise with the given third-octave shape (unit RMS)."""
+    """`n` samples of seeded noise with the given third-octave shape (unit RMS); beyond
+    the outer bands their levels are held."""
     noise = np.random.default_rng(seed).standard_normal(n + N_FFT)
     freqs = np.fft.rfftfreq(len(noise), 1 / sr)
     gain_db = np.interp(np.log2(np.maximum(freqs, 1.0)), np.log2(CENTRES), np.asarray(bands_db, float))
@@ -106,8 +107,9 @@ def fill(audio: np.ndarray, sr: int, ambience: dict | None, seed: int = 0) -> np
 
 def valid(ambience) -> bool:
     try:
-        return (len(ambience["bands_db"]) == len(CENTRES) and
-                np.isfinite(float(ambience["below_speech_db"])))
+        bands = np.asarray(ambience["bands_db"], float)
+        return (bands.shape == CENTRES.shape and bool(np.isfinite(bands).all()) and
+                bool(np.isfinite(float(ambience["below_speech_db"]))))
     except (TypeError, KeyError, ValueError):
         return False
 

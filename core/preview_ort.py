@@ -119,6 +119,9 @@ def _session(path, threads: int):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = max(1, threads)
     opts.inter_op_num_threads = 1
+    # its pool's threads would spin between runs against torch's own threads (both use
+    # every core): with 2 threads a drag took 233-249 ms spinning, 152 ms not (docs/preview.md)
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 

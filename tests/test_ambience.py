@@ -66,7 +66,8 @@ def test_fill_lays_the_floor_at_its_distance_under_the_speech():
 def test_bad_ambience_leaves_the_line_alone():
     line = _speech()
     for bad in (None, {}, {"bands_db": [0.0, 1.0], "below_speech_db": 20},
-                {"bands_db": [0.0] * len(amb.CENTRES), "below_speech_db": "loud"}):
+                {"bands_db": [0.0] * len(amb.CENTRES), "below_speech_db": "loud"},
+                {"bands_db": [None] * len(amb.CENTRES), "below_speech_db": 20}):
         assert amb.fill(line, SR, bad) is line
     silence = np.zeros(SR, np.float32)
     good = {"bands_db": [0.0] * len(amb.CENTRES), "below_speech_db": 30.0}
