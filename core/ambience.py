@@ -21,6 +21,7 @@ SPEECH_GUARD = 0.1                             # seconds either side of a VAD sp
 FLOOR_PERCENTILE = 50.0                        # the floor: the quieter half of the quiet frames
 MIN_BELOW_DB = 20.0                            # the bed stays at least this far under the speech
 MAX_BELOW_DB = 60.0                            # a floor further down is silence: nothing to lay
+BRIDGE_SECONDS = 3.0                           # the stem's gaps up to this long get room tone too
 FADE_SECONDS = 0.02
 
 
@@ -88,21 +89,41 @@ def bed(n: int, sr: int, bands_db, seed: int = 0) -> np.ndarray:
     return y / max(float(np.sqrt(np.mean(y ** 2))), 1e-12)
 
 
+def bed_level_db(audio: np.ndarray, ambience: dict) -> float:
+    """The level (dB, as `_level_db` reads a steady bed) of the floor under this line."""
+    below = max(MIN_BELOW_DB, float(ambience["below_speech_db"]))
+    return _level_db(np.asarray(audio, np.float64), SPEECH_PERCENTILE) - below
+
+
+def scaled_bed(n: int, sr: int, ambience: dict, level_db: float, seed: int) -> np.ndarray:
+    """`n` samples of the ambience's bed at `level_db`, faded in and out at its ends."""
+    noise = bed(n, sr, ambience["bands_db"], seed)
+    noise *= 10 ** ((level_db - _level_db(noise, 50.0)) / 20) if n >= N_FFT else 0.0
+    k = min(n // 2, int(FADE_SECONDS * sr))
+    if k:
+        ramp = np.linspace(0.0, 1.0, k)
+        noise[:k] *= ramp
+        noise[-k:] *= ramp[::-1]
+    return noise
+
+
 def fill(audio: np.ndarray, sr: int, ambience: dict | None, seed: int = 0) -> np.ndarray:
     """The line with the guide's floor under it, faded in and out at its ends."""
     if not valid(ambience) or len(audio) < N_FFT or not np.any(np.abs(audio) > 0):
         return audio
     x = np.asarray(audio, np.float64)
-    noise = bed(len(x), sr, ambience["bands_db"], seed)
-    below = max(MIN_BELOW_DB, float(ambience["below_speech_db"]))
-    target = _level_db(x, SPEECH_PERCENTILE) - below
-    noise *= 10 ** ((target - _level_db(noise, 50.0)) / 20)
-    k = min(len(x) // 2, int(FADE_SECONDS * sr))
-    if k:
-        ramp = np.linspace(0.0, 1.0, k)
-        noise[:k] *= ramp
-        noise[-k:] *= ramp[::-1]
-    return (x + noise).astype(np.float32)
+    return (x + scaled_bed(len(x), sr, ambience, bed_level_db(x, ambience), seed)).astype(np.float32)
+
+
+def bridge(n: int, sr: int, before: tuple[dict, float], after: tuple[dict, float],
+           seed: int) -> np.ndarray:
+    """`n` samples of room tone for a gap between two lines: the earlier line's bed
+    (ambience, level dB) fading into the later one's, faded in and out at the ends so it
+    crosses over with the lines' own beds."""
+    w = np.linspace(0.0, 1.0, n)
+    a = scaled_bed(n, sr, before[0], before[1], seed)
+    b = scaled_bed(n, sr, after[0], after[1], seed + 1)
+    return (np.sqrt(1 - w) * a + np.sqrt(w) * b).astype(np.float32)
 
 
 def valid(ambience) -> bool:

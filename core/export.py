@@ -199,11 +199,14 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
                 "complete and no earlier file was replaced by a partial one.") from None
         res.files.append(path)
 
+    gaps = {}
     if opts.match_tone or opts.match_ambience:
-        from core.line_match import MatchedLines
+        from core.line_match import MatchedLines, gap_beds
+        if opts.match_ambience:
+            gaps = gap_beds(project, cue_audio, SAMPLE_RATE)
         cue_audio = MatchedLines(cue_audio, project, SAMPLE_RATE, opts.match_tone, opts.match_ambience)
     step(0.0, "measuring the dialogue stem")
-    stem = Stem(project, cue_audio, sr)
+    stem = Stem(project, cue_audio, sr, gaps)
     res.warnings = list(stem.warnings)
     ceiling = opts.ceiling_dbtp if opts.normalize else None
     if opts.normalize:

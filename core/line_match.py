@@ -43,3 +43,25 @@ class MatchedLines(Mapping):
 
     def __len__(self):
         return len(self.clips)
+
+
+def gap_beds(project, clips, sr: int) -> dict:
+    """Room tone for the gaps of up to BRIDGE_SECONDS between two consecutive lines that
+    both have an ambience: {name: (start seconds, 24 kHz audio)} for the stem, each
+    overlapping the lines' own beds by their fades. `clips`: the lines before matching."""
+    out = {}
+    cues = sorted((c for c in project.cues if clips.get(c.id) is not None), key=lambda c: c.start)
+    fade = amb.FADE_SECONDS
+    for a, b in zip(cues, cues[1:]):
+        ga, gb = ((c.measurements.get("guide") or {}).get("ambience") for c in (a, b))
+        line_a, line_b = clips[a.id], clips[b.id]
+        end_a = a.start + len(line_a) / sr
+        if not (amb.valid(ga) and amb.valid(gb) and 0 < b.start - end_a <= amb.BRIDGE_SECONDS):
+            continue
+        if not (np.any(line_a) and np.any(line_b)):
+            continue
+        n = int(round((b.start - end_a + 2 * fade) * sr))
+        out[f"room tone {a.id}-{b.id}"] = (end_a - fade, amb.bridge(
+            n, sr, (ga, amb.bed_level_db(line_a, ga)), (gb, amb.bed_level_db(line_b, gb)),
+            amb.cue_seed(a.id + "|" + b.id)))
+    return out

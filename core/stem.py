@@ -3,6 +3,7 @@ track is never held whole (each clip is resampled when its first block needs it 
 dropped after its last)."""
 from __future__ import annotations
 
+from collections import ChainMap
 from typing import Iterator
 
 import numpy as np
@@ -17,9 +18,12 @@ BLOCK_SECONDS = 5.0
 class Stem:
     """All cues placed at their in-times on a track as long as the video."""
 
-    def __init__(self, project, cue_audio: dict, sr: int):
+    def __init__(self, project, cue_audio: dict, sr: int, extra: dict | None = None):
+        """`extra`: {name: (start seconds, 24 kHz audio)} laid under the cues (room tone
+        in the gaps, core.line_match.gap_beds)."""
         self.sr = sr
-        self.clips = cue_audio
+        extra = extra or {}
+        self.clips = ChainMap({k: a for k, (_, a) in extra.items()}, cue_audio)
         self.n24: dict[str, int] = {}    # each clip's samples at 24 kHz (each clip read once here)
         order = sorted((int(round(c.start * sr)), i, c.id) for i, c in enumerate(project.cues))
         for _, _, cid in order:
@@ -40,6 +44,10 @@ class Stem:
             if a + self._len(c1) > b:
                 self.warnings.append(f"cues {c1} and {c2} overlap by {(a + self._len(c1) - b) / sr:.2f} s: "
                                      "both play there, mixed in the stem")
+        for k, (t, a) in extra.items():
+            self.n24[k] = len(a)
+            self.items.append((int(round(t * sr)), -1, k))
+        self.items.sort()
 
     def _len(self, cid: str) -> int:
         return int(round(self.n24[cid] * self.sr / SAMPLE_RATE))

@@ -102,3 +102,26 @@ def test_analysis_reads_the_room_tone_around_a_cue_with_the_vad():
     got = _ambience(None, 0.6, 1.2, models)           # the cue is a part of the line
     assert abs(got["below_speech_db"] - bed["below_speech_db"]) < 3.0
     assert np.abs(np.subtract(got["bands_db"], bed["bands_db"])).mean() < 2.0
+
+
+def test_the_stem_bridges_short_gaps_between_lines_with_room_tone(tmp_path):
+    sr24 = 24000
+    line = np.concatenate([_speech(sr24), np.zeros(sr24 * 3 // 10, np.float32)])  # ends in a pause
+    n = len(line) / sr24
+    guide, spans = _scene(0.002)
+    room = amb.measure(guide, SR, spans)
+    starts = [0.0, n + 1.0, 2 * n + 1.0 + amb.BRIDGE_SECONDS + 1.0]       # gaps of 1 s, then 4 s
+    cues = [Cue(id=k, text="One.", start=t, end=t + n) for k, t in zip("abc", starts)]
+    for c in cues:
+        c.measurements = {"guide": {"ambience": room}}
+    project = Project(video=VideoInfo(path="", fps=25.0, duration=starts[-1] + n + 0.5, has_audio=False),
+                      cues=cues)
+    res = export_project(project, {c.id: line for c in cues}, ExportOptions(
+        outdir=tmp_path, video=False, srt=False, per_cue=False, normalize=False, match_ambience=True))
+    stem, sr = sf.read(str(res.files[0]), dtype="float32")
+    rms_db = lambda t0, t1: 10 * np.log10(np.mean(stem[int(t0 * sr):int(t1 * sr)] ** 2) + 1e-20)
+    in_line, in_gap = rms_db(n - 0.25, n - 0.05), rms_db(n + 0.3, n + 0.7)   # the line's pause, the gap
+    assert in_gap > -90.0 and abs(in_gap - in_line) < 1.5                   # the same bed goes on
+    assert abs(rms_db(n - 0.03, n + 0.03) - in_gap) < 1.5                   # no hole where they cross
+    mid_long = starts[1] + n + (amb.BRIDGE_SECONDS + 1.0) / 2
+    assert np.abs(stem[int((mid_long - 0.2) * sr):int((mid_long + 0.2) * sr)]).max() == 0.0  # too long
