@@ -208,6 +208,9 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
     step(0.0, "measuring the dialogue stem")
     stem = Stem(project, cue_audio, sr, gaps)
     res.warnings = list(stem.warnings)
+    if opts.match_tone or opts.match_ambience:
+        from core.line_match import unmatched_note
+        res.warnings += unmatched_note(project, opts.match_tone, opts.match_ambience)
     ceiling = opts.ceiling_dbtp if opts.normalize else None
     if opts.normalize:
         res.gain_db, limit = plan_normalization(stem.blocks, sr, opts.target_lufs, ceiling)

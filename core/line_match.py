@@ -25,6 +25,25 @@ def match_line(audio: np.ndarray, cue, sr: int, match_tone: bool = False,
     return audio, done
 
 
+def unmatched_note(project, match_tone: bool, match_ambience: bool) -> list[str]:
+    """Warnings naming how many cues a chosen step could not apply to, and why."""
+    out = []
+    n = len(project.cues)
+    guides = [c.measurements.get("guide") or {} for c in project.cues]
+    if match_tone:
+        k = sum(len(g.get("tone_db") or []) == len(tone.CENTRES) for g in guides)
+        if k < n:
+            out.append(f"tone match: {n - k} of {n} cues have no guide-track tone (analyse them "
+                       "with the original audio); they are left as rendered")
+    if match_ambience:
+        k = sum(amb.valid(g.get("ambience")) for g in guides)
+        if k < n:
+            out.append(f"room tone: {n - k} of {n} cues have no measured floor (analyse them with "
+                       "the original audio; a cue with speech, or digital silence, all around "
+                       "it has none); they are left clean")
+    return out
+
+
 class MatchedLines(Mapping):
     """Cue audio {id: line}, each line matched to its guide where it has one."""
 

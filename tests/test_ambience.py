@@ -89,6 +89,7 @@ def test_export_lays_the_bed_only_under_cues_with_a_guide(tmp_path):
     pause = lambda x: x[-len(x) // 8:-len(x) // 16]                     # inside the line's last pause
     assert np.sqrt(np.mean(pause(a) ** 2)) > 1e-4                     # the room tone fills it
     assert np.abs(pause(b)).max() < 1e-4                               # no guide: still silent
+    assert any("room tone: 1 of 2 cues have no measured floor" in w for w in res.warnings)
 
 
 def test_analysis_reads_the_room_tone_around_a_cue_with_the_vad():
