@@ -101,6 +101,10 @@ def build_menus(win) -> None:
     _action(win, p, "Next frame", lambda: t.step(1), "Right")
     _action(win, p, "Loop the cue with pre/post-roll", sel.loop, "O")
     _action(win, p, "A/B/mix: original, dub, both", t.cycle_mode, "B")
+    win.match_action = _action(win, p, "Hear the tone and room-tone match", t.set_matching, None,
+                               "play each line as export's tone and room-tone options make it "
+                               "(cues analysed with the original audio)")
+    win.match_action.setCheckable(True)
     v = mb.addMenu("&View")
     _action(win, v, "Zoom in", lambda: tl.zoom(1.5), "=")
     _action(win, v, "Zoom out", lambda: tl.zoom(1 / 1.5), "-")
@@ -141,6 +145,9 @@ def restore(win) -> None:
     mode = s.value("listen/mode", "dub")
     if mode in MODES:
         win.transport.set_mode(mode)
+    matching = s.value("listen/match", False, type=bool)
+    win.match_action.setChecked(matching)
+    win.transport.set_matching(matching)
 
 
 def remember(win) -> None:
@@ -148,3 +155,4 @@ def remember(win) -> None:
     s.setValue("window/geometry", win.saveGeometry())
     s.setValue("window/split", win.split.saveState())
     s.setValue("listen/mode", win.transport.mode)
+    s.setValue("listen/match", win.transport.matching)

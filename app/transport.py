@@ -32,6 +32,8 @@ class Transport(QObject):
         self.mode = "dub"
         self.original: np.ndarray | None = None     # 24 kHz
         self.loop: tuple[float, float] | None = None
+        self.matching = False      # hear each line as export's tone and room-tone match make it
+        self._matched: dict = {}   # cue id -> (the line it was made from, the matched line)
 
     # ------------------------------------------------ programme audio
     def program(self, t0: float, t1: float) -> np.ndarray:
@@ -43,13 +45,30 @@ class Transport(QObject):
             for cue in s.project.cues:
                 a = s.audio(cue.id)
                 if a is not None:
-                    au.place(out, a, int(round((cue.start - t0) * SAMPLE_RATE)))
+                    au.place(out, self._heard(cue, a), int(round((cue.start - t0) * SAMPLE_RATE)))
         if self.mode in ("original", "mix") and self.original is not None:
             a, b = int(t0 * SAMPLE_RATE), int(t1 * SAMPLE_RATE)
             seg = au.fit_length(self.original[max(0, a):max(0, b)], n)
             # the mix plays the original as the export's mix does (ORIGINAL_GAIN_DB)
             out += seg * (au.db_to_gain(ORIGINAL_GAIN_DB) if self.mode == "mix" else 1.0)
         return out
+
+    def _heard(self, cue, line: np.ndarray) -> np.ndarray:
+        """The line as it plays: matched to its guide (core.line_match) when matching."""
+        if not self.matching:
+            return line
+        kept = self._matched.get(cue.id)
+        guide = cue.measurements.get("guide")
+        if kept is None or kept[0] is not line or kept[1] is not guide:
+            from core.line_match import match_line
+            kept = self._matched[cue.id] = (line, guide, match_line(line, cue, SAMPLE_RATE, True, True)[0])
+        return kept[2]
+
+    def set_matching(self, on: bool) -> None:
+        self.matching = bool(on)
+        self._matched.clear()
+        if self.player.playing:
+            self.play(self.player.speed)
 
     def end_time(self) -> float:
         s = self.session()

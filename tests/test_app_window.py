@@ -164,3 +164,24 @@ def test_the_engine_state_is_shown_above_the_cue_list(win, qtbot, tmp_path):
                     timeout=300_000)
     assert win.engine_state.text() == "Voice engine ready."
     assert win.voice.pack.count() >= 2
+
+
+def test_playback_can_hear_the_room_tone_match_export_would_lay(qtbot):
+    from types import SimpleNamespace
+
+    from app.transport import Transport
+    from core.project import Cue
+    line = np.zeros(24000, np.float32)
+    line[:12000] = 0.3 * np.sin(np.arange(12000) / 3.0)             # sound, then a pause
+    cue = Cue(id="a", text="Hi.", start=0.0, end=1.0)
+    cue.measurements = {"guide": {"ambience": {"bands_db": [0.0] * 23, "below_speech_db": 30.0}}}
+    session = SimpleNamespace(project=Project(cues=[cue]), audio=lambda cid: line)
+    t = Transport(lambda: session, prefer="silent")
+    pause = lambda x: x[15000:21000]
+    assert np.abs(pause(t.program(0.0, 1.0))).max() == 0.0
+    t.set_matching(True)
+    heard = t.program(0.0, 1.0)
+    assert 1e-4 < np.sqrt(np.mean(pause(heard) ** 2)) < 0.05          # the bed, well under the line
+    assert np.allclose(t.program(0.0, 1.0), heard)                   # the same bed each time
+    t.set_matching(False)
+    assert np.abs(pause(t.program(0.0, 1.0))).max() == 0.0
