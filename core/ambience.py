@@ -1,8 +1,9 @@
 """Ambience matching: an ADR step that lays the guide track's noise floor (room tone,
 the film's bed) under a dubbed line, so a line recorded clean sits in the scene.
 
-`measure` reads the floor around a cue, from the frames the VAD finds no speech in:
-its third-octave shape and how far under the speech it lies. Analysis stores it under
+`measure` reads the floor around a cue, from the frames the VAD finds no speech in (or,
+under continuous speech, its quietest moment): its third-octave shape and how far under
+the speech it lies. Analysis stores it under
 ``measurements["guide"]["ambience"]``. `fill` adds seeded noise of that shape at the
 same distance under the line's own speech, never closer than MIN_BELOW_DB.
 """
@@ -17,6 +18,9 @@ SPEECH_PERCENTILE = 90.0                       # the speech level: this percenti
 N_FFT, HOP = 512, 128                          # 32 / 8 ms at 16 kHz
 REACH_SECONDS = 2.0                            # analysis reads the floor this far around a cue
 MIN_QUIET_SECONDS = 0.25                       # outside speech, enough to read the floor from
+QUIETEST_SECONDS = 0.064                       # else the floor is the quietest stretch this long
+MIN_SPAN_SECONDS = 1.0                         # of a span that long at least
+MIN_CONTRAST_DB = 6.0                          # a floor closer to the speech is not told from it
 SPEECH_GUARD = 0.1                             # seconds either side of a VAD span count as speech
 FLOOR_PERCENTILE = 50.0                        # the floor: the quieter half of the quiet frames
 MIN_BELOW_DB = 20.0                            # the bed stays at least this far under the speech
@@ -39,35 +43,55 @@ def _level_db(x: np.ndarray, percentile: float) -> float:
 
 def measure(audio: np.ndarray, sr: int, speech: list[tuple[float, float]]) -> dict | None:
     """{"bands_db": the floor's third-octave shape (dB, loudest band 0), "below_speech_db":
-    how far it lies under the speech}, read from the frames outside `speech` ([(start,
-    end)] seconds in `audio`, from the VAD); None when they last under MIN_QUIET_SECONDS,
-    hold no speech to compare with, or are silent."""
+    how far it lies under the speech, "read_from": where}. Read from the quieter half of
+    the frames outside `speech` ([(start, end)] seconds in `audio`, from the VAD) when
+    they last MIN_QUIET_SECONDS; else, band by band, from the quietest QUIETEST_SECONDS
+    (minimum statistics, which work under continuous speech) of a span of MIN_SPAN_SECONDS
+    or more. None when the span is silent, or the floor lies less than MIN_CONTRAST_DB or
+    more than MAX_BELOW_DB under the speech."""
     x = np.asarray(audio, np.float64)
     if len(x) < N_FFT or not np.any(np.abs(x) > 0):
         return None
     power = _frames(x)
     level = 10 * np.log10(power.sum(0) + 1e-12)
     quiet = _outside(speech, power.shape[1], sr)
-    if quiet.sum() * HOP / sr < MIN_QUIET_SECONDS or quiet.all():
+    bands = _bands(power, sr)
+    if quiet.sum() * HOP / sr >= MIN_QUIET_SECONDS and not quiet.all():
+        low = quiet & (level <= np.percentile(level[quiet], FLOOR_PERCENTILE))
+        floor, total, talk, where = bands[:, low].mean(1), power.sum(0)[low].mean(), level[~quiet], "pauses"
+    elif len(x) >= MIN_SPAN_SECONDS * sr:
+        floor, total, where = _least(bands, sr), _least(power.sum(0)[None], sr)[0], "quietest moments"
+        talk = level
+    else:
         return None
-    low = quiet & (level <= np.percentile(level[quiet], FLOOR_PERCENTILE))
-    pick = lambda v: v[..., low].mean(-1)
-    talk = level[~quiet]
-    freqs = np.fft.rfftfreq(N_FFT, 1 / sr)
-    floor = []
-    for c in CENTRES:
-        sel = (freqs >= c * 2 ** (-1 / 6)) & (freqs < c * 2 ** (1 / 6))
-        floor.append(pick(power[sel].mean(0)) if sel.any() else np.nan)
-    floor = np.asarray(floor)
     ok = np.isfinite(floor) & (floor > 0)
     if ok.sum() < 3:
         return None
     floor_db = 10 * np.log10(np.interp(np.arange(len(floor)), np.flatnonzero(ok), floor[ok]))
-    below = float(np.percentile(talk, SPEECH_PERCENTILE) - 10 * np.log10(pick(power.sum(0)) + 1e-12))
-    if not np.isfinite(below) or below > MAX_BELOW_DB:
+    below = float(np.percentile(talk, SPEECH_PERCENTILE) - 10 * np.log10(total + 1e-12))
+    if not np.isfinite(below) or not MIN_CONTRAST_DB <= below <= MAX_BELOW_DB:
         return None
     return {"bands_db": [round(float(v), 1) for v in floor_db - floor_db.max()],
-            "below_speech_db": round(below, 1)}
+            "below_speech_db": round(below, 1), "read_from": where}
+
+
+def _bands(power: np.ndarray, sr: int) -> np.ndarray:
+    """Third-octave band powers of the frames, [band, frame] (NaN: no bin in the band)."""
+    freqs = np.fft.rfftfreq(N_FFT, 1 / sr)
+    out = np.full((len(CENTRES), power.shape[1]), np.nan)
+    for i, c in enumerate(CENTRES):
+        sel = (freqs >= c * 2 ** (-1 / 6)) & (freqs < c * 2 ** (1 / 6))
+        if sel.any():
+            out[i] = power[sel].mean(0)
+    return out
+
+
+def _least(bands: np.ndarray, sr: int) -> np.ndarray:
+    """Each row's least mean over QUIETEST_SECONDS (minimum statistics: a band's floor,
+    read between the syllables of continuous speech)."""
+    k = min(bands.shape[1], max(1, int(round(QUIETEST_SECONDS * sr / HOP))))
+    smooth = np.stack([np.convolve(row, np.ones(k) / k, "valid") for row in bands])
+    return smooth.min(1)
 
 
 def _outside(speech, n_frames: int, sr: int) -> np.ndarray:

@@ -126,3 +126,16 @@ def test_the_stem_bridges_short_gaps_between_lines_with_room_tone(tmp_path):
     assert abs(rms_db(n - 0.03, n + 0.03) - in_gap) < 1.5                   # no hole where they cross
     mid_long = starts[1] + n + (amb.BRIDGE_SECONDS + 1.0) / 2
     assert np.abs(stem[int((mid_long - 0.2) * sr):int((mid_long + 0.2) * sr)]).max() == 0.0  # too long
+
+
+def test_under_continuous_speech_the_floor_is_its_quietest_moment():
+    padded, spans = _scene(0.002)
+    pauses = amb.measure(padded, SR, spans)
+    dense = padded[SR // 2:-SR // 2]                                # speech from end to end
+    got = amb.measure(dense, SR, [(0.0, len(dense) / SR)])
+    assert pauses["read_from"] == "pauses" and got["read_from"] == "quietest moments"
+    assert abs(got["below_speech_db"] - pauses["below_speech_db"]) < 4.0
+    # the bands under the voice's pitch never fall to the floor in continuous voiced
+    # speech and read high (5.5 dB here); a speech-shaped floor would be ~15 dB off
+    assert np.abs(np.subtract(got["bands_db"], pauses["bands_db"])).mean() < 6.0
+    assert amb.measure(dense[:SR // 2], SR, [(0.0, 0.5)]) is None  # too short to tell
