@@ -177,6 +177,9 @@ def measurement_summary(m: dict) -> str:
     if guide.get("syllable_rate"):
         parts.append(f"original voice {guide['syllable_rate']:.1f} syll/s, "
                      f"{guide.get('f0_median', 0):.0f} Hz")
+    room = guide.get("ambience") or {}
+    if room.get("below_speech_db") is not None:
+        parts.append(f"room tone {room['below_speech_db']:.0f} dB under the voice")
     if "face_found_share" in m:
         parts.append(f"face in {100 * m['face_found_share']:.0f}% of frames")
     expr = (m.get("expression") or {}).get("dominant")

@@ -79,3 +79,5 @@ def test_measurement_summary_from_the_demo_analysis():
     assert measurement_summary({}) == ""
     text = measurement_summary(Project.load(demo_path()).cues[0].measurements)
     assert text.startswith("Analysis: mouth ") and "syll/s" in text and "face in 100%" in text
+    m = {"guide": {"ambience": {"bands_db": [0.0] * 23, "below_speech_db": 27.6}}}
+    assert measurement_summary(m) == "Analysis: room tone 28 dB under the voice"
