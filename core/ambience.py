@@ -21,6 +21,7 @@ MIN_QUIET_SECONDS = 0.25                       # outside speech, enough to read 
 QUIETEST_SECONDS = 0.064                       # else the floor is the quietest stretch this long
 MIN_SPAN_SECONDS = 1.0                         # of a span that long at least
 MIN_CONTRAST_DB = 6.0                          # a floor closer to the speech is not told from it
+EVENTS_DB = 6.0                                # pauses this much above the quietest moments hold events
 SPEECH_GUARD = 0.1                             # seconds either side of a VAD span count as speech
 FLOOR_PERCENTILE = 50.0                        # the floor: the quieter half of the quiet frames
 MIN_BELOW_DB = 20.0                            # the bed stays at least this far under the speech
@@ -47,7 +48,7 @@ def measure(audio: np.ndarray, sr: int, speech: list[tuple[float, float]]) -> di
     the frames outside `speech` ([(start, end)] seconds in `audio`, from the VAD) when
     they last MIN_QUIET_SECONDS; else, band by band, from the quietest QUIETEST_SECONDS
     (minimum statistics, which work under continuous speech) of a span of MIN_SPAN_SECONDS
-    or more. None when the span is silent, or the floor lies less than MIN_CONTRAST_DB or
+    or more, and from those too when the pauses lie EVENTS_DB above them (music, effects). None when the span is silent, or the floor lies less than MIN_CONTRAST_DB or
     more than MAX_BELOW_DB under the speech."""
     x = np.asarray(audio, np.float64)
     if len(x) < N_FFT or not np.any(np.abs(x) > 0):
@@ -56,12 +57,17 @@ def measure(audio: np.ndarray, sr: int, speech: list[tuple[float, float]]) -> di
     level = 10 * np.log10(power.sum(0) + 1e-12)
     quiet = _outside(speech, power.shape[1], sr)
     bands = _bands(power, sr)
+    least = None
+    if len(x) >= MIN_SPAN_SECONDS * sr:
+        least = _least(bands, sr), _least(power.sum(0)[None], sr)[0], "quietest moments"
     if quiet.sum() * HOP / sr >= MIN_QUIET_SECONDS and not quiet.all():
         low = quiet & (level <= np.percentile(level[quiet], FLOOR_PERCENTILE))
-        floor, total, talk, where = bands[:, low].mean(1), power.sum(0)[low].mean(), level[~quiet], "pauses"
-    elif len(x) >= MIN_SPAN_SECONDS * sr:
-        floor, total, where = _least(bands, sr), _least(power.sum(0)[None], sr)[0], "quietest moments"
-        talk = level
+        floor, total, where = bands[:, low].mean(1), power.sum(0)[low].mean(), "pauses"
+        talk = level[~quiet]
+        if least is not None and 10 * np.log10((total + 1e-20) / (least[1] + 1e-20)) > EVENTS_DB:
+            floor, total, where = least       # the pauses hold music or effects, not the floor
+    elif least is not None:
+        (floor, total, where), talk = least, level
     else:
         return None
     ok = np.isfinite(floor) & (floor > 0)

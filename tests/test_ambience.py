@@ -139,3 +139,15 @@ def test_under_continuous_speech_the_floor_is_its_quietest_moment():
     # speech and read high (5.5 dB here); a speech-shaped floor would be ~15 dB off
     assert np.abs(np.subtract(got["bands_db"], pauses["bands_db"])).mean() < 6.0
     assert amb.measure(dense[:SR // 2], SR, [(0.0, 0.5)]) is None  # too short to tell
+
+
+def test_pauses_holding_music_give_way_to_the_quietest_moments():
+    scene, spans = _scene(0.002)
+    floor = amb.measure(scene, SR, spans)
+    t = np.arange(SR // 2) / SR
+    chord = 0.05 * np.sin(2 * np.pi * 220 * t)                      # music in every pause
+    scene[:len(t)] += chord
+    scene[-len(t):] += chord
+    got = amb.measure(scene, SR, spans)
+    assert floor["read_from"] == "pauses" and got["read_from"] == "quietest moments"
+    assert abs(got["below_speech_db"] - floor["below_speech_db"]) < 4.0
