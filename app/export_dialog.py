@@ -11,7 +11,8 @@ from core.export import ExportOptions, planned_files
 
 
 class ExportDialog(QDialog):
-    def __init__(self, project, outdir: str, parent=None):
+    def __init__(self, project, outdir: str, parent=None, matched: bool = False):
+        """`matched`: the editor plays lines tone- and room-tone-matched, so both start ticked."""
         super().__init__(parent)
         self.setWindowTitle("Export")
         self.project = project
@@ -42,6 +43,8 @@ class ExportDialog(QDialog):
         self.ambience.setEnabled(bool(guide_ambiences(project)))
         self.ambience.setToolTip("Needs cues analysed with the original track (Analyse, guide "
                                  "audio); projects analysed before this option need a new analysis.")
+        for cb in (self.tone, self.ambience):
+            cb.setChecked(matched and cb.isEnabled())
         self.target = QDoubleSpinBox()
         self.target.setRange(-40, -5)
         self.target.setValue(-23.0)

@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
             self.show_message("Nothing to export: the project has no cues.")
             return
         last = self.settings.value("export/dir", str(Path.home() / "instructdub-export"))
-        dlg = ExportDialog(self.session.project, last, self)
+        dlg = ExportDialog(self.session.project, last, self, matched=self.transport.matching)
         if dlg.exec():
             self.settings.setValue("export/dir", str(dlg.chosen.outdir))
             self.run_export(dlg.chosen)

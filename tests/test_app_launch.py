@@ -72,6 +72,9 @@ def test_export_dialog_options(qtbot, tmp_path):
     qtbot.addWidget(dlg)
     dlg.ambience.setChecked(True)
     assert dlg.ambience.isEnabled() and dlg.options().match_ambience and not dlg.options().match_tone
+    dlg = ExportDialog(p, str(tmp_path), matched=True)              # as the editor plays it
+    qtbot.addWidget(dlg)
+    assert dlg.options().match_ambience and not dlg.options().match_tone  # no tone measured
 
 
 def test_measurement_summary_from_the_demo_analysis():
