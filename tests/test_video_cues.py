@@ -17,6 +17,17 @@ def test_extra_spans_are_grouped_by_syllable_share():
     assert times == [(0.0, 2.0), (3.0, 3.5)]
 
 
+def test_lines_break_at_the_long_pause_not_where_the_shares_fit_best():
+    # the VAD split each line once (spans from a real guide under a faint noise floor):
+    # by syllable share alone the break would fall in the 0.1-s gap at 2.65 s
+    spans = [(0.514, 0.67), (0.77, 1.726), (2.498, 2.654), (2.754, 3.806)]
+    times, how = assign(spans, ["One two three four five.", "Six seven eight."], 4.0)
+    assert how == "grouped" and times == [(0.514, 1.726), (2.498, 3.806)]
+    # with no long pause the shares still decide
+    even = [(0.0, 0.5), (0.6, 1.0), (1.1, 1.5), (1.6, 2.0)]
+    assert assign(even, ["one two three", "four"], 3.0)[0] == [(0.0, 1.5), (1.6, 2.0)]
+
+
 def test_fewer_spans_are_split_by_syllables():
     times, how = assign([(1.0, 4.0)], ["one two", "three four five six"], 5.0)
     assert how == "split by syllables"
