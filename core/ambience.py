@@ -13,6 +13,9 @@ import zlib
 
 import numpy as np
 
+from core.audio import frame_power
+from core.bands import band_bins, band_eq
+
 CENTRES = 50.0 * 2 ** (np.arange(23) / 3)     # 50 Hz .. 7.9 kHz, third octaves
 SPEECH_PERCENTILE = 90.0                       # the speech level: this percentile of the frames
 N_FFT, HOP = 512, 128                          # 32 / 8 ms at 16 kHz
@@ -32,8 +35,7 @@ FADE_SECONDS = 0.02
 
 def _frames(x: np.ndarray) -> np.ndarray:
     """Power spectra of the frames, [bins, frames]."""
-    win = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[::HOP] * np.hanning(N_FFT)
-    return (np.abs(np.fft.rfft(win, axis=1)) ** 2).T
+    return frame_power(x, N_FFT, HOP).T
 
 
 def _level_db(x: np.ndarray, percentile: float) -> float:
@@ -48,21 +50,23 @@ def measure(audio: np.ndarray, sr: int, speech: list[tuple[float, float]]) -> di
     the frames outside `speech` ([(start, end)] seconds in `audio`, from the VAD) when
     they last MIN_QUIET_SECONDS; else, band by band, from the quietest QUIETEST_SECONDS
     (minimum statistics, which work under continuous speech) of a span of MIN_SPAN_SECONDS
-    or more, and from those too when the pauses lie EVENTS_DB above them (music, effects). None when the span is silent, or the floor lies less than MIN_CONTRAST_DB or
-    more than MAX_BELOW_DB under the speech."""
+    or more, and from those too when the pauses lie EVENTS_DB above them (music, effects).
+    None when the span is silent, or the floor lies less than MIN_CONTRAST_DB or more
+    than MAX_BELOW_DB under the speech."""
     x = np.asarray(audio, np.float64)
     if len(x) < N_FFT or not np.any(np.abs(x) > 0):
         return None
     power = _frames(x)
-    level = 10 * np.log10(power.sum(0) + 1e-12)
+    frame_total = power.sum(0)
+    level = 10 * np.log10(frame_total + 1e-12)
     quiet = _outside(speech, power.shape[1], sr)
     bands = _bands(power, sr)
     least = None
     if len(x) >= MIN_SPAN_SECONDS * sr:
-        least = _least(bands, sr), _least(power.sum(0)[None], sr)[0], "quietest moments"
+        least = _least(bands, sr), _least(frame_total[None], sr)[0], "quietest moments"
     if quiet.sum() * HOP / sr >= MIN_QUIET_SECONDS and not quiet.all():
         low = quiet & (level <= np.percentile(level[quiet], FLOOR_PERCENTILE))
-        floor, total, where = bands[:, low].mean(1), power.sum(0)[low].mean(), "pauses"
+        floor, total, where = bands[:, low].mean(1), frame_total[low].mean(), "pauses"
         talk = level[~quiet]
         if least is not None and 10 * np.log10((total + 1e-20) / (least[1] + 1e-20)) > EVENTS_DB:
             floor, total, where = least       # the pauses hold music or effects, not the floor
@@ -83,10 +87,8 @@ def measure(audio: np.ndarray, sr: int, speech: list[tuple[float, float]]) -> di
 
 def _bands(power: np.ndarray, sr: int) -> np.ndarray:
     """Third-octave band powers of the frames, [band, frame] (NaN: no bin in the band)."""
-    freqs = np.fft.rfftfreq(N_FFT, 1 / sr)
     out = np.full((len(CENTRES), power.shape[1]), np.nan)
-    for i, c in enumerate(CENTRES):
-        sel = (freqs >= c * 2 ** (-1 / 6)) & (freqs < c * 2 ** (1 / 6))
+    for i, sel in enumerate(band_bins(N_FFT, sr, CENTRES)):
         if sel.any():
             out[i] = power[sel].mean(0)
     return out
@@ -113,9 +115,7 @@ def bed(n: int, sr: int, bands_db, seed: int = 0) -> np.ndarray:
     """`n` samples of seeded noise with the given third-octave shape (unit RMS); beyond
     the outer bands their levels are held."""
     noise = np.random.default_rng(seed).standard_normal(n + N_FFT)
-    freqs = np.fft.rfftfreq(len(noise), 1 / sr)
-    gain_db = np.interp(np.log2(np.maximum(freqs, 1.0)), np.log2(CENTRES), np.asarray(bands_db, float))
-    y = np.fft.irfft(np.fft.rfft(noise) * 10 ** (gain_db / 20), len(noise))[:n]
+    y = band_eq(noise, sr, CENTRES, np.asarray(bands_db, float), len(noise))[:n]
     return y / max(float(np.sqrt(np.mean(y ** 2))), 1e-12)
 
 

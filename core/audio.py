@@ -196,6 +196,12 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
     return weights.astype(np.float32)
 
 
+def frame_power(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+    """Power spectra of Hann-windowed frames every `hop` samples (no padding), [frames, bins]."""
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop] * np.hanning(n_fft)
+    return np.abs(np.fft.rfft(frames, axis=1)) ** 2
+
+
 def mel_spectrogram(audio: np.ndarray, sample_rate: int = 24000, hop: int = 300,
                     n_fft: int = 1024, n_mels: int = 80) -> np.ndarray:
     """Log-mel (dB) for display, [n_frames, n_mels]; one frame per `hop` samples.

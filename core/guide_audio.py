@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import find_peaks
 
+from core.audio import frame_power
 from core.constants import ANALYSIS_SR
 from core.errors import ModelMissingError
 from core.speech.pitch import pitch
@@ -17,8 +18,7 @@ def band_envelope(audio: np.ndarray, hop: int = 160) -> np.ndarray:
     n_fft = 512
     if len(audio) < n_fft:
         return np.zeros(0)
-    frames = np.lib.stride_tricks.sliding_window_view(audio, n_fft)[::hop] * np.hanning(n_fft)
-    spec = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    spec = frame_power(audio, n_fft, hop)
     freqs = np.fft.rfftfreq(n_fft, 1 / ANALYSIS_SR)
     band = spec[:, (freqs >= 300) & (freqs <= 2500)].sum(axis=1)
     env = 10 * np.log10(band + 1e-10)

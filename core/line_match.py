@@ -15,9 +15,8 @@ def match_line(audio: np.ndarray, cue, sr: int, match_tone: bool = False,
     """(the line matched to its cue's guide measurements, the steps that ran)."""
     guide = cue.measurements.get("guide") or {}
     done = []
-    target = guide.get("tone_db")
-    if match_tone and target and len(target) == len(tone.CENTRES):
-        audio = tone.match(audio, sr, target)
+    if match_tone and tone.valid(guide.get("tone_db")):
+        audio = tone.match(audio, sr, guide["tone_db"])
         done.append("tone")
     if match_ambience and amb.valid(guide.get("ambience")):
         audio = amb.fill(audio, sr, guide["ambience"], amb.cue_seed(cue.id))
@@ -29,14 +28,13 @@ def unmatched_note(project, match_tone: bool, match_ambience: bool) -> list[str]
     """Warnings naming how many cues a chosen step could not apply to, and why."""
     out = []
     n = len(project.cues)
-    guides = [c.measurements.get("guide") or {} for c in project.cues]
     if match_tone:
-        k = sum(len(g.get("tone_db") or []) == len(tone.CENTRES) for g in guides)
+        k = len(tone.guide_tones(project))
         if k < n:
             out.append(f"tone match: {n - k} of {n} cues have no guide-track tone (analyse them "
                        "with the original audio); they are left as rendered")
     if match_ambience:
-        k = sum(amb.valid(g.get("ambience")) for g in guides)
+        k = len(amb.guide_ambiences(project))
         if k < n:
             out.append(f"room tone: {n - k} of {n} cues have no measured floor (analyse them with "
                        "the original audio; a cue with speech, or digital silence, all around "

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.audio import frame_power
+from core.bands import band_bins, band_eq
+
 CENTRES = 125.0 * 2 ** (np.arange(18) / 3)     # 125 Hz .. 6.3 kHz, third octaves
 MAX_DB = 12.0
 N_FFT = 1024
@@ -20,16 +23,11 @@ def bands(audio: np.ndarray, sr: int) -> np.ndarray:
     x = np.asarray(audio, np.float64)
     if len(x) < N_FFT:
         raise ValueError("too little audio for a tone measurement")
-    frames = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[:: N_FFT // 4] * np.hanning(N_FFT)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    power = frame_power(x, N_FFT, N_FFT // 4)
     level = 10 * np.log10(power.sum(1) + 1e-12)
     spectrum = power[level > level.max() - ACTIVE_DB].mean(0)
-    freqs = np.fft.rfftfreq(N_FFT, 1 / sr)
-    out = []
-    for c in CENTRES:
-        sel = (freqs >= c * 2 ** (-1 / 6)) & (freqs < c * 2 ** (1 / 6))
-        out.append(10 * np.log10(spectrum[sel].mean() + 1e-12) if sel.any() else np.nan)
-    out = np.asarray(out)
+    out = np.asarray([10 * np.log10(spectrum[sel].mean() + 1e-12) if sel.any() else np.nan
+                      for sel in band_bins(N_FFT, sr, CENTRES)])
     return out - np.nanmean(out)
 
 
@@ -45,12 +43,14 @@ def match(audio: np.ndarray, sr: int, target_db) -> np.ndarray:
     diff = np.interp(np.arange(len(diff)), np.flatnonzero(ok), diff[ok])
     diff = np.convolve(np.pad(diff, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
     diff = np.clip(diff - diff.mean(), -MAX_DB, MAX_DB)
-    n = len(audio) + N_FFT
-    freqs = np.fft.rfftfreq(n, 1 / sr)
-    gain_db = np.interp(np.log2(np.maximum(freqs, 1.0)), np.log2(CENTRES), diff)
-    out = np.fft.irfft(np.fft.rfft(audio, n) * 10 ** (gain_db / 20), n)[: len(audio)]
+    out = band_eq(audio, sr, CENTRES, diff, len(audio) + N_FFT)
     rms_in, rms_out = np.sqrt(np.mean(np.square(audio))), np.sqrt(np.mean(np.square(out)))
     return (out * (rms_in / max(rms_out, 1e-12))).astype(np.float32)
+
+
+def valid(target) -> bool:
+    """A stored third-octave target of the right length."""
+    return bool(target) and len(target) == len(CENTRES)
 
 
 def guide_tones(project) -> dict:
@@ -58,7 +58,7 @@ def guide_tones(project) -> dict:
     out = {}
     for c in project.cues:
         t = (c.measurements.get("guide") or {}).get("tone_db")
-        if t and len(t) == len(CENTRES):
+        if valid(t):
             out[c.id] = t
     return out
 
