@@ -42,7 +42,6 @@ def main() -> int:
         parts, truth, texts, t = [], [], [], 0.0
         for i in pick:
             x = load_audio(LJ.parent / rows[i]["path"], SR)
-            vad.reset()
             s, e = speech_span(x, "line")
             x = x[int(s * SR):int(e * SR)]
             gap = rng.uniform(0.35, 1.5)

@@ -37,16 +37,16 @@ def _group(spans: list[Span], weights: list[float]) -> list[Span]:
     cost[0, 0] = 0.0
     idx = np.arange(n + 1)
     for j in range(1, k + 1):
-        for length in range(1, g + 1):      # group j = spans [h, i), h = i - length
-            h = idx - length
-            ok = h >= 0
-            i, h = idx[ok], h[ok]
+        for length in range(1, g + 1):      # group j = spans [start, i)
+            start = idx - length
+            ok = start >= 0
+            i, h = idx[ok], start[ok]
             speech = np.maximum(cum[i] - cum[h], 1e-6)
             c = np.full(n + 1, np.inf)
             c[ok] = (cost[j - 1, h] + np.log(speech / target[j - 1]) ** 2 / (2 * RATE_SPREAD ** 2)
                      + keep[i - 1] - keep[h] + np.where(h > 0, cut[h], 0.0))
             better = c < cost[j]
-            cost[j, better], back[j, better] = c[better], np.where(ok, idx - length, 0)[better]
+            cost[j, better], back[j, better] = c[better], start[better]
     if not np.isfinite(cost[k, n]):          # more spans than k lines x g can hold
         return _split(spans, weights)
     out, i = [], n
