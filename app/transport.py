@@ -34,6 +34,7 @@ class Transport(QObject):
         self.loop: tuple[float, float] | None = None
         self.matching = False      # hear each line as export's tone and room-tone match make it
         self._matched: dict = {}   # cue id -> (the line it was made from, the matched line)
+        self._beds: dict = {}      # room-tone pieces last heard, by what they hold
 
     # ------------------------------------------------ programme audio
     def program(self, t0: float, t1: float) -> np.ndarray:
@@ -46,6 +47,8 @@ class Transport(QObject):
                 a = s.audio(cue.id)
                 if a is not None:
                     au.place(out, self._heard(cue, a), int(round((cue.start - t0) * SAMPLE_RATE)))
+            if self.matching:
+                self._room_tone(out, t0, t1)
         if self.mode in ("original", "mix") and self.original is not None:
             a, b = int(t0 * SAMPLE_RATE), int(t1 * SAMPLE_RATE)
             seg = au.fit_length(self.original[max(0, a):max(0, b)], n)
@@ -64,9 +67,24 @@ class Transport(QObject):
             kept = self._matched[cue.id] = (line, guide, match_line(line, cue, SAMPLE_RATE, True, True)[0])
         return kept[2]
 
+    def _room_tone(self, out: np.ndarray, t0: float, t1: float) -> None:
+        """Export's room tone outside the lines (core.line_match.room_tone) into `out`;
+        the pieces heard last time are kept and reused while they hold the same."""
+        from core.line_match import room_tone
+        s = self.session()
+        lines = {c.id: s.audio(c.id) for c in s.project.cues}
+        kept, self._beds = self._beds, {}
+        for start, _, piece in room_tone(s.project, lines, SAMPLE_RATE, self.end_time(),
+                                         (t0, t1)).values():
+            bed = self._beds[piece.key] = kept.get(piece.key)
+            if bed is None:
+                bed = self._beds[piece.key] = piece()
+            au.place(out, bed, int(round((start - t0) * SAMPLE_RATE)))
+
     def set_matching(self, on: bool) -> None:
         self.matching = bool(on)
         self._matched.clear()
+        self._beds = {}
         if self.player.playing:
             self.play(self.player.speed)
 

@@ -29,7 +29,7 @@ SPEECH_GUARD = 0.1                             # seconds either side of a VAD sp
 FLOOR_PERCENTILE = 50.0                        # the floor: the quieter half of the quiet frames
 MIN_BELOW_DB = 20.0                            # the bed stays at least this far under the speech
 MAX_BELOW_DB = 60.0                            # a floor further down is silence: nothing to lay
-BRIDGE_SECONDS = 3.0                           # the stem's gaps up to this long get room tone too
+PIECE_SECONDS = 10.0                           # the stem's room tone is made in pieces this long
 FADE_SECONDS = 0.02
 
 
@@ -126,12 +126,13 @@ def bed_level_db(audio: np.ndarray, ambience: dict) -> float:
 
 
 def scaled_bed(n: int, sr: int, ambience: dict, level_db: float, seed: int) -> np.ndarray:
-    """`n` samples of the ambience's bed at `level_db`, faded in and out at its ends."""
+    """`n` samples of the ambience's bed at `level_db`, faded in and out at its ends
+    (equal-power ramps: two beds crossing over keep their level)."""
     noise = bed(n, sr, ambience["bands_db"], seed)
     noise *= 10 ** ((level_db - _level_db(noise, 50.0)) / 20) if n >= N_FFT else 0.0
     k = min(n // 2, int(FADE_SECONDS * sr))
     if k:
-        ramp = np.linspace(0.0, 1.0, k)
+        ramp = np.sin(0.5 * np.pi * np.linspace(0.0, 1.0, k))
         noise[:k] *= ramp
         noise[-k:] *= ramp[::-1]
     return noise
@@ -146,12 +147,14 @@ def fill(audio: np.ndarray, sr: int, ambience: dict | None, seed: int = 0) -> np
 
 
 def bridge(n: int, sr: int, before: tuple[dict, float], after: tuple[dict, float],
-           seed: int) -> np.ndarray:
-    """`n` samples of room tone for a gap between two lines: the earlier line's bed
-    (ambience, level dB) fading into the later one's, faded in and out at the ends so it
-    crosses over with the lines' own beds."""
-    w = np.linspace(0.0, 1.0, n)
+           seed: int, weights: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
+    """`n` samples of room tone between two lines: the earlier line's bed (ambience,
+    level dB) fading into the later one's, from `weights[0]` of the later one to
+    `weights[1]`; faded in and out at the ends so it crosses over with what adjoins it."""
+    w = np.linspace(weights[0], weights[1], n)
     a = scaled_bed(n, sr, before[0], before[1], seed)
+    if before is after:
+        return a.astype(np.float32)
     b = scaled_bed(n, sr, after[0], after[1], seed + 1)
     return (np.sqrt(1 - w) * a + np.sqrt(w) * b).astype(np.float32)
 

@@ -24,6 +24,7 @@ from core.fileio import atomic_write_text, probe_folder, refuse_inputs, remove_s
 from core.loudness import LoudnessMeter, normalized, plan_normalization
 from core.export_video import export_videos, mux  # noqa: F401
 from core.project import Project
+from core.line_match import matched_stem, unmatched_note
 from core.stem import Stem, stem_length  # noqa: F401
 
 Progress = Callable[[float, str], None]
@@ -199,17 +200,11 @@ def export_project(project: Project, cue_audio: dict, opts: ExportOptions,
                 "complete and no earlier file was replaced by a partial one.") from None
         res.files.append(path)
 
-    gaps = {}
-    if opts.match_tone or opts.match_ambience:
-        from core.line_match import MatchedLines, gap_beds
-        if opts.match_ambience:
-            gaps = gap_beds(project, cue_audio, SAMPLE_RATE)
-        cue_audio = MatchedLines(cue_audio, project, SAMPLE_RATE, opts.match_tone, opts.match_ambience)
     step(0.0, "measuring the dialogue stem")
-    stem = Stem(project, cue_audio, sr, gaps)
+    stem = matched_stem(project, cue_audio, SAMPLE_RATE, sr, opts.match_tone, opts.match_ambience)
+    cue_audio = stem.lines                               # as matched
     res.warnings = list(stem.warnings)
     if opts.match_tone or opts.match_ambience:
-        from core.line_match import unmatched_note
         res.warnings += unmatched_note(project, opts.match_tone, opts.match_ambience)
     ceiling = opts.ceiling_dbtp if opts.normalize else None
     if opts.normalize:

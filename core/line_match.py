@@ -14,14 +14,19 @@ def match_line(audio: np.ndarray, cue, sr: int, match_tone: bool = False,
                match_ambience: bool = False) -> tuple[np.ndarray, list[str]]:
     """(the line matched to its cue's guide measurements, the steps that ran)."""
     guide = cue.measurements.get("guide") or {}
-    done = []
-    if match_tone and tone.valid(guide.get("tone_db")):
+    done = steps(cue, match_tone, match_ambience)
+    if "tone" in done:
         audio = tone.match(audio, sr, guide["tone_db"])
-        done.append("tone")
-    if match_ambience and amb.valid(guide.get("ambience")):
+    if "ambience" in done:
         audio = amb.fill(audio, sr, guide["ambience"], amb.cue_seed(cue.id))
-        done.append("ambience")
     return audio, done
+
+
+def steps(cue, match_tone: bool, match_ambience: bool) -> list[str]:
+    """The chosen steps the cue's guide measurements allow: "tone", "ambience"."""
+    guide = cue.measurements.get("guide") or {}
+    return ((["tone"] if match_tone and tone.valid(guide.get("tone_db")) else []) +
+            (["ambience"] if match_ambience and amb.valid(guide.get("ambience")) else []))
 
 
 def unmatched_note(project, match_tone: bool, match_ambience: bool) -> list[str]:
@@ -62,23 +67,79 @@ class MatchedLines(Mapping):
         return len(self.clips)
 
 
-def gap_beds(project, clips, sr: int) -> dict:
-    """Room tone for the gaps of up to BRIDGE_SECONDS between two consecutive lines that
-    both have an ambience: {name: (start seconds, 24 kHz audio)} for the stem, each
-    overlapping the lines' own beds by their fades. `clips`: the lines before matching."""
+def room_tone(project, clips, sr: int, seconds: float,
+              window: tuple[float, float] | None = None) -> dict:
+    """Room tone for the whole stem outside the lines, as Ambience Match tools fill a
+    dialogue track: {name: (start seconds, samples, Piece)} for core.stem.Stem, each piece
+    (PIECE_SECONDS at most) made when it is read. Between two lines with an ambience one
+    line's bed crossfades into the next's (a line without one is passed under); before the
+    first and after the last, their beds run to the stem's ends. `clips`: the lines before
+    matching, 24 kHz; `window`: (t0, t1) seconds, only the stretches that reach into it."""
+    lines = []
+    for c in sorted(project.cues, key=lambda c: c.start):
+        room, line = (c.measurements.get("guide") or {}).get("ambience"), clips.get(c.id)
+        if amb.valid(room) and line is not None and np.any(line):
+            lines.append((c, c.start + len(line) / sr, room, line))
+    if not lines:
+        return {}
+    stretches = [("head", 0.0, lines[0][0].start, 0, 0)]
+    stretches += [(f"{a[0].id}-{b[0].id}", a[1], b[0].start, i, i + 1)
+                  for i, (a, b) in enumerate(zip(lines, lines[1:]))]
+    stretches.append(("tail", lines[-1][1], seconds, len(lines) - 1, len(lines) - 1))
+    beds = {}
+
+    def bed(i):        # (ambience, level dB) of line i, read once
+        if i not in beds:
+            _, _, room, line = lines[i]
+            beds[i] = (room, amb.bed_level_db(line, room))
+        return beds[i]
+
+    lo, hi = window or (-np.inf, np.inf)
     out = {}
-    cues = sorted((c for c in project.cues if clips.get(c.id) is not None), key=lambda c: c.start)
-    fade = amb.FADE_SECONDS
-    for a, b in zip(cues, cues[1:]):
-        ga, gb = ((c.measurements.get("guide") or {}).get("ambience") for c in (a, b))
-        line_a, line_b = clips[a.id], clips[b.id]
-        end_a = a.start + len(line_a) / sr
-        if not (amb.valid(ga) and amb.valid(gb) and 0 < b.start - end_a <= amb.BRIDGE_SECONDS):
-            continue
-        if not (np.any(line_a) and np.any(line_b)):
-            continue
-        n = int(round((b.start - end_a + 2 * fade) * sr))
-        out[f"room tone {a.id}-{b.id}"] = (end_a - fade, amb.bridge(
-            n, sr, (ga, amb.bed_level_db(line_a, ga)), (gb, amb.bed_level_db(line_b, gb)),
-            amb.cue_seed(a.id + "|" + b.id)))
+    for name, t0, t1, i, j in stretches:
+        if t1 > t0 and t0 - amb.FADE_SECONDS < hi and t1 + amb.FADE_SECONDS > lo:
+            out.update(_pieces(f"room tone {name}", t0, t1, bed(i), bed(j), sr))
     return out
+
+
+class Piece:
+    """A piece of room tone, made when called; `key` names what it holds."""
+
+    def __init__(self, n: int, sr: int, before, after, seed: int, weights):
+        self.args = (n, sr, before, after, seed, weights)
+        self.key = (n, seed, weights, before[1], after[1], _named(before[0]), _named(after[0]))
+
+    def __call__(self) -> np.ndarray:
+        return amb.bridge(*self.args)
+
+
+def _named(room: dict) -> tuple:
+    return tuple(room["bands_db"]), room["below_speech_db"]
+
+
+def _pieces(name: str, t0: float, t1: float, before, after, sr: int) -> dict:
+    """One stretch of room tone from t0 to t1 (overlapping what adjoins it by the fade)
+    as pieces of at most PIECE_SECONDS, each overlapping the next by the fade."""
+    fade = int(round(amb.FADE_SECONDS * sr))
+    start = int(round(t0 * sr)) - fade
+    total = int(round(t1 * sr)) + fade - start
+    step = int(amb.PIECE_SECONDS * sr)
+    seed = amb.cue_seed(name)
+    out = {}
+    for k, at in enumerate(range(0, total - fade, step)):
+        n = min(step + fade, total - at)
+        w = (at / max(1, total - 1), (at + n - 1) / max(1, total - 1))
+        out[f"{name} {k}"] = ((start + at) / sr, n, Piece(n, sr, before, after, seed + 2 * k, w))
+    return out
+
+
+def matched_stem(project, clips, sr: int, out_sr: int, match_tone: bool, match_ambience: bool):
+    """The stem (core.stem.Stem at `out_sr`) of the lines matched to their guides, with room
+    tone through it when `match_ambience`. `clips`: {cue id: line} at `sr` (24 kHz)."""
+    from core.stem import Stem, stem_length
+    extra = {}
+    if match_ambience:
+        extra = room_tone(project, clips, sr, stem_length(project, clips, sr) / sr)
+    if match_tone or match_ambience:
+        clips = MatchedLines(clips, project, sr, match_tone, match_ambience)
+    return Stem(project, clips, out_sr, extra)

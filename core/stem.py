@@ -19,11 +19,11 @@ class Stem:
     """All cues placed at their in-times on a track as long as the video."""
 
     def __init__(self, project, cue_audio: dict, sr: int, extra: dict | None = None):
-        """`extra`: {name: (start seconds, 24 kHz audio)} laid under the cues (room tone
-        in the gaps, core.line_match.gap_beds)."""
-        self.sr = sr
+        """`extra`: {name: (start seconds, samples, make)} laid under the cues, each made
+        (24 kHz) when its first block is (room tone, core.line_match.room_tone)."""
+        self.sr, self.lines = sr, cue_audio
         extra = extra or {}
-        self.clips = ChainMap({k: a for k, (_, a) in extra.items()}, cue_audio)
+        self.clips = ChainMap(_Made({k: make for k, (_, _, make) in extra.items()}), cue_audio)
         self.n24: dict[str, int] = {}    # each clip's samples at 24 kHz (each clip read once here)
         order = sorted((int(round(c.start * sr)), i, c.id) for i, c in enumerate(project.cues))
         for _, _, cid in order:
@@ -44,8 +44,8 @@ class Stem:
             if a + self._len(c1) > b:
                 self.warnings.append(f"cues {c1} and {c2} overlap by {(a + self._len(c1) - b) / sr:.2f} s: "
                                      "both play there, mixed in the stem")
-        for k, (t, a) in extra.items():
-            self.n24[k] = len(a)
+        for k, (t, n, _) in extra.items():
+            self.n24[k] = n
             self.items.append((int(round(t * sr)), -1, k))
         self.items.sort()
 
@@ -74,6 +74,13 @@ class Stem:
     def array(self) -> np.ndarray:
         """The whole track (for short projects and tests)."""
         return np.concatenate(list(self.blocks())) if self.length else np.zeros(0, np.float32)
+
+
+class _Made(dict):
+    """{name: make}, read as {name: make()}."""
+
+    def __getitem__(self, k):
+        return super().__getitem__(k)()
 
 
 def stem_length(project, cue_audio: dict, sr: int) -> int:

@@ -105,27 +105,35 @@ def test_analysis_reads_the_room_tone_around_a_cue_with_the_vad():
     assert np.abs(np.subtract(got["bands_db"], bed["bands_db"])).mean() < 2.0
 
 
-def test_the_stem_bridges_short_gaps_between_lines_with_room_tone(tmp_path):
+def test_room_tone_runs_through_the_whole_stem(tmp_path):
     sr24 = 24000
     line = np.concatenate([_speech(sr24), np.zeros(sr24 * 3 // 10, np.float32)])  # ends in a pause
     n = len(line) / sr24
     guide, spans = _scene(0.002)
     room = amb.measure(guide, SR, spans)
-    starts = [0.0, n + 1.0, 2 * n + 1.0 + amb.BRIDGE_SECONDS + 1.0]       # gaps of 1 s, then 4 s
+    long_gap = amb.PIECE_SECONDS + 2.0                                   # made in two pieces
+    starts = [0.7, n + 1.7, 2 * n + 1.7 + long_gap]
     cues = [Cue(id=k, text="One.", start=t, end=t + n) for k, t in zip("abc", starts)]
     for c in cues:
         c.measurements = {"guide": {"ambience": room}}
-    project = Project(video=VideoInfo(path="", fps=25.0, duration=starts[-1] + n + 0.5, has_audio=False),
+    project = Project(video=VideoInfo(path="", fps=25.0, duration=starts[-1] + n + 1.5, has_audio=False),
                       cues=cues)
     res = export_project(project, {c.id: line for c in cues}, ExportOptions(
         outdir=tmp_path, video=False, srt=False, per_cue=False, normalize=False, match_ambience=True))
     stem, sr = sf.read(str(res.files[0]), dtype="float32")
     rms_db = lambda t0, t1: 10 * np.log10(np.mean(stem[int(t0 * sr):int(t1 * sr)] ** 2) + 1e-20)
-    in_line, in_gap = rms_db(n - 0.25, n - 0.05), rms_db(n + 0.3, n + 0.7)   # the line's pause, the gap
-    assert in_gap > -90.0 and abs(in_gap - in_line) < 1.5                   # the same bed goes on
-    assert abs(rms_db(n - 0.03, n + 0.03) - in_gap) < 1.5                   # no hole where they cross
-    mid_long = starts[1] + n + (amb.BRIDGE_SECONDS + 1.0) / 2
-    assert np.abs(stem[int((mid_long - 0.2) * sr):int((mid_long + 0.2) * sr)]).max() == 0.0  # too long
+    end_a = starts[0] + n
+    in_line = rms_db(end_a - 0.25, end_a - 0.05)                          # the line's own pause
+    assert in_line > -90.0
+    for t in [0.1, 0.4, end_a + 0.3, end_a + 0.7, starts[-1] + n + 0.5, starts[-1] + n + 1.3]:
+        assert abs(rms_db(t, t + 0.2) - in_line) < 1.5, t                 # head, gap, tail
+    seams = [t + n for t in starts]                     # the lines' beds crossing into the stem's
+    pieces = starts[1] + n - amb.FADE_SECONDS + amb.PIECE_SECONDS         # two pieces of one gap
+    for t in [*seams, pieces]:
+        assert abs(rms_db(t - 0.03, t + 0.03) - in_line) < 1.5, t          # no hole, no bump
+    between = np.arange(starts[1] + n + 0.2, starts[2] - 0.7, 0.5)
+    assert np.ptp([rms_db(t, t + 0.5) for t in between]) < 1.5           # steady across the gap
+    assert stem[int(pieces * sr) - 200:int(pieces * sr) + 200].std() > 0
 
 
 def test_under_continuous_speech_the_floor_is_its_quietest_moment():

@@ -173,15 +173,23 @@ def test_playback_can_hear_the_room_tone_match_export_would_lay(qtbot):
     from core.project import Cue
     line = np.zeros(24000, np.float32)
     line[:12000] = 0.3 * np.sin(np.arange(12000) / 3.0)             # sound, then a pause
-    cue = Cue(id="a", text="Hi.", start=0.0, end=1.0)
+    from core.line_match import matched_stem
+    from core.project import VideoInfo
+    cue = Cue(id="a", text="Hi.", start=0.5, end=1.5)
     cue.measurements = {"guide": {"ambience": {"bands_db": [0.0] * 23, "below_speech_db": 30.0}}}
-    session = SimpleNamespace(project=Project(cues=[cue]), audio=lambda cid: line)
+    project = Project(video=VideoInfo(duration=2.5), cues=[cue])
+    session = SimpleNamespace(project=project, audio=lambda cid: line)
     t = Transport(lambda: session, prefer="silent")
-    pause = lambda x: x[15000:21000]
-    assert np.abs(pause(t.program(0.0, 1.0))).max() == 0.0
+    t.duration = 2.5
+    pause, head, tail = (lambda x: x[27000:33000]), (lambda x: x[:10000]), (lambda x: x[40000:])
+    assert all(np.abs(part(t.program(0.0, 2.5))).max() == 0.0 for part in (pause, head, tail))
     t.set_matching(True)
-    heard = t.program(0.0, 1.0)
-    assert 1e-4 < np.sqrt(np.mean(pause(heard) ** 2)) < 0.05          # the bed, well under the line
-    assert np.allclose(t.program(0.0, 1.0), heard)                   # the same bed each time
+    heard = t.program(0.0, 2.5)
+    for part in (pause, head, tail):                                 # the bed, well under the line
+        assert 1e-4 < np.sqrt(np.mean(part(heard) ** 2)) < 0.05
+    assert np.allclose(t.program(0.0, 2.5), heard)                   # the same bed each time
+    assert np.allclose(heard, matched_stem(project, {"a": line}, 24000, 24000, True, True).array(),
+                       atol=1e-6)                                    # what export lays
+    assert np.allclose(t.program(1.7, 2.1), heard[40800:50400], atol=1e-6)   # any part of it
     t.set_matching(False)
-    assert np.abs(pause(t.program(0.0, 1.0))).max() == 0.0
+    assert np.abs(pause(t.program(0.0, 2.5))).max() == 0.0

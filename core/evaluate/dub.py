@@ -4,7 +4,8 @@ The clip becomes a one-cue project: analysed from the video (core.analyze: cue i
 from the picture, the two instructions) or, with timing="oracle", timed by the ground
 truth's speech span (VAD on the original track). The cue is then brought up to date
 by the editor's own `Session.update` (predict with IDD/IEC in the voice's register,
-render) and the line is laid on a silent track of the clip's length at its in-time.
+render) and the line is laid on a track of the clip's length at its in-time, as export
+builds the dialogue stem (core.line_match.matched_stem).
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.constants import DEFAULT_VOICE, FRAME_SAMPLES, SAMPLE_RATE
+from core.constants import DEFAULT_VOICE, SAMPLE_RATE
 from core.constants import ANALYSIS_SR as EVAL_SR
+from core.line_match import matched_stem, steps
 from core.speech.checks import MeasurementError as MetricError
 from core.speech.checks import load_audio
 from core.project import Cue, Project
@@ -87,15 +89,11 @@ def dub_clip(video: str | Path, script: str, voice=DEFAULT_VOICE, *, eng=None,
     info["entities_used"] = al.entities
     if "f0_ratio" in al.extra:
         info["f0_ratio"] = round(al.extra["f0_ratio"], 3)
-    audio = result.audio
+    project.video.duration = clip_seconds
+    stem = matched_stem(project, {cue.id: result.audio}, SAMPLE_RATE, SAMPLE_RATE,
+                        match_tone, match_ambience)          # as export builds the stem
     if match_tone or match_ambience:
-        from core.line_match import match_line
-        audio, done = match_line(audio, cue, SAMPLE_RATE, match_tone, match_ambience)
+        done = steps(cue, match_tone, match_ambience)
         info["tone_matched"] = "tone" in done
         info["ambience_matched"] = "ambience" in done
-    n = int(round(clip_seconds * SAMPLE_RATE))
-    track = np.zeros(n + FRAME_SAMPLES, np.float32)
-    at = int(round(cue.start * SAMPLE_RATE))
-    k = min(len(audio), len(track) - at)
-    track[at:at + k] = audio[:k]
-    return track[:n]
+    return stem.array()
