@@ -8,6 +8,8 @@
   `window_features` (a first chunk, a drag). On a few frames torch's convolutions are
   bound by reading the front's ~120 MB of weights each call; ONNX Runtime packs them
   once: 15 frames 32 vs 101 ms, 36 frames 62 vs 115 ms (1 thread; docs/preview.md).
+- `OrtProsody`: the predictor's F0/energy stack (a BiLSTM and two AdaIN stacks), which
+  every instruction edit re-runs over the whole line; same output (1e-4 Hz).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from core.preview_decoder import FAST_FRONT, generator_norms, norms_of
 log = logging.getLogger(__name__)
 ORT_NAME = "kokoro-generator-fp32.onnx"
 ORT_FRONT_NAME = "kokoro-front-fp32.onnx"
+ORT_PROSODY_NAME = "kokoro-prosody-fp32.onnx"
 ORT_VERSION = 1
 
 
@@ -93,6 +96,29 @@ class OrtFront:
                     [asr, f0, energy, style], front_stats)
 
 
+class _Prosody(torch.nn.Module):
+    """Export wrapper: a copy of the predictor's F0/energy stack."""
+
+    def __init__(self, predictor):
+        super().__init__()
+        self.predictor = copy.deepcopy(predictor).float().cpu().eval()
+
+    def forward(self, frames, style):
+        return self.predictor.f0_energy(frames, style)
+
+
+class OrtProsody:
+    """Runs ProsodyPredictor.f0_energy in ONNX Runtime: (F0, energy) [1, 2F] each."""
+
+    def __init__(self, path, threads: int):
+        self.session = _session(path, threads)
+
+    def __call__(self, frames, style):
+        f0, energy = self.session.run(None, {"frames": frames.float().numpy(),
+                                             "style": style.float().numpy()})
+        return torch.from_numpy(f0), torch.from_numpy(energy)
+
+
 def _replay(norms, stats) -> None:
     """Norms replay the flat (mean, var, mean, var, ...) `stats` (export wrappers)."""
     for i, n in enumerate(norms):
@@ -141,8 +167,16 @@ def _export(wrapper, args, names, output, axes, path) -> None:
     tmp = path.with_suffix(".tmp")
     with torch.no_grad(), warnings_quiet():
         torch.onnx.export(wrapper, args, str(tmp), dynamo=False, input_names=names,
-                          output_names=[output], opset_version=17, dynamic_axes=axes)
+                          output_names=output if isinstance(output, list) else [output],
+                          opset_version=17, dynamic_axes=axes)
     tmp.replace(path)
+
+
+def export_prosody(model, path) -> None:
+    """Write the predictor's F0/energy stack as fp32 ONNX."""
+    frames = torch.randn(1, model.predictor.shared.input_size, 16)
+    _export(_Prosody(model.predictor), (frames, torch.randn(1, 128)), ["frames", "style"],
+            ["f0", "energy"], {"frames": {2: "t"}, "f0": {1: "c"}, "energy": {1: "c"}}, path)
 
 
 def export_generator(model, path) -> None:
@@ -187,7 +221,7 @@ def _built(path, build: bool, export) -> bool:
 
 
 def enable_fast_generator(eng, build: bool = True) -> bool:
-    """Attach the ONNX Runtime generator, and front for windows, to the engine's model
+    """Attach the ONNX Runtime generator, front for windows and F0/energy stack to the engine's model
     (exporting them once into the user cache when `build`). False when it is off
     (INSTRUCTDUB_ORT=0), not built, not on the CPU, or onnxruntime cannot load it."""
     if os.environ.get("INSTRUCTDUB_ORT", "1") == "0" or eng.device.type != "cpu":
@@ -206,6 +240,9 @@ def enable_fast_generator(eng, build: bool = True) -> bool:
             front = cache_dir() / ORT_FRONT_NAME
             if _built(front, build, lambda p: export_front(model, p)):
                 FAST_FRONT[model] = OrtFront(front, threads)
+            prosody = cache_dir() / ORT_PROSODY_NAME
+            if _built(prosody, build, lambda p: export_prosody(model, p)):
+                model.fast_prosody = OrtProsody(prosody, threads)
         except Exception as e:  # noqa: BLE001 - an optional accelerator: torch still works
             log.warning("ONNX Runtime decoder unavailable (%s); decoding in torch", e)
             return False
@@ -215,4 +252,5 @@ def enable_fast_generator(eng, build: bool = True) -> bool:
 
 def disable_fast_generator(eng) -> None:
     eng.model.decoder.generator.fast = None
+    eng.model.fast_prosody = None
     FAST_FRONT.pop(eng.model, None)

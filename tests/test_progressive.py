@@ -70,14 +70,22 @@ def test_onnxruntime_generator_matches_torch(engine, short_line, torch_chunks):
         inputs = engine._inputs(al)
         front = line_features(engine, al, inputs).front_stats
         torch_front = window_features(engine, inputs, front, 5, 20).x
+    enc = engine.encode(engine.phonemize("Why are you here?"))
+    durs = [max(1, round(float(d))) for d in enc.base_durations]
+    torch_curves = engine.prosody(enc, durs)
     assert enable_fast_generator(engine)
     try:
+        assert engine.model.fast_prosody is not None
+        ort_curves = engine.prosody(enc, durs)
         ort = ProgressiveRender(engine, al)
         ort_audio = ort.run()
         with engine._lock:
             ort_front = window_features(engine, inputs, front, 5, 20).x
     finally:
         disable_fast_generator(engine)
+    assert np.allclose(ort_curves[0], torch_curves[0], atol=0.05)  # F0 (Hz), the predictor's
+    assert np.allclose(ort_curves[1], torch_curves[1], atol=1e-3)  # energy
+    assert (ort_curves[0] > 0).sum() == (torch_curves[0] > 0).sum()
     assert torch.allclose(ort_front, torch_front, atol=1e-3)      # the front on a window
     assert ort.source == "line"                    # chunked with the same statistics
     assert np.allclose(ort_audio, torch_audio, atol=1e-3)

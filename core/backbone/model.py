@@ -27,6 +27,7 @@ class KokoroBackbone(nn.Module):
         self.decoder = Decoder(config["hidden_dim"], config["style_dim"], config["n_mels"],
                                **config["istftnet"])
         self.max_tokens = self.bert.max_positions
+        self.fast_prosody = None    # an optional faster runner of predictor.f0_energy
 
     def phoneme_features(self, ids: torch.Tensor) -> torch.Tensor:
         """PL-BERT output after the 768->512 projection: [B, T, 512]."""
@@ -43,6 +44,9 @@ class KokoroBackbone(nn.Module):
 
     def f0_energy(self, dur_feats, durations, style):
         frames = self.expand(dur_feats, durations)
+        fast = self.fast_prosody              # core/preview_ort.py: inference on the CPU only
+        if fast is not None and not torch.is_grad_enabled() and frames.device.type == "cpu":
+            return fast(frames, style[:, PROSODIC])
         return self.predictor.f0_energy(frames, style[:, PROSODIC])
 
     def asr_features(self, ids: torch.Tensor, durations: torch.Tensor) -> torch.Tensor:
