@@ -3,7 +3,8 @@
 The editor's session, `dub`, `say` and `eval` all come here (through
 `core.session.Session` or directly), so a line sounds the same wherever it is made:
 - `predict_cue`: timing and prosody from the cue's instructions, fitted to its slot,
-  in the register of its voice (a cloned voice records the F0 ratio it was tuned with);
+  in the register of its voice (a cloned voice records the F0 ratio it was tuned with),
+  moved towards the median pitch its emotion instruction states (core.instruct.register);
 - `render_alignment`: the audio of an alignment, partially when only part of it changed.
 """
 from __future__ import annotations
@@ -61,7 +62,8 @@ def predict_cue(eng, spec: CueSpec, speed: float = 1.0) -> tuple[Alignment, str]
     """Timing and prosody for a cue; the note says what was used.
 
     With instructions or a slot: IDD/IEC (core.instruct.pipeline). Without: the
-    backbone's own timing at `speed`. Either way the F0 is put in the voice's register.
+    backbone's own timing at `speed`. Either way the F0 is put in the voice's register,
+    then towards the instruction's stated median pitch, if any.
     """
     from core.errors import UserError
     phonemes = eng.phonemize(spec.text)
@@ -79,6 +81,12 @@ def predict_cue(eng, spec: CueSpec, speed: float = 1.0) -> tuple[Alignment, str]
     if ratio != 1.0:
         al.f0 = al.f0 * np.float32(ratio)
         al.extra = {**al.extra, "f0_ratio": ratio}
+    if spec.emotion_instruction:
+        from core.instruct import register
+        notes = list(al.extra.get("notes", []))
+        al.f0, st = register.apply(al.f0, spec.emotion_instruction, notes)
+        if st:
+            al.extra = {**al.extra, "notes": notes, "register_st": round(st, 2)}
     return al.validate(), "; ".join(al.extra.get("notes", []))
 
 
