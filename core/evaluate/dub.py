@@ -87,8 +87,9 @@ def dub_clip(video: str | Path, script: str, voice=DEFAULT_VOICE, *, eng=None,
     info["predictor"] = "core.session.Session.update (IDD/IEC)"
     info["predictor_notes"] = list(al.extra.get("notes", []))
     info["entities_used"] = al.entities
-    if "f0_ratio" in al.extra:
-        info["f0_ratio"] = round(al.extra["f0_ratio"], 3)
+    for key in ("f0_ratio", "register_st"):
+        if key in al.extra:
+            info[key] = round(al.extra[key], 3)
     project.video.duration = clip_seconds
     stem = matched_stem(project, {cue.id: result.audio}, SAMPLE_RATE, SAMPLE_RATE,
                         match_tone, match_ambience)          # as export builds the stem
