@@ -25,7 +25,8 @@ def test_convolutions_become_2d_with_the_same_output(tmp_path):
     torch.manual_seed(0)
     net = Net().eval()
     path = tmp_path / "net.onnx"
-    with torch.no_grad():
+    from core.preview_ort import warnings_quiet
+    with torch.no_grad(), warnings_quiet():
         torch.onnx.export(net, (torch.randn(1, 4, 16),), str(path), dynamo=False,
                           input_names=["x"], output_names=["y"], dynamic_axes={"x": {2: "t"}})
     assert rewrite_file(path) == 4
