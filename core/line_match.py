@@ -48,17 +48,21 @@ def unmatched_note(project, match_tone: bool, match_ambience: bool) -> list[str]
 
 
 class MatchedLines(Mapping):
-    """Cue audio {id: line}, each line matched to its guide where it has one."""
+    """Cue audio {id: line}, each line matched to its guide where it has one; matched once
+    and kept, as export reads each line in several passes (measure, write, per-cue files)."""
 
     def __init__(self, clips, project, sr: int, match_tone: bool, match_ambience: bool):
         self.clips, self.sr = clips, sr
         self.cues = {c.id: c for c in project.cues}
         self.steps = (match_tone, match_ambience)
+        self._matched: dict = {}
 
     def __getitem__(self, cid):
-        audio = self.clips[cid]
-        cue = self.cues.get(cid)
-        return audio if cue is None else match_line(audio, cue, self.sr, *self.steps)[0]
+        if cid not in self._matched:
+            audio = self.clips[cid]
+            cue = self.cues.get(cid)
+            self._matched[cid] = audio if cue is None else match_line(audio, cue, self.sr, *self.steps)[0]
+        return self._matched[cid]
 
     def __iter__(self):
         return iter(self.clips)

@@ -105,7 +105,7 @@ def test_analysis_reads_the_room_tone_around_a_cue_with_the_vad():
     assert np.abs(np.subtract(got["bands_db"], bed["bands_db"])).mean() < 2.0
 
 
-def test_room_tone_runs_through_the_whole_stem(tmp_path):
+def test_room_tone_runs_through_the_whole_stem(tmp_path, monkeypatch):
     sr24 = 24000
     line = np.concatenate([_speech(sr24), np.zeros(sr24 * 3 // 10, np.float32)])  # ends in a pause
     n = len(line) / sr24
@@ -118,8 +118,12 @@ def test_room_tone_runs_through_the_whole_stem(tmp_path):
         c.measurements = {"guide": {"ambience": room}}
     project = Project(video=VideoInfo(path="", fps=25.0, duration=starts[-1] + n + 1.5, has_audio=False),
                       cues=cues)
+    import core.line_match as lm
+    matched, real = [], lm.match_line
+    monkeypatch.setattr(lm, "match_line", lambda a, c, *rest: (matched.append(c.id), real(a, c, *rest))[1])
     res = export_project(project, {c.id: line for c in cues}, ExportOptions(
-        outdir=tmp_path, video=False, srt=False, per_cue=False, normalize=False, match_ambience=True))
+        outdir=tmp_path, video=False, srt=False, per_cue=True, normalize=True, match_ambience=True))
+    assert sorted(matched) == ["a", "b", "c"]                  # each line matched once per export
     stem, sr = sf.read(str(res.files[0]), dtype="float32")
     rms_db = lambda t0, t1: 10 * np.log10(np.mean(stem[int(t0 * sr):int(t1 * sr)] ** 2) + 1e-20)
     end_a = starts[0] + n
