@@ -11,6 +11,7 @@ from core.constants import ORIGINAL_GAIN_DB, SAMPLE_RATE
 
 MODES = ("dub", "original", "mix")
 PRE_ROLL, POST_ROLL = 1.0, 1.0
+KEPT_BEDS = 120            # room-tone pieces of up to 10 s kept for playback (~20 min, ~115 MB)
 
 
 class Transport(QObject):
@@ -34,7 +35,7 @@ class Transport(QObject):
         self.loop: tuple[float, float] | None = None
         self.matching = False      # hear each line as export's tone and room-tone match make it
         self._matched: dict = {}   # cue id -> (the line it was made from, the matched line)
-        self._beds: dict = {}      # room-tone pieces last heard, by what they hold
+        self._beds: dict = {}      # room-tone pieces made, by what they hold, least recent first
 
     # ------------------------------------------------ programme audio
     def program(self, t0: float, t1: float) -> np.ndarray:
@@ -69,17 +70,18 @@ class Transport(QObject):
 
     def _room_tone(self, out: np.ndarray, t0: float, t1: float) -> None:
         """Export's room tone outside the lines (core.line_match.room_tone) into `out`;
-        the pieces heard last time are kept and reused while they hold the same."""
+        the pieces made are kept (the most recently heard KEPT_BEDS) and reused while
+        they hold the same."""
         from core.line_match import room_tone
         s = self.session()
         lines = {c.id: s.audio(c.id) for c in s.project.cues}
-        kept, self._beds = self._beds, {}
         for start, _, piece in room_tone(s.project, lines, SAMPLE_RATE, self.end_time(),
                                          (t0, t1)).values():
-            bed = self._beds[piece.key] = kept.get(piece.key)
-            if bed is None:
-                bed = self._beds[piece.key] = piece()
+            bed = self._beds.pop(piece.key, None)
+            self._beds[piece.key] = bed = piece() if bed is None else bed
             au.place(out, bed, int(round((start - t0) * SAMPLE_RATE)))
+        while len(self._beds) > KEPT_BEDS:
+            self._beds.pop(next(iter(self._beds)))
 
     def set_matching(self, on: bool) -> None:
         self.matching = bool(on)
