@@ -170,12 +170,7 @@ def valid(ambience) -> bool:
 
 def guide_ambiences(project) -> dict:
     """{cue id: the guide's ambience} for cues analysed with the guide track."""
-    out = {}
-    for c in project.cues:
-        amb = (c.measurements.get("guide") or {}).get("ambience")
-        if valid(amb):
-            out[c.id] = amb
-    return out
+    return {c.id: c.guide["ambience"] for c in project.cues if valid(c.guide.get("ambience"))}
 
 
 def cue_seed(cue_id: str) -> int:

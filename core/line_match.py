@@ -13,7 +13,7 @@ from core import tone
 def match_line(audio: np.ndarray, cue, sr: int, match_tone: bool = False,
                match_ambience: bool = False) -> tuple[np.ndarray, list[str]]:
     """(the line matched to its cue's guide measurements, the steps that ran)."""
-    guide = cue.measurements.get("guide") or {}
+    guide = cue.guide
     done = steps(cue, match_tone, match_ambience)
     if "tone" in done:
         audio = tone.match(audio, sr, guide["tone_db"])
@@ -24,7 +24,7 @@ def match_line(audio: np.ndarray, cue, sr: int, match_tone: bool = False,
 
 def steps(cue, match_tone: bool, match_ambience: bool) -> list[str]:
     """The chosen steps the cue's guide measurements allow: "tone", "ambience"."""
-    guide = cue.measurements.get("guide") or {}
+    guide = cue.guide
     return ((["tone"] if match_tone and tone.valid(guide.get("tone_db")) else []) +
             (["ambience"] if match_ambience and amb.valid(guide.get("ambience")) else []))
 
@@ -81,7 +81,7 @@ def room_tone(project, clips, sr: int, seconds: float,
     matching, 24 kHz; `window`: (t0, t1) seconds, only the stretches that reach into it."""
     lines = []
     for c in sorted(project.cues, key=lambda c: c.start):
-        room, line = (c.measurements.get("guide") or {}).get("ambience"), clips.get(c.id)
+        room, line = c.guide.get("ambience"), clips.get(c.id)
         if amb.valid(room) and line is not None and np.any(line):
             lines.append((c, c.start + len(line) / sr, room, line))
     if not lines:

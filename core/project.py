@@ -78,6 +78,11 @@ class Cue:
     def slot(self) -> float:
         return max(0.0, self.end - self.start)
 
+    @property
+    def guide(self) -> dict:
+        """What analysis measured in the original audio ({} when analysed without it)."""
+        return self.measurements.get("guide") or {}
+
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in _known(Cue)}
         d["alignment"] = self.alignment.to_dict() if self.alignment else None

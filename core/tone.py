@@ -55,10 +55,5 @@ def valid(target) -> bool:
 
 def guide_tones(project) -> dict:
     """{cue id: the guide's third-octave levels} for cues analysed with the guide track."""
-    out = {}
-    for c in project.cues:
-        t = (c.measurements.get("guide") or {}).get("tone_db")
-        if valid(t):
-            out[c.id] = t
-    return out
+    return {c.id: c.guide["tone_db"] for c in project.cues if valid(c.guide.get("tone_db"))}
 

@@ -29,28 +29,21 @@ def parse(instruction: str) -> float | None:
     return hz if MIN_HZ <= hz <= MAX_HZ else None
 
 
-def shift_st(f0: np.ndarray, target_hz: float) -> float:
-    """Semitones that bring the voiced median of `f0` to `target_hz`, within MAX_SHIFT_ST
-    (0 when too little is voiced)."""
-    voiced = f0[f0 > UNVOICED_HZ]
-    if voiced.size < 2:
-        return 0.0
-    st = 12 * np.log2(target_hz / float(np.median(voiced)))
-    return float(np.clip(st, -MAX_SHIFT_ST, MAX_SHIFT_ST))
-
-
 def apply(f0: np.ndarray, instruction: str, notes: list) -> tuple[np.ndarray, float]:
-    """(F0 at the instruction's register, the shift in semitones); unvoiced stays 0."""
+    """(F0 with its voiced median moved to the instruction's register, within MAX_SHIFT_ST;
+    the shift in semitones). Unvoiced stays 0; too little voiced, or no clause: unchanged."""
     target = parse(instruction)
     f0 = np.asarray(f0, np.float32)
-    if target is None:
+    voiced = f0 > UNVOICED_HZ
+    if target is None or voiced.sum() < 2:
         return f0, 0.0
-    st = shift_st(f0, target)
+    own = float(np.median(f0[voiced]))
+    wanted = 12 * np.log2(target / own)
+    st = float(np.clip(wanted, -MAX_SHIFT_ST, MAX_SHIFT_ST))
     if st == 0.0:
         return f0, 0.0
-    own = float(np.median(f0[f0 > UNVOICED_HZ]))
-    capped = "" if abs(12 * np.log2(target / own)) <= MAX_SHIFT_ST else \
+    capped = "" if abs(wanted) <= MAX_SHIFT_ST else \
         f", the most it moves; the voice's own is {own:.0f} Hz"
     notes.append(f"register: {st:+.1f} semitones towards the instruction's median pitch of "
                  f"{target:.0f} Hz{capped}")
-    return np.where(f0 > UNVOICED_HZ, f0 * np.float32(2 ** (st / 12)), f0).astype(np.float32), st
+    return np.where(voiced, f0 * np.float32(2 ** (st / 12)), f0).astype(np.float32), st
