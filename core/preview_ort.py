@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 ORT_NAME = "kokoro-generator-fp32.onnx"
 ORT_FRONT_NAME = "kokoro-front-fp32.onnx"
 ORT_PROSODY_NAME = "kokoro-prosody-fp32.onnx"
-ORT_VERSION = 2                  # 2: convolutions made 2-D (core/onnx_conv2d.py)
+ORT_VERSION = 3                  # 2: convolutions made 2-D (core/onnx_conv2d.py); 3: AdaIN
+                                 # folded into Snake (core/snake_fold.py)
 
 
 class _Replaying(torch.nn.Module):
@@ -183,10 +184,12 @@ def export_prosody(model, path) -> None:
 
 def export_generator(model, path) -> None:
     """Write the generator (statistics as inputs) as fp32 ONNX; a copy is traced, so the
-    live model stays usable meanwhile."""
-    gen = copy.deepcopy(model.decoder.generator).float().cpu().eval()
-    gen.fast = None
+    live model stays usable meanwhile. Its AdaINs are folded into its Snakes
+    (core/snake_fold.py)."""
+    from core.snake_fold import folded_generator
+    gen = folded_generator(model.decoder.generator)
     wrapper = _Replaying(gen)
+    assert len(wrapper.norms) == len(generator_norms(model.decoder.generator))
     t = 8                                       # frames in the example input
     x = torch.randn(1, 512, CURVE_PER_FRAME * t)
     har_spec = gen._stft(torch.randn(1, t * FRAME_SAMPLES))
