@@ -104,7 +104,7 @@ def drag_sweep(eng, al, repeats: int) -> None:
     default, margin = synth.EDIT_CONTEXT, synth.EDIT_MARGIN
     synth.EDIT_CONTEXT, synth.EDIT_MARGIN = 10, FRONT_MARGIN   # ample context, the exact front
     ideal = [eng.render_edit(al, base_audio, new) for new, _ in edits]
-    for ctx, m in ((1, margin), (1, FRONT_MARGIN), (2, margin), (2, FRONT_MARGIN),
+    for ctx, m in ((0.5, margin), (1, margin), (1, FRONT_MARGIN), (2, margin), (2, FRONT_MARGIN),
                    (3, FRONT_MARGIN), (4, FRONT_MARGIN)):
         synth.EDIT_CONTEXT, synth.EDIT_MARGIN = ctx, m
         times, dists, cut = [], [], []
@@ -115,7 +115,7 @@ def drag_sweep(eng, al, repeats: int) -> None:
             dists.append(log_mel_distance(part, full))
             cut.append(log_mel_distance(part, best))
         dflt = ctx == default and m == margin
-        print(f"drag, context {ctx:2d} frames, front margin >= {m:2d}"
+        print(f"drag, context {ctx:>3} frames, front margin >= {m:2d}"
               f"{' (engine default)' if dflt else ''}: "
               f"CPU median {statistics.median(times):6.1f} ms, log-mel distance to a one-piece "
               f"render median {statistics.median(dists):4.2f} dB, worst {max(dists):4.2f} dB; "

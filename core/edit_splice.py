@@ -9,7 +9,7 @@ from core.alignment import Alignment
 from core.constants import CURVE_PER_FRAME, FRAME_SAMPLES
 
 EDIT_FADE = 2          # most frames of crossfade where new audio meets old (no more than the
-                       # window decoded beyond the change: core.synth.EDIT_CONTEXT, now 1)
+                       # window decoded beyond the change: core.synth.EDIT_CONTEXT, now half a frame)
 
 
 def frame_table(al: Alignment) -> np.ndarray:
@@ -32,25 +32,26 @@ def changed_frames(old: Alignment, new: Alignment) -> tuple[int, int, int]:
     return lo, len(t_new) - tail, len(t_old) - tail
 
 
-def splice(old_audio, window, a, lo, hi_new, hi_old, n_new) -> np.ndarray:
-    """Old audio outside [lo, hi), the new window inside, crossfaded at both seams."""
+def splice(old_audio, window, w0, lo, hi_new, hi_old, n_new) -> np.ndarray:
+    """Old audio outside frames [lo, hi), the new window (starting at sample `w0`) inside,
+    crossfaded at both seams over what the window holds beyond them."""
     fs = FRAME_SAMPLES
+    s_lo, s_hi, o_hi = lo * fs, hi_new * fs, hi_old * fs
     out = np.empty(n_new * fs, dtype=np.float32)
-    out[:lo * fs] = old_audio[:lo * fs]
-    tail = n_new - hi_new
+    out[:s_lo] = old_audio[:s_lo]
+    tail = (n_new - hi_new) * fs
     if tail:
-        out[hi_new * fs:] = old_audio[hi_old * fs:]
-    out[lo * fs:hi_new * fs] = window[(lo - a) * fs:(hi_new - a) * fs]
+        out[s_hi:] = old_audio[o_hi:]
+    out[s_lo:s_hi] = window[s_lo - w0:s_hi - w0]
     fade = EDIT_FADE * fs
-    left = min(fade, lo * fs, (lo - a) * fs)
+    left = min(fade, s_lo, s_lo - w0)
     if left:
         r = np.linspace(0, 1, left, dtype=np.float32)
-        s0 = lo * fs - left
-        out[s0:lo * fs] = old_audio[s0:lo * fs] * (1 - r) + window[s0 - a * fs:(lo - a) * fs] * r
-    right = min(fade, tail * fs, len(window) - (hi_new - a) * fs)
+        s0 = s_lo - left
+        out[s0:s_lo] = old_audio[s0:s_lo] * (1 - r) + window[s0 - w0:s_lo - w0] * r
+    right = min(fade, tail, w0 + len(window) - s_hi)
     if right:
         r = np.linspace(0, 1, right, dtype=np.float32)
-        s0, w0 = hi_new * fs, (hi_new - a) * fs
-        o0 = hi_old * fs
-        out[s0:s0 + right] = window[w0:w0 + right] * (1 - r) + old_audio[o0:o0 + right] * r
+        w = s_hi - w0
+        out[s_hi:s_hi + right] = window[w:w + right] * (1 - r) + old_audio[o_hi:o_hi + right] * r
     return out

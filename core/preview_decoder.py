@@ -22,6 +22,8 @@ from core.backbone.layers import AdaIN1d
 from core.backbone.model import ACOUSTIC
 from core.constants import CURVE_PER_FRAME, FRAME_SAMPLES
 
+STEP_SAMPLES = FRAME_SAMPLES // CURVE_PER_FRAME     # audio samples per step of the generator's input
+
 # model -> a faster runner of the front on replayed statistics (core/preview_ort.py)
 FAST_FRONT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -72,16 +74,17 @@ _set = object.__setattr__
 
 
 FRONT_MARGIN = 11   # frames of input beyond a window: the front reaches 10 (five blocks of 2 3-convs)
-FRONT_BLOCK = 16    # the ONNX Runtime front's cost steps every 16 frames of input here (16: 25 ms,
-                    # 17: 37 ms, 32: 40 ms, 33: 50 ms; 1 thread, docs/preview.md)
+FRONT_BLOCK = 16    # the ONNX Runtime front costs the same up to 16 frames of input (22 ms), then
+                    # steps (17: 30 ms) and grows ~0.8 ms a frame (29: 36; 1 thread, docs/preview.md)
 
 
 def block_margin(width: int, least: int) -> int:
     """A margin of at least `least` frames each side of a `width`-frame window, widened
-    (up to FRONT_MARGIN, the exact one) while the front's input stays in the same block
-    of FRONT_BLOCK frames: the extra margin costs nothing."""
-    blocks = -(-(width + 2 * least) // FRONT_BLOCK) * FRONT_BLOCK
-    return max(least, min(FRONT_MARGIN, (blocks - width) // 2))
+    (up to FRONT_MARGIN, the exact one) while the front's input stays within FRONT_BLOCK
+    frames, where the extra margin costs nothing; beyond, every frame costs."""
+    if width + 2 * least > FRONT_BLOCK:
+        return least
+    return max(least, min(FRONT_MARGIN, (FRONT_BLOCK - width) // 2))
 
 
 @dataclass
@@ -157,13 +160,15 @@ def input_stats(eng, inputs) -> list:
 
 
 @torch.no_grad()
-def generator_window(eng, feats: LineFeatures, a: int, b: int, gen_stats: list) -> np.ndarray:
-    """Audio of frames [a, b) from the line's features (which must cover them); call
-    under the engine's lock."""
+def generator_window(eng, feats: LineFeatures, a: int, b: int, gen_stats: list,
+                     trim: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Audio of frames [a, b) from the line's features (which must cover them), less
+    `trim` curve steps (STEP_SAMPLES each) at its start and end; call under the
+    engine's lock."""
     gen = eng.model.decoder.generator
     c = CURVE_PER_FRAME
-    a, b = a - feats.offset, b - feats.offset
+    s0, s1 = c * (a - feats.offset) + trim[0], c * (b - feats.offset) - trim[1]
     with stats_mode(generator_norms(gen), "replay", gen_stats):
-        wav = gen(feats.x[..., c * a:c * b], feats.style,
-                  feats.har[:, a * FRAME_SAMPLES:b * FRAME_SAMPLES])
+        wav = gen(feats.x[..., s0:s1], feats.style,
+                  feats.har[:, s0 * STEP_SAMPLES:s1 * STEP_SAMPLES])
     return wav[0].float().cpu().numpy()

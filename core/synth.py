@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -19,19 +20,21 @@ import torch
 
 from core import g2p
 from core.alignment import Alignment, AlignmentError
-from core.constants import DEFAULT_VOICE, MAX_TOKENS, UNVOICED_HZ
+from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES, MAX_TOKENS,
+                            UNVOICED_HZ)
 from core.device import is_oom, pick_device
 from core.edit_splice import changed_frames, splice
-from core.preview_decoder import (block_margin, decoder_norms, generator_window, split_stats,
-                                  stats_mode, window_features)
+from core.preview_decoder import (STEP_SAMPLES, block_margin, decoder_norms, generator_window,
+                                  split_stats, stats_mode, window_features)
 from core.errors import UserError
 from core.render_cache import RenderCache, render_key
 from core.voices import style_vector, voice_key
 
 log = logging.getLogger(__name__)
 PAD = g2p.PAD
-EDIT_CONTEXT = 1       # frames decoded on each side of an edited span; the crossfade is as long
-                       # (bench/render_speed.py --sweep, docs/preview.md "The drag")
+EDIT_CONTEXT = 0.5     # frames decoded on each side of an edited span (half: one step of the
+                       # generator's input); the crossfade is as long (bench/render_speed.py
+                       # --sweep, docs/preview.md "The drag")
 EDIT_MARGIN = 5        # least frames of front input beyond them (preview_decoder.block_margin)
 EDIT_MAX_SHARE = 0.5   # an edit changing more of the line renders it whole: the old line's
                        # norm statistics no longer describe it (a retimed line, not a drag)
@@ -235,12 +238,16 @@ class Engine:
                 return np.array(old_audio, copy=True)
             if hi_new - lo > EDIT_MAX_SHARE * new.n_frames:
                 return self.render(new)
-            a, b = max(0, lo - EDIT_CONTEXT), min(new.n_frames, hi_new + EDIT_CONTEXT)
+            ctx = math.ceil(EDIT_CONTEXT)                      # whole frames for the front
+            a, b = max(0, lo - ctx), min(new.n_frames, hi_new + ctx)
+            cut = round((ctx - EDIT_CONTEXT) * CURVE_PER_FRAME)  # steps of them not decoded
+            trim = (cut if a < lo else 0, cut if b > hi_new else 0)
             front, gen = split_stats(self.model, stats)
             feats = window_features(self, inputs, front, a, b,           # the front on the window
                                     block_margin(b - a, EDIT_MARGIN))
-            window = apply_line_gain(generator_window(self, feats, a, b, gen), new)
-            return splice(old_audio, window, a, lo, hi_new, hi_old, new.n_frames)
+            window = apply_line_gain(generator_window(self, feats, a, b, gen, trim), new)
+            return splice(old_audio, window, a * FRAME_SAMPLES + trim[0] * STEP_SAMPLES,
+                          lo, hi_new, hi_old, new.n_frames)
 
 
 def line_gain_db(al: Alignment) -> float:

@@ -1,8 +1,10 @@
 """Engine.render_edit: a small edit re-renders in place; a retimed line renders whole."""
+import math
+
 import numpy as np
 
 from core.alignment import move_boundary
-from core.constants import FRAME_SAMPLES
+from core.constants import CURVE_PER_FRAME, FRAME_SAMPLES
 
 
 def test_a_retimed_line_renders_whole_not_with_the_old_statistics(engine, short_line):
@@ -29,7 +31,8 @@ IDEAL_DB = 0.35            # against the same drag with ample context and the ex
 def test_a_drag_decodes_only_its_changed_frames_and_joins_seamlessly(engine, short_line,
                                                                      monkeypatch):
     """Lengthening one phoneme by a frame changes that phoneme's frames only (its curves
-    are stretched); render_edit decodes them and EDIT_CONTEXT frames each side, the front
+    are stretched); render_edit decodes them and EDIT_CONTEXT frames each side (half a
+    frame: the generator's input in steps; the front on whole frames), the front
     with at least EDIT_MARGIN frames of input beyond, and the spliced line stays within
     the seam bound of a one-piece render."""
     import core.synth as synth
@@ -45,13 +48,16 @@ def test_a_drag_decodes_only_its_changed_frames_and_joins_seamlessly(engine, sho
     new = retime(al, d)
     start = int(sum(al.durations[:k]))
     assert changed_frames(al, new) == (start, start + d[k], start + d[k] - 1)
-    seen = []
-    window = synth.window_features
+    seen, decoded = [], []
+    window, generator = synth.window_features, synth.generator_window
     monkeypatch.setattr(synth, "window_features", lambda eng, inputs, front, a, b, margin:
                         seen.append((a, b, margin)) or window(eng, inputs, front, a, b, margin))
+    monkeypatch.setattr(synth, "generator_window", lambda eng, feats, a, b, stats, trim:
+                        decoded.append(2 * (b - a) - sum(trim)) or generator(eng, feats, a, b, stats, trim))
     part = engine.render_edit(al, audio, new)
-    c = synth.EDIT_CONTEXT
+    c = math.ceil(synth.EDIT_CONTEXT)                              # whole frames for the front
     assert seen[0][:2] == (start - c, start + d[k] + c) and seen[0][2] >= synth.EDIT_MARGIN
+    assert decoded == [CURVE_PER_FRAME * (d[k] + 2 * synth.EDIT_CONTEXT)]   # generator steps
     monkeypatch.setattr(synth, "EDIT_CONTEXT", 10)
     monkeypatch.setattr(synth, "EDIT_MARGIN", FRONT_MARGIN)
     ideal = engine.render_edit(al, audio, new)
@@ -63,12 +69,13 @@ def test_a_drag_decodes_only_its_changed_frames_and_joins_seamlessly(engine, sho
     assert log_mel_distance(part, ideal) <= IDEAL_DB
 
 
-def test_the_front_margin_fills_its_cost_block():
+def test_the_front_margin_fills_its_cost_block_only():
     from core.preview_decoder import FRONT_BLOCK, FRONT_MARGIN, block_margin
     assert block_margin(6, 5) == 5                         # 6 + 2 x 5 = 16: one block
     assert block_margin(4, 5) == 6                         # widened free to the block's end
-    assert block_margin(8, 5) == FRONT_MARGIN              # a second block: the exact margin
+    assert block_margin(8, 5) == 5                         # past the block each frame costs
+    assert block_margin(2, 5) == 7                         # 2 + 2 x 7 = 16
     for w in range(1, 60):
         m = block_margin(w, 5)
         assert 5 <= m <= FRONT_MARGIN
-        assert -(-(w + 2 * m) // FRONT_BLOCK) == -(-(w + 10) // FRONT_BLOCK)   # no block more
+        assert w + 2 * m <= max(FRONT_BLOCK, w + 10)       # never wider than it need be
