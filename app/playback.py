@@ -108,6 +108,10 @@ class Player(QObject):
                 self.message.emit(msg)
         return self.backend
 
+    def live(self) -> bool:
+        """Whether the output plays from our buffer, so `patch` reaches the sound."""
+        return bool(getattr(self._ensure_backend(), "live", False))
+
     @property
     def playing(self) -> bool:
         return self._started is not None

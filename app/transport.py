@@ -2,10 +2,13 @@
 and A/B/mix between the original audio and the dub. Owns the playhead time."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.playback import Player
+from app.stream_ahead import AHEAD, StreamAhead
 from core import audio as au
 from core.constants import ORIGINAL_GAIN_DB, SAMPLE_RATE
 
@@ -36,18 +39,25 @@ class Transport(QObject):
         self.matching = False      # hear each line as export's tone and room-tone match make it
         self._matched: dict = {}   # cue id -> (the line it was made from, the matched line)
         self._beds: dict = {}      # room-tone pieces made, by what they hold, least recent first
+        self._stream: StreamAhead | None = None     # a play's programme, made as it plays
+        self._making = threading.RLock()            # programme caches: GUI and stream worker
 
     # ------------------------------------------------ programme audio
     def program(self, t0: float, t1: float) -> np.ndarray:
         """What plays between t0 and t1 in the current A/B/mix mode, 24 kHz."""
+        with self._making:
+            return self._program(t0, t1)
+
+    def _program(self, t0: float, t1: float) -> np.ndarray:
         n = max(0, int(round((t1 - t0) * SAMPLE_RATE)))
         out = np.zeros(n, np.float32)
         if self.mode in ("dub", "mix"):
             s = self.session()
             for cue in s.project.cues:
                 a = s.audio(cue.id)
-                if a is not None:
-                    au.place(out, self._heard(cue, a), int(round((cue.start - t0) * SAMPLE_RATE)))
+                at = int(round((cue.start - t0) * SAMPLE_RATE))
+                if a is not None and at < n and at + len(a) > 0:      # matched only when heard
+                    au.place(out, self._heard(cue, a), at)
             if self.matching:
                 self._room_tone(out, t0, t1)
         if self.mode in ("original", "mix") and self.original is not None:
@@ -84,9 +94,10 @@ class Transport(QObject):
             self._beds.pop(next(iter(self._beds)))
 
     def set_matching(self, on: bool) -> None:
-        self.matching = bool(on)
-        self._matched.clear()
-        self._beds = {}
+        with self._making:
+            self.matching = bool(on)
+            self._matched.clear()
+            self._beds = {}
         if self.player.playing:
             self.play(self.player.speed)
 
@@ -110,14 +121,28 @@ class Transport(QObject):
 
     def play(self, speed: float = 1.0) -> None:
         t = self.time
+        self._stream = None
         if speed > 0:
             end = self.loop[1] if self.loop else self.end_time()
             if t >= end - 1e-3:
                 t = self.loop[0] if self.loop else 0.0
-            self.player.play(self.program(t, end), SAMPLE_RATE, t, speed)
+            if speed == 1.0 and self.player.live():
+                self._play_streamed(t, end)
+            else:
+                self.player.play(self.program(t, end), SAMPLE_RATE, t, speed)
         else:
             self.player.play(self.program(0.0, t), SAMPLE_RATE, t, speed)
         self.timer.start()
+
+    def _play_streamed(self, t: float, end: float) -> None:
+        """Play from t to end, making only the first AHEAD seconds now and the rest as it
+        plays (app/stream_ahead.py): the same samples as in one go."""
+        total = max(0, int(round((end - t) * SAMPLE_RATE)))
+        audio = np.zeros(total, np.float32)
+        made = min(total, int(AHEAD * SAMPLE_RATE))
+        audio[:made] = self.program(t, t + made / SAMPLE_RATE)
+        self.player.play(audio, SAMPLE_RATE, t, 1.0)
+        self._stream = StreamAhead(self.program, self._making, t, audio, made)
 
     def chunk_ready(self, cue_id: str, chunk) -> None:
         """A chunk of a progressive render (core.progressive.Chunk) is in the session's
@@ -127,12 +152,15 @@ class Transport(QObject):
             return
         t0 = cue.start + chunk.start_sample / SAMPLE_RATE
         t1 = t0 + len(chunk.audio) / SAMPLE_RATE
-        if not self.player.patch(t0, self.program(t0, t1), SAMPLE_RATE):
+        with self._making:                  # not overwritten by a stretch made meanwhile
+            patched = self.player.patch(t0, self.program(t0, t1), SAMPLE_RATE)
+        if not patched:
             self.play(self.player.speed)
 
     def pause(self) -> None:
         self.player.stop()
         self.timer.stop()
+        self._stream = None
 
     def toggle(self) -> None:
         self.loop = None if not self.player.playing else self.loop
@@ -171,4 +199,6 @@ class Transport(QObject):
             self.timer.stop()
             return
         self.time = max(0.0, pos)
+        if self._stream is not None:
+            self._stream.tick(self.time)
         self.timeChanged.emit(self.time)

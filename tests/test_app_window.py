@@ -193,3 +193,46 @@ def test_playback_can_hear_the_room_tone_match_export_would_lay(qtbot):
     assert np.allclose(t.program(1.7, 2.1), heard[40800:50400], atol=1e-6)   # any part of it
     t.set_matching(False)
     assert np.abs(pause(t.program(0.0, 2.5))).max() == 0.0
+
+
+def test_playback_streams_a_long_programme_as_it_plays(qtbot, monkeypatch):
+    """Play makes the first AHEAD seconds before the sound starts (lines beyond are not
+    matched yet) and the rest while it plays; what plays is the whole programme made in
+    one go, sample for sample."""
+    from types import SimpleNamespace
+
+    import core.line_match as lm
+    from app import transport as tr
+    from core.project import Cue, VideoInfo
+    line = np.zeros(48000, np.float32)
+    line[:30000] = 0.3 * np.sin(np.arange(30000) / 3.0)
+    cues = []
+    for i in range(8):                                   # a line every 8 s: 64 s in all
+        cue = Cue(id=f"c{i}", text="Hi.", start=8.0 * i + 0.5, end=8.0 * i + 2.5)
+        cue.measurements = {"guide": {"ambience": {"bands_db": [float(i)] * 23,
+                                                   "below_speech_db": 30.0}}}
+        cues.append(cue)
+    project = Project(video=VideoInfo(duration=64.0), cues=cues)
+    session = SimpleNamespace(project=project, audio=lambda cid: line)
+    matched = []
+    match = lm.match_line
+    monkeypatch.setattr(lm, "match_line", lambda audio, cue, *a: matched.append(cue.id) or
+                        match(audio, cue, *a))
+    t = tr.Transport(lambda: session, prefer="silent")
+    t.duration = 64.0
+    t.set_matching(True)
+    t.play()
+    assert t.player.playing and len(t.player._buffer) == 64 * 24000
+    assert matched == ["c0", "c1", "c2"]                 # starts within AHEAD = 20 s
+    while t.player.playing:                              # the clock runs 4 s a tick
+        t.player._started -= 4.0
+        t._tick()
+        if t._stream is not None:
+            t._stream.wait()                             # made in a worker thread
+    assert sorted(set(matched)) == [c.id for c in cues]  # each matched, once
+    assert len(matched) == len(cues)
+    assert np.allclose(t.player._buffer, t.program(0.0, 64.0), atol=1e-6)
+    t.time = 30.0                                        # a play from anywhere
+    t.play()
+    assert np.allclose(t.player._buffer[:20 * 24000], t.program(30.0, 50.0), atol=1e-6)
+    t.pause()
