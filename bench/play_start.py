@@ -5,7 +5,7 @@
 A synthetic project (no files needed): --cues lines of 3 s, one every --every seconds,
 each with a guide-track ambience, so "Hear the tone and room-tone match" has work to do.
 Prints, with the match off and on, the time of two plays from the start (the second
-reuses what the first made), and what a tick of the playhead costs the GUI thread while
+reuses what the first made) and of a shuttle from the middle, and what a tick of the playhead costs the GUI thread while
 a play's later stretches are made in the worker (app/stream_ahead.py).
 """
 from __future__ import annotations
@@ -60,6 +60,15 @@ def main() -> int:
             t0 = time.perf_counter()
             t.play()
             print(f"  room-tone match {'on ' if matching else 'off'}, play {k}: "
+                  f"{(time.perf_counter() - t0) * 1000:7.0f} ms to sound")
+            t.pause()
+        for keys, name in (((-1,), "J (back)"), ((1, 1), "L, L (2x)")):
+            t.time = t.duration / 2
+            for key in keys[:-1]:
+                t.shuttle(key)
+            t0 = time.perf_counter()
+            t.shuttle(keys[-1])
+            print(f"  room-tone match {'on ' if matching else 'off'}, {name} from the middle: "
                   f"{(time.perf_counter() - t0) * 1000:7.0f} ms to sound")
             t.pause()
     t.time = 0.0

@@ -236,3 +236,36 @@ def test_playback_streams_a_long_programme_as_it_plays(qtbot, monkeypatch):
     t.play()
     assert np.allclose(t.player._buffer[:20 * 24000], t.program(30.0, 50.0), atol=1e-6)
     t.pause()
+
+
+def test_a_shuttle_makes_a_span_at_a_time_and_goes_on(qtbot):
+    """J/L at any speed make SHUTTLE_SPAN seconds of timeline at a time (not the whole
+    rest of a long project) and go on from where each span stops, to the programme's ends."""
+    from types import SimpleNamespace
+
+    from app import transport as tr
+    session = SimpleNamespace(project=Project(cues=[]), audio=lambda cid: None)
+    t = tr.Transport(lambda: session, prefer="silent")
+    t.duration = 150.0
+    ends = []
+
+    def run_out():                                   # let each span play to its end
+        for _ in range(20):
+            if not (t.player.playing or t._shuttle is not None):
+                return
+            if t.player.playing:
+                t.player._started -= 1000.0
+            t._tick()
+            ends.append(round(t.time, 6))
+        raise AssertionError("the shuttle never stopped")
+    t.time = 10.0
+    t.shuttle(1)
+    t.shuttle(1)                                     # L, L: twice the speed
+    assert t.player.speed == 2.0 and t.player._t_end == pytest.approx(10.0 + tr.SHUTTLE_SPAN)
+    run_out()
+    assert sorted(set(ends)) == pytest.approx([70.0, 130.0, 150.0])    # each span's end
+    ends.clear()
+    t.shuttle(-1)                                    # J from the end: back to the start
+    assert t.player._t_end == pytest.approx(150.0 - tr.SHUTTLE_SPAN)
+    run_out()
+    assert sorted(set(ends)) == pytest.approx([0.0, 30.0, 90.0]) and t._shuttle is None
