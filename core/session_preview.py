@@ -3,8 +3,9 @@
 A render that would decode most of a line runs through core.progressive: `on_chunk`
 is called as each chunk is ready, and `Session.audio` serves the line filled so far,
 so playback can start on the first chunk. A small edit (a drag) still re-renders in
-place (Engine.render_edit). Audio decoded with estimated statistics is a *preview*;
-`finalize` renders it again in one piece, and `Session.render_all` (export) does so.
+place (Engine.render_edit). Audio decoded with estimated statistics, or spliced from a
+partial re-render, is a *preview*; `finalize` renders it again in one piece, and
+`Session.render_all` (export) does so.
 """
 from __future__ import annotations
 
@@ -67,10 +68,9 @@ class Previews:
             prev_al = st.alignment if st.audio is not None else None
             cached = key in st.renders
         if cached or _small_edit(prev_al, al) or has_render(s.engine, al):
-            was_preview = prev_al is not None and alignment_key(prev_al) in self.preview_keys
             audio, partial, cached = s._render_cached(st, al, check)
-            if not cached:       # a partial re-render replays the statistics it was made with
-                self._mark(key, partial and was_preview)
+            if not cached:       # a splice (a drag) is a preview too: export renders it whole
+                self._mark(key, partial)
             return audio, partial, cached
         if check():
             raise Cancelled(cue_id)

@@ -187,11 +187,16 @@ def test_preview_is_marked_and_export_renders_it_in_one_piece(engine):
     out = s.render_all()                           # what export calls
     assert not s.is_preview("c1")
     assert np.allclose(out["c1"], engine.render(r.alignment), atol=1e-5)
-    # a drag still re-renders in place, not in chunks
+    # a drag still re-renders in place, not in chunks; the splice is a preview, and
+    # export renders the dragged line in one piece
     d = list(r.alignment.durations)
     d[3] += 2
     s.apply(Retime("c1", tuple(d)))
-    assert s.update_progressive("c1", lambda c, ch: pytest.fail("chunked a drag")).partial
+    dragged = s.update_progressive("c1", lambda c, ch: pytest.fail("chunked a drag"))
+    assert dragged.partial and s.is_preview("c1")
+    out = s.render_all()
+    assert not s.is_preview("c1")
+    assert np.allclose(out["c1"], engine.render(dragged.alignment), atol=1e-5)
 
 
 def test_an_edit_beyond_near_still_starts_from_a_first_chunk(engine):
