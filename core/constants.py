@@ -8,6 +8,8 @@ FRAME_SAMPLES = 600                       # one duration frame, 25 ms
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 FRAMES_PER_SECOND = SAMPLE_RATE // FRAME_SAMPLES   # 40
 CURVE_PER_FRAME = 2                       # f0/energy values per duration frame
+CURVE_SAMPLES = FRAME_SAMPLES // CURVE_PER_FRAME   # 300: audio samples per f0/energy value,
+                                          # a step of the generator's input
 ANALYSIS_SR = 16000                       # VAD, pitch tracking, ASR and speaker embeddings
 
 DEFAULT_VOICE = "en_lj"                   # the voice a new cue or `say` uses (resources/voices)

@@ -20,9 +20,7 @@ import torch
 
 from core.backbone.layers import AdaIN1d
 from core.backbone.model import ACOUSTIC
-from core.constants import CURVE_PER_FRAME, FRAME_SAMPLES
-
-STEP_SAMPLES = FRAME_SAMPLES // CURVE_PER_FRAME     # audio samples per step of the generator's input
+from core.constants import CURVE_PER_FRAME, CURVE_SAMPLES, FRAME_SAMPLES
 
 # model -> a faster runner of the front on replayed statistics (core/preview_ort.py)
 FAST_FRONT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -163,12 +161,12 @@ def input_stats(eng, inputs) -> list:
 def generator_window(eng, feats: LineFeatures, a: int, b: int, gen_stats: list,
                      trim: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Audio of frames [a, b) from the line's features (which must cover them), less
-    `trim` curve steps (STEP_SAMPLES each) at its start and end; call under the
+    `trim` curve steps (CURVE_SAMPLES each) at its start and end; call under the
     engine's lock."""
     gen = eng.model.decoder.generator
     c = CURVE_PER_FRAME
     s0, s1 = c * (a - feats.offset) + trim[0], c * (b - feats.offset) - trim[1]
     with stats_mode(generator_norms(gen), "replay", gen_stats):
         wav = gen(feats.x[..., s0:s1], feats.style,
-                  feats.har[:, s0 * STEP_SAMPLES:s1 * STEP_SAMPLES])
+                  feats.har[:, s0 * CURVE_SAMPLES:s1 * CURVE_SAMPLES])
     return wav[0].float().cpu().numpy()

@@ -20,12 +20,12 @@ import torch
 
 from core import g2p
 from core.alignment import Alignment, AlignmentError
-from core.constants import (CURVE_PER_FRAME, DEFAULT_VOICE, FRAME_SAMPLES, MAX_TOKENS,
-                            UNVOICED_HZ)
+from core.constants import (CURVE_PER_FRAME, CURVE_SAMPLES, DEFAULT_VOICE, FRAME_SAMPLES,
+                            MAX_TOKENS, UNVOICED_HZ)
 from core.device import is_oom, pick_device
 from core.edit_splice import changed_frames, splice
-from core.preview_decoder import (STEP_SAMPLES, block_margin, decoder_norms, generator_window,
-                                  split_stats, stats_mode, window_features)
+from core.preview_decoder import (block_margin, decoder_norms, generator_window, split_stats,
+                                  stats_mode, window_features)
 from core.errors import UserError
 from core.render_cache import RenderCache, render_key
 from core.voices import style_vector, voice_key
@@ -246,7 +246,7 @@ class Engine:
             feats = window_features(self, inputs, front, a, b,           # the front on the window
                                     block_margin(b - a, EDIT_MARGIN))
             window = apply_line_gain(generator_window(self, feats, a, b, gen, trim), new)
-            return splice(old_audio, window, a * FRAME_SAMPLES + trim[0] * STEP_SAMPLES,
+            return splice(old_audio, window, a * FRAME_SAMPLES + trim[0] * CURVE_SAMPLES,
                           lo, hi_new, hi_old, new.n_frames)
 
 

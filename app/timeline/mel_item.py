@@ -6,8 +6,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
 from core.audio import mel_spectrogram
+from core.constants import CURVE_SAMPLES
 
-HOP = 300            # 12.5 ms at 24 kHz: one column per F0 value
+HOP = CURVE_SAMPLES  # 12.5 ms at 24 kHz: one column per F0 value
 N_MELS = 80
 
 
